@@ -1,0 +1,90 @@
+# smtpdane: works with GNU make (Debian) and OpenBSD make.
+
+PROG=		smtpdane
+PREFIX?=	/usr/local
+BINDIR?=	$(PREFIX)/bin
+MANDIR?=	$(PREFIX)/man/man1
+
+CC?=		cc
+OPT?=		-O2 -g
+WARN=		-Wall -Wextra -Wmissing-prototypes -Wshadow -Wpointer-arith \
+		-Wno-unused-parameter
+SAN=		-fsanitize=address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=all
+
+# The platform decides the sandbox and where BSD functions come from:
+# OpenBSD has pledge/unveil and strlcpy/vis in libc; Linux gets seccomp
+# plus Landlock, and libbsd for the BSD functions.
+OS!=		uname -s
+SANDBOX!=	if [ "$(OS)" = OpenBSD ]; then echo sandbox_openbsd.c; \
+		else echo sandbox_linux.c; fi
+PLAT_PKGS!=	if [ "$(OS)" = OpenBSD ]; then echo; \
+		else echo libbsd-overlay libseccomp; fi
+PLAT_CFLAGS!=	if [ "$(OS)" = OpenBSD ]; then echo; \
+		else echo -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS; fi
+
+PKGS=		libtls libunbound libcrypto $(PLAT_PKGS)
+PKG_CFLAGS!=	pkg-config --cflags $(PKGS)
+PKG_LIBS!=	pkg-config --libs $(PKGS)
+
+CFLAGS+=	-std=c99 $(OPT) $(WARN) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I.
+LDLIBS+=	$(PKG_LIBS)
+
+LIBSRCS=	dns.c smtp.c dane.c util.c $(SANDBOX)
+SRCS=		smtpdane.c $(LIBSRCS)
+HDRS=		smtpdane.h
+
+REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_smtp \
+		regress/test_util regress/labsmtpd regress/blackhole
+
+all: $(PROG)
+
+$(PROG): $(SRCS) $(HDRS)
+	$(CC) $(CFLAGS) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
+
+# The same program under AddressSanitizer and UBSan, for regress.
+$(PROG)-san: $(SRCS) $(HDRS)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
+
+regress/test_dane: regress/test_dane.c dane.c util.c $(HDRS)
+	$(CC) $(CFLAGS) -o $@ regress/test_dane.c dane.c util.c $(LDLIBS)
+
+regress/test_dns: regress/test_dns.c dns.c util.c $(HDRS)
+	$(CC) $(CFLAGS) -o $@ regress/test_dns.c dns.c util.c $(LDLIBS)
+
+regress/test_smtp: regress/test_smtp.c $(LIBSRCS) $(HDRS)
+	$(CC) $(CFLAGS) -o $@ regress/test_smtp.c $(LIBSRCS) $(LDLIBS)
+
+regress/test_util: regress/test_util.c util.c $(HDRS)
+	$(CC) $(CFLAGS) -o $@ regress/test_util.c util.c $(LDLIBS)
+
+regress/labsmtpd: regress/labsmtpd.c
+	$(CC) $(CFLAGS) -o $@ regress/labsmtpd.c $(LDLIBS)
+
+regress/blackhole: regress/blackhole.c
+	$(CC) $(CFLAGS) -o $@ regress/blackhole.c $(LDLIBS)
+
+regress-progs: $(PROG) $(REGRESS_PROGS)
+
+# The test command: installs what is missing, builds, runs everything.
+regress:
+	sh regress/install-deps.sh
+	$(MAKE) regress-progs
+	sh regress/regress.sh
+
+# Bring the lab up, check a good and a broken demo host, take it down.
+demo:
+	sh regress/install-deps.sh
+	$(MAKE) regress-progs
+	sh regress/demo.sh
+
+install: $(PROG)
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
+	install -m 644 $(PROG).1 $(DESTDIR)$(MANDIR)/$(PROG).1
+
+clean:
+	rm -f $(PROG) $(PROG)-san $(REGRESS_PROGS)
+	rm -rf regress/lab/work
+
+.PHONY: all regress regress-progs demo install clean

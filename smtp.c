@@ -1,0 +1,730 @@
+/*
+ * The check child: one (host, address, port).  It looks up the TLSA
+ * RRset, speaks SMTP up to STARTTLS (or TLS at once), does the libtls
+ * handshake, has the chain verified by dane.c and reports everything
+ * to the parent as framed messages.  It never uses stdio.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tls.h>
+
+#include "smtpdane.h"
+
+#define RR_TYPE_TLSA	52
+#define DEADLINE_MARGIN_MS	300	/* report before the parent kills */
+
+struct conn {
+	const struct check_spec *spec;
+	int		 out;		/* pipe to the parent */
+	struct msgbuf	 mb;
+	enum stage	 stage;
+	int		 fd;
+	struct tls	*tls;
+	char		 buf[SMTP_LINE_MAX + 2];
+	size_t		 len;
+	int64_t		 deadline;	/* monotonic milliseconds */
+	time_t		 limit;		/* seconds, for "timed out after" */
+	const char	*hint;		/* added to a timeout message */
+	char		*soft_err;	/* set: failures are noted, not final */
+	size_t		 soft_len;
+	jmp_buf		 soft_jmp;
+};
+
+/*
+ * Reply parser (RFC 5321 §4.2): "ddd-text" lines continue a reply,
+ * "ddd text" or "ddd" ends it; every line has the same code.
+ */
+void
+smtp_reply_init(struct smtp_reply *r)
+{
+	r->code = 0;
+	r->nlines = 0;
+	r->len = 0;
+	r->text[0] = '\0';
+}
+
+int
+smtp_reply_line(struct smtp_reply *r, const char *line, size_t len,
+    char *err, size_t errlen)
+{
+	int	 code, last;
+
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	if (len > SMTP_LINE_MAX) {
+		snprintf(err, errlen, "reply line too long (%zu bytes)", len);
+		return REPLY_ERROR;
+	}
+	if (len < 3 || line[0] < '2' || line[0] > '5' ||
+	    line[1] < '0' || line[1] > '5' ||
+	    !isdigit((unsigned char)line[2]) ||
+	    (len > 3 && line[3] != ' ' && line[3] != '-')) {
+		snprintf(err, errlen, "malformed reply line");
+		return REPLY_ERROR;
+	}
+	code = (line[0] - '0') * 100 + (line[1] - '0') * 10 + (line[2] - '0');
+	if (r->nlines > 0 && code != r->code) {
+		snprintf(err, errlen, "reply code changed from %d to %d "
+		    "within one reply", r->code, code);
+		return REPLY_ERROR;
+	}
+	last = len == 3 || line[3] == ' ';
+	/* Keep the text after the code; lines joined by '\n'. */
+	len = len > 4 ? len - 4 : 0;
+	if (r->len + len + 2 > sizeof(r->text)) {
+		snprintf(err, errlen, "reply longer than %d bytes",
+		    SMTP_REPLY_MAX);
+		return REPLY_ERROR;
+	}
+	if (r->nlines > 0)
+		r->text[r->len++] = '\n';
+	if (len > 0)
+		memcpy(r->text + r->len, line + 4, len);
+	r->len += len;
+	r->text[r->len] = '\0';
+	r->code = code;
+	r->nlines++;
+	return last ? REPLY_DONE : REPLY_MORE;
+}
+
+/* Is keyword among the EHLO extensions (every line but the first)? */
+int
+smtp_has_extension(const struct smtp_reply *r, const char *keyword)
+{
+	const char	*p, *nl;
+	size_t		 klen = strlen(keyword), wlen;
+
+	if ((p = memchr(r->text, '\n', r->len)) == NULL)
+		return 0;
+	for (p++; p < r->text + r->len; p = nl + 1) {
+		if ((nl = memchr(p, '\n', r->text + r->len - p)) == NULL)
+			nl = r->text + r->len;
+		wlen = strcspn(p, " \n");
+		if (p + wlen > nl)
+			wlen = nl - p;
+		if (wlen == klen && strncasecmp(p, keyword, klen) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reporting to the parent.
+ */
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+send_stage(struct conn *c, enum stage st)
+{
+	c->stage = st;
+	msg_begin(&c->mb, MSG_STAGE);
+	msg_put_u32(&c->mb, st);
+	msg_send(c->out, &c->mb);
+}
+
+static void
+send_text(struct conn *c, enum msg_type type, const char *fmt, ...)
+{
+	char	 text[MAX_TEXT];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	msg_begin(&c->mb, type);
+	msg_put_cstr(&c->mb, text);
+	msg_send(c->out, &c->mb);
+}
+
+static __dead void
+finish(struct conn *c, enum result res, const char *fmt, ...)
+{
+	char	 text[MAX_TEXT];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (c->soft_err != NULL) {
+		strlcpy(c->soft_err, text, c->soft_len);
+		c->soft_err = NULL;
+		longjmp(c->soft_jmp, 1);
+	}
+	msg_begin(&c->mb, MSG_RESULT);
+	msg_put_u32(&c->mb, res);
+	msg_put_cstr(&c->mb, text);
+	msg_send(c->out, &c->mb);
+	if (c->tls != NULL)
+		tls_free(c->tls);
+	if (c->fd != -1)
+		close(c->fd);
+	_exit(0);
+}
+
+/* Server text, escaped and cut short for one report line. */
+static void
+quote_reply(const struct smtp_reply *r, char *out, size_t outlen)
+{
+	char	 first[200], *v;
+	size_t	 n;
+
+	n = strcspn(r->text, "\n");
+	if (n >= sizeof(first))
+		n = sizeof(first) - 1;
+	memcpy(first, r->text, n);
+	first[n] = '\0';
+	if ((v = vis_text(first, n)) == NULL) {
+		snprintf(out, outlen, "%d", r->code);
+		return;
+	}
+	snprintf(out, outlen, "%d %s%s", r->code, v,
+	    r->nlines > 1 ? " ..." : "");
+	free(v);
+}
+
+static __dead void
+timed_out(struct conn *c)
+{
+	finish(c, R_TIMEOUT, "timed out after %llds waiting for %s%s",
+	    (long long)c->limit, stage_name(c->stage),
+	    c->hint != NULL ? c->hint : "");
+}
+
+/*
+ * Wait until fd is ready for events or the deadline passes.
+ */
+static void
+wait_fd(struct conn *c, short events)
+{
+	struct pollfd	 pfd;
+	int64_t		 left;
+	int		 n;
+
+	for (;;) {
+		left = c->deadline - now_ms();
+		if (left <= 0)
+			timed_out(c);
+		pfd.fd = c->fd;
+		pfd.events = events;
+		n = poll(&pfd, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			finish(c, R_INTERNAL, "poll: %s", strerror(errno));
+		if (n > 0)
+			return;
+	}
+}
+
+/* Read more bytes into the line buffer; 0 on end of file. */
+static size_t
+fill(struct conn *c)
+{
+	ssize_t	 n;
+
+	for (;;) {
+		if (c->tls != NULL) {
+			n = tls_read(c->tls, c->buf + c->len,
+			    sizeof(c->buf) - c->len);
+			if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+				wait_fd(c, n == TLS_WANT_POLLIN ? POLLIN :
+				    POLLOUT);
+				continue;
+			}
+			if (n == -1)
+				finish(c, R_TLS_FAILURE, "TLS read failed "
+				    "waiting for %s: %s", stage_name(c->stage),
+				    tls_error(c->tls));
+		} else {
+			wait_fd(c, POLLIN);
+			n = read(c->fd, c->buf + c->len,
+			    sizeof(c->buf) - c->len);
+			if (n == -1 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n == -1)
+				finish(c, R_SMTP_ERROR, "read failed waiting "
+				    "for %s: %s", stage_name(c->stage),
+				    strerror(errno));
+		}
+		c->len += n;
+		return n;
+	}
+}
+
+/*
+ * One line, without its LF, into line (NUL-terminated).  A line that
+ * does not fit the buffer is the server's fault, not ours.
+ */
+static size_t
+get_line(struct conn *c, char *line)
+{
+	char	*nl;
+	size_t	 n;
+
+	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
+		if (c->len == sizeof(c->buf))
+			finish(c, R_SMTP_ERROR, "reply line too long (more "
+			    "than %d bytes) waiting for %s", SMTP_LINE_MAX,
+			    stage_name(c->stage));
+		if (fill(c) == 0)
+			finish(c, R_SMTP_ERROR, "connection closed by the "
+			    "server waiting for %s", stage_name(c->stage));
+	}
+	n = nl - c->buf;
+	memcpy(line, c->buf, n);
+	line[n] = '\0';
+	c->len -= n + 1;
+	memmove(c->buf, nl + 1, c->len);
+	return n;
+}
+
+static void
+read_reply(struct conn *c, struct smtp_reply *r)
+{
+	char	 line[sizeof(c->buf)], err[256];
+	size_t	 n;
+	int	 st;
+
+	smtp_reply_init(r);
+	do {
+		n = get_line(c, line);
+		st = smtp_reply_line(r, line, n, err, sizeof(err));
+		if (st == REPLY_ERROR)
+			finish(c, R_SMTP_ERROR, "%s waiting for %s", err,
+			    stage_name(c->stage));
+	} while (st == REPLY_MORE);
+}
+
+static void
+send_line(struct conn *c, const char *cmd)
+{
+	char	 line[512];
+	size_t	 len, off = 0;
+	ssize_t	 n;
+
+	len = snprintf(line, sizeof(line), "%s\r\n", cmd);
+	while (off < len) {
+		if (c->tls != NULL) {
+			n = tls_write(c->tls, line + off, len - off);
+			if (n == TLS_WANT_POLLIN || n == TLS_WANT_POLLOUT) {
+				wait_fd(c, n == TLS_WANT_POLLIN ? POLLIN :
+				    POLLOUT);
+				continue;
+			}
+			if (n == -1)
+				finish(c, R_TLS_FAILURE, "TLS write failed: %s",
+				    tls_error(c->tls));
+		} else {
+			wait_fd(c, POLLOUT);
+			n = write(c->fd, line + off, len - off);
+			if (n == -1 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (n == -1)
+				finish(c, R_SMTP_ERROR, "write failed: %s",
+				    strerror(errno));
+		}
+		off += n;
+	}
+}
+
+/*
+ * Connecting: a numeric address, no resolver (pitfall 6), with its own
+ * limit so a black hole is told apart from a slow server.
+ */
+static void
+tcp_connect(struct conn *c)
+{
+	const struct check_spec *s = c->spec;
+	int64_t		 whole = c->deadline;
+	socklen_t	 len = sizeof(int);
+	int		 soerr = 0;
+
+	send_stage(c, ST_CONNECT);
+	if ((c->fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK,
+	    IPPROTO_TCP)) == -1)
+		finish(c, R_INTERNAL, "socket: %s", strerror(errno));
+	if (connect(c->fd, (const struct sockaddr *)&s->addr,
+	    s->addrlen) == -1 && errno != EINPROGRESS)
+		finish(c, R_CONNECT_FAILURE, "connect to %s port %u: %s",
+		    s->addrstr, s->port, strerror(errno));
+	if (s->connect_timeout < s->timeout &&
+	    now_ms() + s->connect_timeout * 1000 < whole) {
+		c->deadline = now_ms() + s->connect_timeout * 1000;
+		c->limit = s->connect_timeout;
+	}
+	wait_fd(c, POLLOUT);
+	c->deadline = whole;
+	c->limit = s->timeout;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
+		finish(c, R_INTERNAL, "getsockopt: %s", strerror(errno));
+	if (soerr != 0)
+		finish(c, R_CONNECT_FAILURE, "connect to %s port %u: %s",
+		    s->addrstr, s->port, strerror(soerr));
+}
+
+static void
+tls_start(struct conn *c)
+{
+	const struct check_spec *s = c->spec;
+	int	 r;
+
+	send_stage(c, ST_HANDSHAKE);
+	if ((c->tls = tls_client()) == NULL)
+		finish(c, R_INTERNAL, "tls_client failed");
+	if (tls_configure(c->tls, s->tlscfg) == -1)
+		finish(c, R_INTERNAL, "tls_configure: %s", tls_error(c->tls));
+	/* SNI is the TLSA base domain (RFC 7672 §8.1). */
+	if (tls_connect_socket(c->tls, c->fd, s->base) == -1)
+		finish(c, R_TLS_FAILURE, "TLS set-up failed: %s",
+		    tls_error(c->tls));
+	while ((r = tls_handshake(c->tls)) != 0) {
+		if (r == TLS_WANT_POLLIN || r == TLS_WANT_POLLOUT) {
+			wait_fd(c, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT);
+			continue;
+		}
+		finish(c, R_TLS_FAILURE, "TLS handshake failed: %s%s",
+		    tls_error(c->tls), s->tls_on_connect ?
+		    " (does the server expect STARTTLS instead of TLS at "
+		    "once?)" : "");
+	}
+	msg_begin(&c->mb, MSG_TLS);
+	msg_put_cstr(&c->mb, tls_conn_version(c->tls));
+	msg_put_cstr(&c->mb, tls_conn_cipher(c->tls));
+	msg_put_cstr(&c->mb, s->base);
+	msg_send(c->out, &c->mb);
+}
+
+/*
+ * RFC 3207 §4.2: nothing may follow the 220 to STARTTLS before the
+ * handshake.  Bytes already buffered, or waiting in the socket, were
+ * sent in clear text by someone and would be read as if protected.
+ */
+static void
+check_injection(struct conn *c)
+{
+	char	 peek[64];
+	ssize_t	 n;
+
+	n = recv(c->fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
+	if (c->len > 0 || n > 0)
+		finish(c, R_SMTP_ERROR, "STARTTLS injection: the server "
+		    "sent %zu bytes after its 220 reply to STARTTLS, before "
+		    "the TLS handshake (RFC 3207 section 4.2)",
+		    c->len + (n > 0 ? (size_t)n : 0));
+}
+
+static void
+expect(struct conn *c, const struct smtp_reply *r, int code,
+    const char *what)
+{
+	char	 q[300];
+
+	if (r->code == code)
+		return;
+	quote_reply(r, q, sizeof(q));
+	finish(c, R_SMTP_ERROR, "%s: %s", what, q);
+}
+
+/* Banner, EHLO, STARTTLS: up to the moment TLS starts. */
+static void
+smtp_to_tls(struct conn *c)
+{
+	struct smtp_reply	*r;
+	char			 cmd[300];
+
+	if ((r = malloc(sizeof(*r))) == NULL)
+		finish(c, R_INTERNAL, "out of memory");
+	send_stage(c, ST_BANNER);
+	c->hint = c->spec->tls_on_connect ? "" :
+	    " (if the server expects TLS at once, use -tls-on-connect)";
+	read_reply(c, r);
+	c->hint = NULL;
+	expect(c, r, 220, "unexpected banner");
+	send_stage(c, ST_EHLO);
+	snprintf(cmd, sizeof(cmd), "EHLO %s", c->spec->helo);
+	send_line(c, cmd);
+	read_reply(c, r);
+	expect(c, r, 250, "EHLO rejected");
+	if (!smtp_has_extension(r, "STARTTLS"))
+		finish(c, R_STARTTLS_MISSING, "server did not offer STARTTLS "
+		    "(EHLO reply has %zu lines)", r->nlines);
+	send_stage(c, ST_STARTTLS);
+	send_line(c, "STARTTLS");
+	read_reply(c, r);
+	expect(c, r, 220, "STARTTLS refused");
+	check_injection(c);
+	free(r);
+}
+
+/*
+ * After the handshake: EHLO over TLS and QUIT, as a real client.  The
+ * chain is judged whatever happens here, so a failure in this part is
+ * noted (soft_err) instead of ending the check.
+ */
+static void
+ehlo_over_tls(struct conn *c, int banner_pending)
+{
+	struct smtp_reply	*r;
+	char			 cmd[300];
+
+	if ((r = malloc(sizeof(*r))) == NULL)
+		finish(c, R_INTERNAL, "out of memory");
+	if (banner_pending) {
+		send_stage(c, ST_BANNER);
+		read_reply(c, r);
+		expect(c, r, 220, "unexpected banner");
+	}
+	send_stage(c, ST_EHLO_TLS);
+	snprintf(cmd, sizeof(cmd), "EHLO %s", c->spec->helo);
+	send_line(c, cmd);
+	read_reply(c, r);
+	expect(c, r, 250, "EHLO over TLS rejected");
+	free(r);
+}
+
+static void
+quit(struct conn *c)
+{
+	struct smtp_reply	*r;
+
+	if ((r = malloc(sizeof(*r))) == NULL)
+		finish(c, R_INTERNAL, "out of memory");
+	send_stage(c, ST_QUIT);
+	send_line(c, "QUIT");
+	read_reply(c, r);
+	free(r);
+}
+
+static void
+smtp_after_tls(struct conn *c, int banner_pending, char *err,
+    size_t errlen)
+{
+	char	 qerr[MAX_TEXT];
+
+	c->soft_err = err;
+	c->soft_len = errlen;
+	if (setjmp(c->soft_jmp) == 0) {
+		ehlo_over_tls(c, banner_pending);
+		c->soft_err = qerr;
+		c->soft_len = sizeof(qerr);
+		if (setjmp(c->soft_jmp) == 0)
+			quit(c);
+		else
+			send_text(c, MSG_DETAIL, "after QUIT: %s", qerr);
+	}
+	c->soft_err = NULL;
+}
+
+/*
+ * The TLSA RRset, judged by RFC 7672 §2.2: only a secure, non-empty
+ * RRset makes DANE apply; a lookup that failed is never "no TLSA".
+ */
+static size_t
+tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
+{
+	struct dns_result	 res;
+	struct tlsa		*t;
+	char			 qname[MAX_HOSTNAME + 16];
+	size_t			 i, n = 0;
+
+	send_stage(c, ST_TLSA);
+	snprintf(qname, sizeof(qname), "_%u._tcp.%s", c->spec->port,
+	    c->spec->base);
+	memset(&res, 0, sizeof(res));
+	dns_lookup(ctx, qname, RR_TYPE_TLSA, &res);
+	if (res.sec == SEC_BOGUS)
+		finish(c, R_DNS_BOGUS, "TLSA lookup bogus: %s: %s", qname,
+		    res.why);
+	if (res.status == DNS_FAILED)
+		finish(c, R_DNS_FAILURE, "TLSA lookup failed: %s: %s", qname,
+		    res.why);
+	if (res.status != DNS_ANSWER)
+		finish(c, R_DANE_NA, "no TLSA records at %s (%s %s): DANE "
+		    "not in effect", qname, dns_security_name(res.sec),
+		    res.status == DNS_NXDOMAIN ? "NXDOMAIN" : "NODATA");
+	if (res.sec != SEC_SECURE)
+		finish(c, R_DANE_NA, "TLSA records insecure at %s (unsigned "
+		    "zone): DANE not in effect", qname);
+	if (res.canon[0] != '\0')
+		send_text(c, MSG_DETAIL, "TLSA owner %s is an alias of %s; "
+		    "base domain stays %s (RFC 7672 section 2.2.3)", qname,
+		    res.canon, c->spec->base);
+	if ((t = calloc(res.nrr, sizeof(*t))) == NULL)
+		finish(c, R_INTERNAL, "out of memory");
+	for (i = 0; i < res.nrr; i++) {
+		if (tlsa_parse(res.rr[i].data, res.rr[i].len, &t[n]) == -1) {
+			send_text(c, MSG_WARN, "malformed TLSA record "
+			    "(%zu bytes) ignored", res.rr[i].len);
+			continue;
+		}
+		n++;
+	}
+	send_text(c, MSG_DETAIL, "TLSA %s: secure, %zu record%s", qname, n,
+	    n == 1 ? "" : "s");
+	dns_result_free(&res);
+	*out = t;
+	return n;
+}
+
+static void
+send_certs(struct conn *c, const struct dane_report *rep)
+{
+	const struct dane_cert	*dc;
+	size_t			 i;
+
+	for (i = 0; i < rep->ncert; i++) {
+		dc = &rep->cert[i];
+		msg_begin(&c->mb, MSG_CERT);
+		msg_put_u32(&c->mb, dc->depth);
+		msg_put_cstr(&c->mb, dc->subject);
+		msg_put_cstr(&c->mb, dc->issuer);
+		msg_put_cstr(&c->mb, dc->names);
+		msg_put_u32(&c->mb, (uint64_t)dc->not_before >> 32);
+		msg_put_u32(&c->mb, (uint32_t)dc->not_before);
+		msg_put_u32(&c->mb, (uint64_t)dc->not_after >> 32);
+		msg_put_u32(&c->mb, (uint32_t)dc->not_after);
+		msg_put_cstr(&c->mb, dc->spki_sha256);
+		msg_put_cstr(&c->mb, dc->pem);
+		msg_send(c->out, &c->mb);
+	}
+}
+
+static void
+send_outcomes(struct conn *c, const struct tlsa *t, size_t n,
+    const struct dane_report *rep)
+{
+	const struct dane_outcome *o;
+	size_t			 i;
+
+	for (i = 0; i < n && i < rep->nout; i++) {
+		o = &rep->out[i];
+		msg_begin(&c->mb, MSG_TLSA);
+		msg_put_u32(&c->mb, t[i].usage);
+		msg_put_u32(&c->mb, t[i].selector);
+		msg_put_u32(&c->mb, t[i].mtype);
+		msg_put_str(&c->mb, t[i].data, t[i].len);
+		msg_put_u32(&c->mb, o->usable);
+		msg_put_u32(&c->mb, o->matched);
+		msg_put_u32(&c->mb, o->depth + 1);
+		msg_put_cstr(&c->mb, o->text);
+		msg_send(c->out, &c->mb);
+	}
+	for (i = 0; i < rep->nwarn; i++)
+		send_text(c, MSG_WARN, "%s", rep->warn[i]);
+}
+
+static __dead void
+verify(struct conn *c, char *pem, size_t pemlen, const struct tlsa *t,
+    size_t nt, int ocsp_missing, const char *smtp_err)
+{
+	struct dane_params	 p;
+	struct dane_report	 rep;
+	const struct check_spec *s = c->spec;
+	enum result		 res;
+	size_t			 i;
+
+	send_stage(c, ST_VERIFY);
+	memset(&p, 0, sizeof(p));
+	memset(&rep, 0, sizeof(rep));
+	p.tlsa = t;
+	p.ntlsa = nt;
+	for (i = 0; i < s->nnames; i++)
+		p.names[i] = s->names[i];
+	p.nnames = s->nnames;
+	p.now = time(NULL);
+	p.warn_window = s->warn_window;
+	dane_verify(pem, pemlen, &p, &rep);
+	send_certs(c, &rep);
+	send_outcomes(c, t, nt, &rep);
+	res = rep.result;
+	if (res == R_VERIFIED || res == R_VERIFIED_WARN) {
+		if (smtp_err[0] != '\0')
+			finish(c, R_SMTP_ERROR, "%s (the chain itself "
+			    "verified: %s)", smtp_err, rep.reason);
+		if (ocsp_missing)
+			finish(c, R_TLS_FAILURE, "no OCSP response stapled "
+			    "(-expect-ocsp); the chain verified: %s",
+			    rep.reason);
+	}
+	finish(c, res, "%s", rep.reason);
+}
+
+__dead void
+check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
+{
+	struct conn	 c;
+	struct tlsa	*t = NULL;
+	struct sandbox_net net;
+	uint16_t	 ports[1];
+	const uint8_t	*chain;
+	char		*pem, smtp_err[MAX_TEXT] = "";
+	size_t		 nt, i, pemlen;
+	int		 ocsp_missing = 0, usable = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.spec = spec;
+	c.out = out;
+	c.fd = -1;
+	c.limit = spec->timeout;
+	c.deadline = now_ms() + spec->timeout * 1000 - DEADLINE_MARGIN_MS;
+	/* Our own clock first; the parent's kill is the second line. */
+	alarm(spec->timeout + 2);
+	ports[0] = spec->port;
+	net.ports = ports;
+	net.nports = 1;
+	sandbox_enter(SB_CHILD_NET, &net);
+
+	nt = tlsa_lookup(&c, ctx, &t);
+	for (i = 0; i < nt; i++)
+		usable += tlsa_unusable(&t[i]) == NULL;
+	tcp_connect(&c);
+	if (spec->tls_on_connect)
+		tls_start(&c);
+	else {
+		smtp_to_tls(&c);
+		tls_start(&c);
+	}
+	if ((chain = tls_peer_cert_chain_pem(c.tls, &pemlen)) == NULL)
+		finish(&c, R_TLS_FAILURE, "the server sent no certificate");
+	if ((pem = malloc(pemlen + 1)) == NULL)
+		finish(&c, R_INTERNAL, "out of memory");
+	memcpy(pem, chain, pemlen);
+	pem[pemlen] = '\0';
+	if (spec->expect_ocsp && tls_peer_ocsp_response_status(c.tls) == -1)
+		ocsp_missing = 1;
+	smtp_after_tls(&c, spec->tls_on_connect, smtp_err, sizeof(smtp_err));
+	tls_close(c.tls);
+	close(c.fd);
+	c.fd = -1;
+	sandbox_enter(SB_CHILD_PARSE, NULL);
+	if (usable == 0)
+		send_text(&c, MSG_DETAIL, "TLS established although no TLSA "
+		    "record is usable");
+	verify(&c, pem, pemlen, t, nt, ocsp_missing, smtp_err);
+}

@@ -1,0 +1,1806 @@
+/*
+ * smtpdane: check that SMTP servers are protected by DANE.
+ *
+ * The parent parses the command line, loads the trust anchors and the
+ * resolver list, sets up libunbound and libtls, primes the validation
+ * chain, then forks children: one discovery child per target (address
+ * lookups), then one check child per (host, address, port).  Children
+ * report over pipes; the parent polls them, kills any that passes its
+ * deadline, and prints the results in command-line order.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tls.h>
+#include <unbound.h>
+
+#include "smtpdane.h"
+
+#define RR_TYPE_A	1
+#define RR_TYPE_AAAA	28
+#define RR_TYPE_DNSKEY	48
+#define DEFAULT_JOBS	20
+#define MAX_JOBS	512
+#define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
+#define PRIME_MAX	32	/* zones primed before forking */
+
+/* What the parent learns from a child, and prints. */
+struct tlsa_line {
+	uint32_t	 usage, selector, mtype;
+	char		*hex;
+	int		 usable, matched, depth;
+	char		*text;
+};
+
+struct cert_line {
+	int		 depth;
+	char		*subject, *issuer, *names, *spki, *pem;
+	time_t		 not_before, not_after;
+};
+
+struct report {
+	int		 done;
+	enum result	 result;
+	char		*reason;
+	enum stage	 stage;
+	char		**details;
+	size_t		 ndetails;
+	char		**warns;
+	size_t		 nwarns;
+	struct tlsa_line *tlsa;
+	size_t		 ntlsa;
+	struct cert_line *certs;
+	size_t		 ncerts;
+	char		*tls_version, *tls_cipher, *sni;
+	int64_t		 started, ended;
+};
+
+struct check {
+	struct check_spec spec;
+	char		*host;
+	struct report	 rep;
+};
+
+struct addr_lookup {
+	int		 done;
+	enum dns_status	 status;
+	enum dns_security sec;
+	char		*why;
+};
+
+struct target {
+	char		*spec;		/* as given */
+	struct addr_lookup lookup[2];	/* A, AAAA */
+	char		*host;
+	uint16_t	 port;
+	int		 lineno;	/* in the -f file, or 0 */
+	size_t		*checks;	/* indices into checks[] */
+	size_t		 nchecks;
+	struct report	 rep;		/* discovery, and target-wide failure */
+	int		 discovered;
+	int		 printed;
+};
+
+enum job_kind { JOB_DISCOVER, JOB_CHECK };
+
+struct job {
+	enum job_kind	 kind;
+	size_t		 idx;		/* target or check */
+	pid_t		 pid;
+	int		 fd;
+	int64_t		 deadline;
+	uint8_t		*buf;
+	size_t		 len, cap;
+};
+
+static struct options	 opt;
+static struct dns_config dnscfg;
+static struct tls_config *tlscfg;
+static struct ub_ctx	*ubctx;
+static struct target	*targets;
+static size_t		 ntargets;
+static struct check	*checks;
+static size_t		 nchecks;
+static size_t		*queue;		/* pending jobs: (kind << 31) | idx */
+static size_t		 nqueue, queue_head;
+static struct job	*running;
+static size_t		 nrunning;
+static int		 use_color;
+static size_t		 next_to_print;
+
+static __dead void usage(void);
+static void add_verdict(struct target *, enum result, const char *, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+static __dead void setup_error(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+static void report_set(struct report *, enum result, const char *, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+static void debug(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (!opt.debug)
+		return;
+	va_start(ap, fmt);
+	fputs("debug: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void	*p;
+
+	if ((p = calloc(n, size)) == NULL)
+		err(2, NULL);
+	return p;
+}
+
+static void *
+xreallocarray(void *p, size_t n, size_t size)
+{
+	if ((p = reallocarray(p, n, size)) == NULL)
+		err(2, NULL);
+	return p;
+}
+
+static char *
+xstrdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		err(2, NULL);
+	return p;
+}
+
+static void
+strlist_add(char ***list, size_t *n, char *s)
+{
+	*list = xreallocarray(*list, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = s;
+}
+
+static void
+report_set(struct report *r, enum result res, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) == -1)
+		err(2, NULL);
+	va_end(ap);
+	free(r->reason);
+	r->reason = s;
+	r->result = res;
+	r->done = 1;
+	r->ended = now_ms();
+}
+
+/*
+ * Command line.  The Go tool's single-dash words come first; double
+ * dashes and "-opt=value" work too.
+ */
+enum opt_id {
+	O_PORT, O_TLS, O_MX, O_SUBMISSION, O_SUBMISSIONS, O_SRV, O_IPV4,
+	O_IPV6, O_AKA, O_HELO, O_CTIMEOUT, O_TIMEOUT, O_JOBS, O_FILE,
+	O_ANCHOR, O_WARN, O_OCSP, O_QUIET, O_TERSE, O_NAGIOS, O_JSON,
+	O_CERTINFO, O_SHOWCERTS, O_TLSA, O_NOCOLOR, O_DEBUG, O_VERSION,
+	O_HELP
+};
+
+static const struct option_def {
+	const char	*name;
+	const char	*letter;
+	int		 arg;
+	enum opt_id	 id;
+} options[] = {
+	{ "port", "p", 1, O_PORT },
+	{ "tls-on-connect", "T", 0, O_TLS },
+	{ "mx", "m", 0, O_MX },
+	{ "submission", NULL, 0, O_SUBMISSION },
+	{ "submissions", NULL, 0, O_SUBMISSIONS },
+	{ "srv", NULL, 1, O_SRV },
+	{ "4", NULL, 0, O_IPV4 },
+	{ "6", NULL, 0, O_IPV6 },
+	{ "aka", "a", 1, O_AKA },
+	{ "helo", "H", 1, O_HELO },
+	{ "connect-timeout", NULL, 1, O_CTIMEOUT },
+	{ "timeout", "t", 1, O_TIMEOUT },
+	{ "jobs", "j", 1, O_JOBS },
+	{ "file", "f", 1, O_FILE },
+	{ "trust-anchor", "A", 1, O_ANCHOR },
+	{ "expiration-warning", "w", 1, O_WARN },
+	{ "expect-ocsp", NULL, 0, O_OCSP },
+	{ "quiet", "q", 0, O_QUIET },
+	{ "terse", NULL, 0, O_TERSE },
+	{ "nagios", NULL, 0, O_NAGIOS },
+	{ "json", NULL, 0, O_JSON },
+	{ "show-cert-info", NULL, 0, O_CERTINFO },
+	{ "showcerts", NULL, 0, O_SHOWCERTS },
+	{ "tlsa", NULL, 0, O_TLSA },
+	{ "nocolor", NULL, 0, O_NOCOLOR },
+	{ "debug", "d", 0, O_DEBUG },
+	{ "version", "V", 0, O_VERSION },
+	{ "help", "h", 0, O_HELP },
+};
+
+struct cmdline {
+	const char	*anchor_file;
+	const char	*target_file;
+	char		**targets;
+	size_t		 ntargets;
+};
+
+static __dead void
+usage(void)
+{
+	if (opt.nagios)
+		printf("DANE UNKNOWN - bad command line\n");
+	fprintf(stderr,
+	    "usage: smtpdane [-46dhmqTV] [-A file] [-a name] [-f file] "
+	    "[-H name] [-j jobs]\n"
+	    "                [-p port] [-t duration] [-w duration] "
+	    "[-connect-timeout duration]\n"
+	    "                [-expect-ocsp] [-json] [-nagios] [-nocolor] "
+	    "[-show-cert-info]\n"
+	    "                [-showcerts] [-terse] [-tlsa] "
+	    "target ...\n");
+	exit(opt.nagios ? 3 : 2);
+}
+
+static __dead void
+usage_error(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fputs("smtpdane: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage();
+}
+
+/* Setup errors exit 2, or UNKNOWN (3) for a Nagios plugin. */
+static __dead void
+setup_error(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (opt.nagios)
+		printf("DANE UNKNOWN - %s\n", msg);
+	fprintf(stderr, "smtpdane: %s\n", msg);
+	exit(opt.nagios ? 3 : 2);
+}
+
+static const struct option_def *
+find_option(const char *word, const char **value)
+{
+	const char	*eq;
+	size_t		 i, len;
+
+	*value = NULL;
+	if (word[0] == '-' && word[1] == '-')
+		word++;
+	word++;
+	len = (eq = strchr(word, '=')) != NULL ? (size_t)(eq - word) :
+	    strlen(word);
+	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if ((strlen(options[i].name) == len &&
+		    strncmp(options[i].name, word, len) == 0) ||
+		    (options[i].letter != NULL &&
+		    strlen(options[i].letter) == len &&
+		    strncmp(options[i].letter, word, len) == 0)) {
+			if (eq != NULL)
+				*value = eq + 1;
+			return &options[i];
+		}
+	}
+	return NULL;
+}
+
+static uint16_t
+parse_port(const char *s)
+{
+	struct servent	*se;
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(s, 1, 65535, &errstr);
+	if (errstr == NULL)
+		return n;
+	if ((se = getservbyname(s, "tcp")) != NULL)
+		return ntohs(se->s_port);
+	return 0;
+}
+
+static time_t
+option_duration(const char *name, const char *value, int zero_ok)
+{
+	time_t	 t;
+
+	if (parse_duration(value, &t) == -1 || (!zero_ok && t == 0))
+		usage_error("-%s: bad duration \"%s\" (use e.g. 30s, 1h30m, "
+		    "7d)", name, value);
+	return t;
+}
+
+static void
+apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
+{
+	const char	*errstr;
+
+	switch (o->id) {
+	case O_PORT:
+		if ((opt.port = parse_port(v)) == 0)
+			usage_error("-port: bad port \"%s\"", v);
+		break;
+	case O_TLS:
+		opt.tls_on_connect = 1;
+		break;
+	case O_MX:
+	case O_SUBMISSION:
+	case O_SUBMISSIONS:
+	case O_SRV:
+		usage_error("-%s: MX and SRV discovery are not available in "
+		    "this version; name the mail hosts instead", o->name);
+	case O_IPV4:
+		opt.family = opt.family == AF_INET6 ? -1 : AF_INET;
+		break;
+	case O_IPV6:
+		opt.family = opt.family == AF_INET ? -1 : AF_INET6;
+		break;
+	case O_AKA:
+		if (opt.naka >= MAX_NAMES - 2)
+			usage_error("-aka: at most %d names", MAX_NAMES - 2);
+		opt.aka[opt.naka++] = v;
+		break;
+	case O_HELO:
+		if (*v == '\0' || strcspn(v, " \t\r\n") != strlen(v) ||
+		    strlen(v) > 255)
+			usage_error("-helo: bad name \"%s\"", v);
+		opt.helo = v;
+		break;
+	case O_CTIMEOUT:
+		opt.connect_timeout = option_duration(o->name, v, 0);
+		break;
+	case O_TIMEOUT:
+		opt.timeout = option_duration(o->name, v, 0);
+		break;
+	case O_WARN:
+		opt.warn_window = option_duration(o->name, v, 1);
+		break;
+	case O_JOBS:
+		opt.jobs = strtonum(v, 1, MAX_JOBS, &errstr);
+		if (errstr != NULL)
+			usage_error("-j: %s is %s (1 to %d)", v, errstr,
+			    MAX_JOBS);
+		break;
+	case O_FILE:
+		cl->target_file = v;
+		break;
+	case O_ANCHOR:
+		cl->anchor_file = v;
+		break;
+	case O_OCSP:
+		opt.expect_ocsp = 1;
+		break;
+	case O_QUIET:
+		opt.quiet = 1;
+		break;
+	case O_TERSE:
+		opt.terse = 1;
+		break;
+	case O_NAGIOS:
+		opt.nagios = 1;
+		break;
+	case O_JSON:
+		opt.json = 1;
+		break;
+	case O_CERTINFO:
+		opt.show_cert_info = 1;
+		break;
+	case O_SHOWCERTS:
+		opt.showcerts = 1;
+		break;
+	case O_TLSA:
+		opt.show_tlsa = 1;
+		break;
+	case O_NOCOLOR:
+		use_color = 0;
+		break;
+	case O_DEBUG:
+		opt.debug = 1;
+		break;
+	case O_VERSION:
+		printf("smtpdane %s\n", SMTPDANE_VERSION);
+		exit(0);
+	case O_HELP:
+		usage();
+	}
+}
+
+static void
+parse_command_line(int argc, char *argv[], struct cmdline *cl)
+{
+	const struct option_def	*o;
+	const char		*v;
+	int			 i;
+
+	/* -nagios changes how usage errors are reported: find it first. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-nagios") == 0 ||
+		    strcmp(argv[i], "--nagios") == 0)
+			opt.nagios = 1;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (argv[i][0] != '-' || argv[i][1] == '\0')
+			break;
+		if ((o = find_option(argv[i], &v)) == NULL)
+			usage_error("unknown option %s", argv[i]);
+		if (o->arg && v == NULL) {
+			if (i + 1 >= argc)
+				usage_error("%s needs a value", argv[i]);
+			v = argv[++i];
+		} else if (!o->arg && v != NULL)
+			usage_error("%s takes no value", o->name);
+		apply_option(o, v, cl);
+	}
+	if (opt.family == -1)
+		usage_error("-4 and -6 exclude each other");
+	cl->targets = argv + i;
+	cl->ntargets = argc - i;
+	if (cl->ntargets == 0 && cl->target_file == NULL)
+		usage_error("no target given");
+}
+
+/*
+ * Targets: "host", "host:port", "[v6]:port".  Host names are checked
+ * here so that no child ever sees a name libunbound would refuse.
+ */
+static int
+valid_hostname(const char *h)
+{
+	size_t	 label = 0, len = strlen(h);
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (; *h != '\0'; h++) {
+		if (*h == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*h) && *h != '-' && *h != '_')
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0;
+}
+
+static int
+is_address(const char *s)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	return inet_pton(AF_INET, s, &a4) == 1 ||
+	    inet_pton(AF_INET6, s, &a6) == 1;
+}
+
+/* Returns NULL or a message; fills host (lowercase) and port. */
+static const char *
+parse_target(const char *spec, char *host, size_t hostlen, uint16_t *port)
+{
+	char		 buf[MAX_HOSTNAME + 16];
+	char		*p, *portstr = NULL;
+	size_t		 len;
+
+	if (strlcpy(buf, spec, sizeof(buf)) >= sizeof(buf))
+		return "target too long";
+	p = buf;
+	if (*p == '[') {
+		if ((portstr = strchr(p, ']')) == NULL)
+			return "missing ']'";
+		*portstr++ = '\0';
+		p++;
+		if (*portstr == ':')
+			portstr++;
+		else if (*portstr == '\0')
+			portstr = NULL;
+		else
+			return "junk after ']'";
+	} else if (strchr(p, ':') == strrchr(p, ':') &&
+	    (portstr = strchr(p, ':')) != NULL)
+		*portstr++ = '\0';
+	*port = opt.port;
+	if (portstr != NULL && (*port = parse_port(portstr)) == 0)
+		return "bad port";
+	len = strlen(p);
+	if (len > 1 && p[len - 1] == '.')
+		p[--len] = '\0';
+	if (is_address(p))
+		return "an address has no TLSA records: name the host "
+		    "(e.g. mx.example.org, or mx.example.org:25) so that "
+		    "its TLSA records can be looked up";
+	if (!valid_hostname(p))
+		return "not a valid host name";
+	for (len = 0; p[len] != '\0'; len++)
+		p[len] = tolower((unsigned char)p[len]);
+	if (strlcpy(host, p, hostlen) >= hostlen)
+		return "host name too long";
+	return NULL;
+}
+
+static void
+add_target(const char *spec, int lineno)
+{
+	struct target	*t;
+	char		 host[MAX_HOSTNAME];
+	const char	*why;
+
+	targets = xreallocarray(targets, ntargets + 1, sizeof(*targets));
+	t = &targets[ntargets++];
+	memset(t, 0, sizeof(*t));
+	t->spec = xstrdup(spec);
+	t->lineno = lineno;
+	if ((why = parse_target(spec, host, sizeof(host), &t->port)) != NULL) {
+		t->host = xstrdup(spec);
+		t->discovered = 1;
+		add_verdict(t, R_USAGE, "%s", why);
+		return;
+	}
+	t->host = xstrdup(host);
+}
+
+/* One target per line; '#' comments and blank lines are skipped. */
+static void
+add_targets_from_text(char *text)
+{
+	char	*line, *next, *hash;
+	int	 lineno = 0;
+
+	for (line = text; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		line += strspn(line, " \t\r");
+		line[strcspn(line, " \t\r")] = '\0';
+		if (*line != '\0')
+			add_target(line, lineno);
+	}
+}
+
+/*
+ * Set-up, before any sandbox stage that forbids files.
+ */
+static void
+load_dns_config(const char *anchor_file)
+{
+	char		 errbuf[512], *text;
+	const char	*env;
+	size_t		 len;
+
+	dnscfg.debug = opt.debug;
+	if (anchor_file != NULL) {
+		if (read_whole_file(anchor_file, &text, &len, errbuf,
+		    sizeof(errbuf)) == -1)
+			setup_error("trust anchors: %s", errbuf);
+		if (dns_parse_anchors(text, len, &dnscfg, errbuf,
+		    sizeof(errbuf)) == -1)
+			setup_error("trust anchors: %s: %s", anchor_file,
+			    errbuf);
+		free(text);
+	} else if (dns_builtin_anchors(&dnscfg) == -1)
+		setup_error("built-in trust anchors: out of memory");
+	if ((env = getenv("DNS_RESOLVER")) != NULL && *env != '\0') {
+		if (dns_parse_resolvers(env, &dnscfg, errbuf,
+		    sizeof(errbuf)) == -1)
+			setup_error("DNS_RESOLVER: %s", errbuf);
+		return;
+	}
+	if (read_whole_file("/etc/resolv.conf", &text, &len, errbuf,
+	    sizeof(errbuf)) == -1)
+		setup_error("%s (set DNS_RESOLVER to name a resolver)",
+		    errbuf);
+	if (dns_parse_resolv_conf(text, len, &dnscfg, errbuf,
+	    sizeof(errbuf)) == -1)
+		setup_error("/etc/resolv.conf: %s", errbuf);
+	free(text);
+}
+
+/*
+ * libtls is set up once, here, before any fork (pitfall 7).  Its own
+ * verification is off: names, dates and chains are judged by dane.c.
+ */
+static void
+setup_tls(void)
+{
+	if (tls_init() == -1)
+		setup_error("tls_init failed");
+	if ((tlscfg = tls_config_new()) == NULL)
+		setup_error("tls_config_new failed");
+	tls_config_insecure_noverifycert(tlscfg);
+	tls_config_insecure_noverifyname(tlscfg);
+	tls_config_insecure_noverifytime(tlscfg);
+	if (tls_config_set_protocols(tlscfg, TLS_PROTOCOLS_DEFAULT) == -1)
+		setup_error("tls protocols: %s", tls_config_error(tlscfg));
+	if (opt.expect_ocsp)
+		tls_config_ocsp_require_stapling(tlscfg);
+}
+
+/*
+ * Validate the root DNSKEY RRset, then the zones above each host, in
+ * the parent: every child inherits the warm cache (pitfall 15).  A
+ * root that cannot be validated means nothing can be: say so once.
+ */
+static int
+prime_validation(char *why, size_t whylen)
+{
+	struct dns_result	 res;
+	char			*zones[PRIME_MAX];
+	const char		*dot;
+	size_t			 i, j, nzones = 0;
+
+	memset(&res, 0, sizeof(res));
+	dns_lookup(ubctx, ".", RR_TYPE_DNSKEY, &res);
+	debug("prime: DNSKEY . %s %s", dns_status_name(res.status),
+	    dns_security_name(res.sec));
+	if (res.status != DNS_ANSWER || res.sec != SEC_SECURE) {
+		snprintf(why, whylen, "cannot validate DNSSEC: the root "
+		    "DNSKEY lookup was %s%s%.900s%s",
+		    res.status == DNS_ANSWER ? dns_security_name(res.sec) :
+		    dns_status_name(res.status), res.why[0] ? " (" : "",
+		    res.why, res.why[0] ? ")" : "");
+		dns_result_free(&res);
+		return -1;
+	}
+	dns_result_free(&res);
+	for (i = 0; i < ntargets && nzones < PRIME_MAX; i++) {
+		if (targets[i].discovered ||
+		    (dot = strchr(targets[i].host, '.')) == NULL)
+			continue;
+		for (j = 0; j < nzones; j++)
+			if (strcmp(zones[j], dot + 1) == 0)
+				break;
+		if (j == nzones)
+			zones[nzones++] = (char *)dot + 1;
+	}
+	for (j = 0; j < nzones; j++) {
+		memset(&res, 0, sizeof(res));
+		dns_lookup(ubctx, zones[j], RR_TYPE_DNSKEY, &res);
+		debug("prime: DNSKEY %s %s %s", zones[j],
+		    dns_status_name(res.status), dns_security_name(res.sec));
+		dns_result_free(&res);
+	}
+	return 0;
+}
+
+/*
+ * The discovery child: the host's address records, validated, each
+ * RRset reported with its state, each address with its RRset's.
+ */
+static void
+send_addresses(struct msgbuf *mb, int fd, const struct target *t,
+    int type, const struct dns_result *res)
+{
+	char		 addr[INET6_ADDRSTRLEN];
+	size_t		 i;
+	int		 af = type == RR_TYPE_A ? AF_INET : AF_INET6;
+	size_t		 want = af == AF_INET ? 4 : 16;
+
+	msg_begin(mb, MSG_DNS);
+	msg_put_cstr(mb, t->host);
+	msg_put_u32(mb, type);
+	msg_put_u32(mb, res->status);
+	msg_put_u32(mb, res->sec);
+	msg_put_cstr(mb, res->why);
+	msg_send(fd, mb);
+	if (res->status != DNS_ANSWER)
+		return;
+	for (i = 0; i < res->nrr; i++) {
+		if (res->rr[i].len != want ||
+		    inet_ntop(af, res->rr[i].data, addr, sizeof(addr)) == NULL)
+			continue;
+		msg_begin(mb, MSG_ADDR);
+		msg_put_u32(mb, af);
+		msg_put_u32(mb, res->sec);
+		msg_put_cstr(mb, addr);
+		msg_put_cstr(mb, t->host);
+		msg_send(fd, mb);
+	}
+}
+
+static __dead void
+discover_child(int fd, const struct target *t)
+{
+	struct msgbuf		 mb = { NULL, 0, 0 };
+	struct dns_result	 res;
+	static const int	 types[] = { RR_TYPE_A, RR_TYPE_AAAA };
+	size_t			 i;
+
+	alarm(opt.timeout + 2);
+	sandbox_enter(SB_CHILD_NET, NULL);
+	msg_begin(&mb, MSG_STAGE);
+	msg_put_u32(&mb, ST_DISCOVER);
+	msg_send(fd, &mb);
+	for (i = 0; i < 2; i++) {
+		if ((types[i] == RR_TYPE_A && opt.family == AF_INET6) ||
+		    (types[i] == RR_TYPE_AAAA && opt.family == AF_INET))
+			continue;
+		memset(&res, 0, sizeof(res));
+		dns_lookup(ubctx, t->host, types[i], &res);
+		send_addresses(&mb, fd, t, types[i], &res);
+		dns_result_free(&res);
+	}
+	_exit(0);
+}
+
+/*
+ * Jobs: a queue of children to start, at most opt.jobs at a time.
+ */
+static void
+enqueue(enum job_kind kind, size_t idx)
+{
+	queue = xreallocarray(queue, nqueue + 1, sizeof(*queue));
+	queue[nqueue++] = (idx << 1) | kind;
+}
+
+static void
+start_job(enum job_kind kind, size_t idx)
+{
+	struct job	*j;
+	int		 p[2];
+	size_t		 i;
+	pid_t		 pid;
+
+	if (pipe(p) == -1)
+		err(1, "pipe");
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid == 0) {
+		close(p[0]);
+		for (i = 0; i < nrunning; i++)
+			close(running[i].fd);
+		if (kind == JOB_DISCOVER)
+			discover_child(p[1], &targets[idx]);
+		check_child(p[1], ubctx, &checks[idx].spec);
+	}
+	close(p[1]);
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+		err(1, "fcntl");
+	j = &running[nrunning++];
+	memset(j, 0, sizeof(*j));
+	j->kind = kind;
+	j->idx = idx;
+	j->pid = pid;
+	j->fd = p[0];
+	j->deadline = now_ms() + opt.timeout * 1000;
+	if (kind == JOB_CHECK)
+		checks[idx].rep.started = now_ms();
+	else
+		targets[idx].rep.started = now_ms();
+	debug("started %s child %ld for %s", kind == JOB_DISCOVER ?
+	    "discovery" : "check", (long)pid, kind == JOB_DISCOVER ?
+	    targets[idx].host : checks[idx].spec.addrstr);
+}
+
+static struct report *
+job_report(const struct job *j)
+{
+	return j->kind == JOB_CHECK ? &checks[j->idx].rep :
+	    &targets[j->idx].rep;
+}
+
+/*
+ * Checks.  The same (host, address, port) reached from two targets is
+ * checked once and reported under each.
+ */
+static size_t
+add_check(struct target *t, const char *host, int af, const char *addr)
+{
+	struct check		*c;
+	struct sockaddr_in	*sin;
+	struct sockaddr_in6	*sin6;
+	size_t			 i;
+
+	for (i = 0; i < nchecks; i++)
+		if (strcmp(checks[i].host, host) == 0 &&
+		    strcmp(checks[i].spec.addrstr, addr) == 0 &&
+		    checks[i].spec.port == t->port)
+			goto found;
+	checks = xreallocarray(checks, nchecks + 1, sizeof(*checks));
+	c = &checks[nchecks++];
+	memset(c, 0, sizeof(*c));
+	c->host = xstrdup(host);
+	c->spec.host = c->host;
+	c->spec.base = c->host;
+	c->spec.names[c->spec.nnames++] = c->host;
+	for (i = 0; i < opt.naka; i++)
+		c->spec.names[c->spec.nnames++] = opt.aka[i];
+	strlcpy(c->spec.addrstr, addr, sizeof(c->spec.addrstr));
+	c->spec.port = t->port;
+	c->spec.tls_on_connect = opt.tls_on_connect;
+	c->spec.helo = opt.helo;
+	c->spec.connect_timeout = opt.connect_timeout;
+	c->spec.timeout = opt.timeout;
+	c->spec.warn_window = opt.warn_window;
+	c->spec.expect_ocsp = opt.expect_ocsp;
+	c->spec.tlscfg = tlscfg;
+	c->spec.addr.ss_family = af;
+	if (af == AF_INET) {
+		sin = (struct sockaddr_in *)&c->spec.addr;
+		sin->sin_port = htons(t->port);
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		c->spec.addrlen = sizeof(*sin);
+	} else if (af == AF_INET6) {
+		sin6 = (struct sockaddr_in6 *)&c->spec.addr;
+		sin6->sin6_port = htons(t->port);
+		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		c->spec.addrlen = sizeof(*sin6);
+	}
+	i = nchecks - 1;
+ found:
+	t->checks = xreallocarray(t->checks, t->nchecks + 1,
+	    sizeof(*t->checks));
+	t->checks[t->nchecks++] = i;
+	return i;
+}
+
+/* A check decided without a child, and without an address. */
+static void
+add_verdict(struct target *t, enum result res, const char *fmt, ...)
+{
+	struct check	*c;
+	va_list		 ap;
+	char		 text[MAX_TEXT];
+	size_t		 i;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	i = add_check(t, t->host, AF_UNSPEC, "");
+	c = &checks[i];
+	if (!c->rep.done)
+		report_set(&c->rep, res, "%s", text);
+}
+
+static void
+on_address(struct target *t, struct msgreader *r)
+{
+	uint32_t	 af, sec;
+	char		*addr, *host;
+	size_t		 i;
+
+	af = msg_get_u32(r);
+	sec = msg_get_u32(r);
+	addr = msg_get_str(r, NULL);
+	host = msg_get_str(r, NULL);
+	if (r->bad || (af != AF_INET && af != AF_INET6) || sec > SEC_BOGUS ||
+	    !is_address(addr) || strcmp(host, t->host) != 0) {
+		r->bad = 1;
+		goto done;
+	}
+	i = add_check(t, host, af, addr);
+	/* RFC 7672 §2.2.2: no DANE for an insecure address RRset. */
+	if (sec == SEC_INSECURE && !checks[i].rep.done)
+		report_set(&checks[i].rep, R_DANE_NA, "address records "
+		    "insecure (%s RRset not signed): DANE not applicable",
+		    af == AF_INET ? "A" : "AAAA");
+	else if (sec == SEC_SECURE && !checks[i].rep.done)
+		enqueue(JOB_CHECK, i);
+ done:
+	free(addr);
+	free(host);
+}
+
+static void
+on_dns(struct target *t, struct msgreader *r)
+{
+	struct addr_lookup	*lk;
+	uint32_t		 type, status, sec;
+	char			*name, *why;
+
+	name = msg_get_str(r, NULL);
+	type = msg_get_u32(r);
+	status = msg_get_u32(r);
+	sec = msg_get_u32(r);
+	why = msg_get_str(r, NULL);
+	if (r->bad || (type != RR_TYPE_A && type != RR_TYPE_AAAA) ||
+	    status > DNS_FAILED || sec > SEC_BOGUS) {
+		r->bad = 1;
+		free(why);
+		goto done;
+	}
+	lk = &t->lookup[type == RR_TYPE_AAAA];
+	lk->done = 1;
+	lk->status = status;
+	lk->sec = sec;
+	free(lk->why);
+	lk->why = vis_text(why, strlen(why));
+	free(why);
+	debug("%s %s: %s, %s", dns_type_name(type), t->host,
+	    dns_status_name(status), dns_security_name(sec));
+ done:
+	free(name);
+}
+
+/*
+ * Discovery ended: turn failed or empty lookups into verdicts, so
+ * that nothing is dropped silently.
+ */
+static void
+discovery_done(struct target *t)
+{
+	const struct addr_lookup *lk;
+	const char		*type;
+	size_t			 i;
+	int			 nx = 0, looked = 0;
+
+	t->discovered = 1;
+	if (t->rep.done) {		/* the child died or timed out */
+		add_verdict(t, t->rep.result, "%s", t->rep.reason);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		lk = &t->lookup[i];
+		type = i == 0 ? "A" : "AAAA";
+		if (!lk->done)
+			continue;
+		looked++;
+		if (lk->sec == SEC_BOGUS)
+			add_verdict(t, R_DNS_BOGUS, "%s lookup bogus: %s",
+			    type, lk->why);
+		else if (lk->status == DNS_FAILED)
+			add_verdict(t, R_DNS_FAILURE, "%s lookup failed: %s",
+			    type, lk->why);
+		else if (lk->status == DNS_NXDOMAIN)
+			nx++;
+	}
+	if (t->nchecks > 0)
+		return;
+	if (looked == 0)
+		add_verdict(t, R_INTERNAL, "address discovery reported "
+		    "nothing");
+	else if (nx > 0)
+		add_verdict(t, R_NO_ADDRESS, "%s does not exist (NXDOMAIN, "
+		    "%s)", t->host, dns_security_name(t->lookup[0].done ?
+		    t->lookup[0].sec : t->lookup[1].sec));
+	else
+		add_verdict(t, R_NO_ADDRESS, "%s has no %s records", t->host,
+		    opt.family == AF_INET ? "A (AAAA not looked up: -4)" :
+		    opt.family == AF_INET6 ? "AAAA (A not looked up: -6)" :
+		    "A or AAAA");
+}
+
+/*
+ * Messages from children.  Every string is escaped on arrival, so no
+ * byte a server chose reaches the terminal raw.
+ */
+static char *
+get_text(struct msgreader *r)
+{
+	char	*s, *v;
+	size_t	 len;
+
+	if ((s = msg_get_str(r, &len)) == NULL)
+		return NULL;
+	if (len > 16 * MAX_TEXT)
+		len = 16 * MAX_TEXT;
+	v = vis_text(s, len);
+	free(s);
+	return v;
+}
+
+/* PEM is printed as it is: accept only what PEM may hold. */
+static char *
+get_pem(struct msgreader *r)
+{
+	char	*s;
+	size_t	 len;
+
+	if ((s = msg_get_str(r, &len)) == NULL)
+		return NULL;
+	if (strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/=- \n") != len) {
+		free(s);
+		return xstrdup("");
+	}
+	return s;
+}
+
+static void
+on_tlsa(struct report *rep, struct msgreader *r)
+{
+	struct tlsa_line	*l;
+	char			*data, hex[2 * 1024 + 1];
+	size_t			 len;
+
+	rep->tlsa = xreallocarray(rep->tlsa, rep->ntlsa + 1,
+	    sizeof(*rep->tlsa));
+	l = &rep->tlsa[rep->ntlsa];
+	memset(l, 0, sizeof(*l));
+	l->usage = msg_get_u32(r);
+	l->selector = msg_get_u32(r);
+	l->mtype = msg_get_u32(r);
+	data = msg_get_str(r, &len);
+	l->usable = msg_get_u32(r) != 0;
+	l->matched = msg_get_u32(r) != 0;
+	l->depth = (int)(msg_get_u32(r) & 0xff) - 1;
+	l->text = get_text(r);
+	if (r->bad || data == NULL || l->text == NULL) {
+		r->bad = 1;
+		free(data);
+		free(l->text);
+		return;
+	}
+	hexify((uint8_t *)data, len > 1024 ? 1024 : len, hex, sizeof(hex));
+	free(data);
+	l->hex = xstrdup(hex);
+	rep->ntlsa++;
+}
+
+static void
+on_cert(struct report *rep, struct msgreader *r)
+{
+	struct cert_line	*l;
+	uint64_t		 hi, lo;
+
+	rep->certs = xreallocarray(rep->certs, rep->ncerts + 1,
+	    sizeof(*rep->certs));
+	l = &rep->certs[rep->ncerts];
+	memset(l, 0, sizeof(*l));
+	l->depth = msg_get_u32(r) & 0xff;
+	l->subject = get_text(r);
+	l->issuer = get_text(r);
+	l->names = get_text(r);
+	hi = msg_get_u32(r);
+	lo = msg_get_u32(r);
+	l->not_before = (time_t)((hi << 32) | lo);
+	hi = msg_get_u32(r);
+	lo = msg_get_u32(r);
+	l->not_after = (time_t)((hi << 32) | lo);
+	l->spki = get_text(r);
+	l->pem = get_pem(r);
+	if (r->bad || l->subject == NULL || l->issuer == NULL ||
+	    l->names == NULL || l->spki == NULL || l->pem == NULL) {
+		r->bad = 1;
+		free(l->subject);
+		free(l->issuer);
+		free(l->names);
+		free(l->spki);
+		free(l->pem);
+		return;
+	}
+	rep->ncerts++;
+}
+
+static void
+on_message(struct job *j, uint32_t type, struct msgreader *r)
+{
+	struct report	*rep = job_report(j);
+	uint32_t	 v;
+	char		*s;
+
+	switch (type) {
+	case MSG_STAGE:
+		v = msg_get_u32(r);
+		if (v < ST__MAX)
+			rep->stage = v;
+		break;
+	case MSG_DETAIL:
+		if ((s = get_text(r)) != NULL)
+			strlist_add(&rep->details, &rep->ndetails, s);
+		break;
+	case MSG_WARN:
+		if ((s = get_text(r)) != NULL)
+			strlist_add(&rep->warns, &rep->nwarns, s);
+		break;
+	case MSG_TLSA:
+		on_tlsa(rep, r);
+		break;
+	case MSG_CERT:
+		on_cert(rep, r);
+		break;
+	case MSG_TLS:
+		free(rep->tls_version);
+		free(rep->tls_cipher);
+		free(rep->sni);
+		rep->tls_version = get_text(r);
+		rep->tls_cipher = get_text(r);
+		rep->sni = get_text(r);
+		break;
+	case MSG_RESULT:
+		v = msg_get_u32(r);
+		if ((s = get_text(r)) == NULL || v >= R__MAX) {
+			free(s);
+			r->bad = 1;
+			break;
+		}
+		if (!rep->done)
+			report_set(rep, v, "%s", s);
+		free(s);
+		break;
+	case MSG_ADDR:
+		if (j->kind == JOB_DISCOVER)
+			on_address(&targets[j->idx], r);
+		else
+			r->bad = 1;
+		break;
+	case MSG_DNS:
+		if (j->kind == JOB_DISCOVER)
+			on_dns(&targets[j->idx], r);
+		else
+			r->bad = 1;
+		break;
+	default:
+		r->bad = 1;
+	}
+}
+
+/*
+ * How a child ended: a result it sent, or why there is none.
+ */
+static void
+judge_exit(struct job *j, int status)
+{
+	struct report	*rep = job_report(j);
+	int		 sig;
+
+	if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+		if (rep->done && sig != SIGSYS)
+			return;
+		if (sig == SIGSYS)
+			report_set(rep, R_INTERNAL, "sandbox violation: the "
+			    "child was killed by the system call filter "
+			    "during %s", stage_name(rep->stage));
+		else if (sig == SIGALRM)
+			report_set(rep, R_TIMEOUT, "timed out after %llds "
+			    "during %s", (long long)opt.timeout,
+			    stage_name(rep->stage));
+		else
+			report_set(rep, R_INTERNAL, "child crashed during %s: "
+			    "signal %d (%s)", stage_name(rep->stage), sig,
+			    strsignal(sig));
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		if (!rep->done)
+			report_set(rep, R_INTERNAL, "child failed during %s: "
+			    "exit status %d", stage_name(rep->stage),
+			    WEXITSTATUS(status));
+	} else if (!rep->done && j->kind == JOB_CHECK)
+		report_set(rep, R_INTERNAL, "child ended without a result "
+		    "during %s", stage_name(rep->stage));
+}
+
+static void
+end_job(struct job *j)
+{
+	int	 status;
+
+	close(j->fd);
+	j->fd = -1;
+	while (waitpid(j->pid, &status, 0) == -1)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	judge_exit(j, status);
+	free(j->buf);
+	j->buf = NULL;
+	if (j->kind == JOB_DISCOVER)
+		discovery_done(&targets[j->idx]);
+	debug("child %ld done: %s", (long)j->pid, job_report(j)->done ?
+	    result_name(job_report(j)->result) : "addresses");
+}
+
+static void
+kill_job(struct job *j, enum result res, const char *why)
+{
+	struct report	*rep = job_report(j);
+
+	kill(j->pid, SIGKILL);
+	if (!rep->done || res == R_INTERNAL)
+		report_set(rep, res, "%s", why);
+	end_job(j);
+}
+
+static void
+parse_frames(struct job *j)
+{
+	struct msgreader	 r;
+	uint32_t		 type;
+	size_t			 used, off = 0;
+	int			 n;
+
+	while ((n = msg_frame(j->buf + off, j->len - off, &type, &r,
+	    &used)) == 1) {
+		on_message(j, type, &r);
+		if (r.bad) {
+			kill_job(j, R_INTERNAL, "malformed message from the "
+			    "child");
+			return;
+		}
+		off += used;
+	}
+	if (n == -1) {
+		kill_job(j, R_INTERNAL, "malformed frame from the child");
+		return;
+	}
+	memmove(j->buf, j->buf + off, j->len - off);
+	j->len -= off;
+}
+
+/* Read what a child wrote; returns 0 once the job is over. */
+static int
+read_job(struct job *j)
+{
+	ssize_t	 n;
+
+	if (j->cap - j->len < 65536) {
+		if (j->cap >= CHILD_OUTPUT_MAX) {
+			kill_job(j, R_INTERNAL, "child wrote too much");
+			return 0;
+		}
+		j->cap = j->cap ? j->cap * 2 : 131072;
+		j->buf = xreallocarray(j->buf, j->cap, 1);
+	}
+	n = read(j->fd, j->buf + j->len, j->cap - j->len);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0) {
+		if (j->len > 0)
+			parse_frames(j);
+		if (j->fd != -1) {
+			if (j->len > 0)
+				kill_job(j, R_INTERNAL, "child output ends "
+				    "in the middle of a message");
+			else
+				end_job(j);
+		}
+		return 0;
+	}
+	j->len += n;
+	parse_frames(j);
+	return j->fd != -1;
+}
+
+static void
+expire_jobs(void)
+{
+	struct job	*j;
+	char		 why[256];
+	size_t		 i;
+
+	for (i = 0; i < nrunning; i++) {
+		j = &running[i];
+		if (j->fd == -1 || now_ms() < j->deadline)
+			continue;
+		snprintf(why, sizeof(why), "timed out after %llds during %s",
+		    (long long)opt.timeout, stage_name(job_report(j)->stage));
+		kill_job(j, R_TIMEOUT, why);
+	}
+}
+
+static void
+reap_finished(void)
+{
+	size_t	 i, k = 0;
+
+	for (i = 0; i < nrunning; i++)
+		if (running[i].fd != -1)
+			running[k++] = running[i];
+	nrunning = k;
+}
+
+static void print_ready(void);
+
+/* Once nothing more can be forked, the parent narrows again. */
+static void
+maybe_narrow(int *narrowed)
+{
+	size_t	 i;
+
+	if (*narrowed || queue_head < nqueue)
+		return;
+	for (i = 0; i < nrunning; i++)
+		if (running[i].kind == JOB_DISCOVER)
+			return;
+	sandbox_enter(SB_PARENT_WAIT, NULL);
+	*narrowed = 1;
+	debug("every child forked");
+}
+
+static void
+run_jobs(void)
+{
+	struct pollfd	*pfd;
+	int64_t		 wait, soonest;
+	size_t		 i, q;
+	int		 narrowed = 0, n;
+
+	pfd = xcalloc(opt.jobs, sizeof(*pfd));
+	while (queue_head < nqueue || nrunning > 0) {
+		while (nrunning < (size_t)opt.jobs && queue_head < nqueue) {
+			q = queue[queue_head++];
+			start_job(q & 1, q >> 1);
+		}
+		maybe_narrow(&narrowed);
+		soonest = INT64_MAX;
+		for (i = 0; i < nrunning; i++) {
+			pfd[i].fd = running[i].fd;
+			pfd[i].events = POLLIN;
+			pfd[i].revents = 0;
+			if (running[i].deadline < soonest)
+				soonest = running[i].deadline;
+		}
+		wait = soonest - now_ms();
+		if (wait < 0)
+			wait = 0;
+		n = poll(pfd, nrunning, wait > 60000 ? 60000 : (int)wait);
+		if (n == -1 && errno != EINTR)
+			err(1, "poll");
+		for (i = 0; n > 0 && i < nrunning; i++)
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				read_job(&running[i]);
+		expire_jobs();
+		reap_finished();
+		print_ready();
+	}
+	free(pfd);
+}
+
+/*
+ * Output.
+ */
+struct tally {
+	size_t	 total, verified, warned, failed, internal;
+	char	 first_bad[MAX_TEXT];
+	char	 first_warn[MAX_TEXT];
+};
+
+static struct tally	 tally;
+
+static int
+target_complete(const struct target *t)
+{
+	size_t	 i;
+
+	if (!t->discovered)
+		return 0;
+	for (i = 0; i < t->nchecks; i++)
+		if (!checks[t->checks[i]].rep.done)
+			return 0;
+	return 1;
+}
+
+static enum result
+final_result(const struct check *c)
+{
+	if (c->rep.result == R_VERIFIED && c->rep.nwarns > 0)
+		return R_VERIFIED_WARN;
+	return c->rep.result;
+}
+
+static const char *
+color_of(enum result r)
+{
+	if (!use_color)
+		return "";
+	if (r == R_VERIFIED)
+		return "\033[32m";
+	return r == R_VERIFIED_WARN ? "\033[33m" : "\033[31m";
+}
+
+static void
+format_header(const struct check *c, char *buf, size_t len)
+{
+	if (c->spec.addrstr[0] == '\0')
+		snprintf(buf, len, "%s:%u", c->host, c->spec.port);
+	else
+		snprintf(buf, len, "%s [%s]:%u", c->host, c->spec.addrstr,
+		    c->spec.port);
+}
+
+static void
+format_time(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+static void
+print_certs(const struct report *rep)
+{
+	const struct cert_line	*l;
+	char			 nb[32], na[32];
+	size_t			 i;
+
+	for (i = 0; i < rep->ncerts; i++) {
+		l = &rep->certs[i];
+		if (opt.show_cert_info) {
+			format_time(l->not_before, nb, sizeof(nb));
+			format_time(l->not_after, na, sizeof(na));
+			printf("    certificate depth %d: subject %s\n"
+			    "        issuer %s\n        names %s\n"
+			    "        valid %s to %s\n"
+			    "        SPKI SHA2-256 %s\n", l->depth, l->subject,
+			    l->issuer, l->names[0] ? l->names : "(none)", nb,
+			    na, l->spki);
+		}
+		if (opt.showcerts)
+			fputs(l->pem, stdout);
+	}
+}
+
+/* -tlsa: the records that would match what this server presented. */
+static void
+print_suggested_tlsa(const struct check *c)
+{
+	const struct report	*rep = &c->rep;
+	size_t			 i;
+
+	for (i = 0; i < rep->ncerts; i++) {
+		if (rep->certs[i].spki[0] == '\0')
+			continue;
+		printf("    _%u._tcp.%s. IN TLSA %d 1 1 %s\n", c->spec.port,
+		    c->spec.base, i == 0 ? 3 : 2, rep->certs[i].spki);
+	}
+}
+
+static void
+print_check_text(const struct check *c)
+{
+	const struct report	*rep = &c->rep;
+	const struct tlsa_line	*l;
+	enum result		 res = final_result(c);
+	char			 head[MAX_HOSTNAME + 80];
+	size_t			 i;
+
+	if (opt.quiet && res == R_VERIFIED)
+		return;
+	format_header(c, head, sizeof(head));
+	printf("%s: %s%s%s: %s\n", head, color_of(res), result_name(res),
+	    use_color ? "\033[0m" : "", rep->reason);
+	if (opt.terse)
+		return;
+	for (i = 0; i < rep->ndetails; i++)
+		printf("    %s\n", rep->details[i]);
+	for (i = 0; i < rep->ntlsa; i++) {
+		l = &rep->tlsa[i];
+		printf("    TLSA %u %u %u %.*s%s: %s\n", l->usage,
+		    l->selector, l->mtype, opt.debug ? 2048 : 16, l->hex,
+		    !opt.debug && strlen(l->hex) > 16 ? "..." : "", l->text);
+	}
+	if (rep->tls_version != NULL)
+		printf("    TLS %s %s, SNI %s\n", rep->tls_version,
+		    rep->tls_cipher, rep->sni);
+	for (i = 0; i < rep->nwarns; i++)
+		printf("    warning: %s\n", rep->warns[i]);
+	print_certs(rep);
+	if (opt.show_tlsa)
+		print_suggested_tlsa(c);
+}
+
+static void
+json_string(const char *s)
+{
+	putchar('"');
+	for (; s != NULL && *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+static void
+json_field(const char *name, const char *value, int comma)
+{
+	printf("%s\"%s\":", comma ? "," : "", name);
+	json_string(value);
+}
+
+static void
+json_list(const char *name, char **list, size_t n)
+{
+	size_t	 i;
+
+	printf(",\"%s\":[", name);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			putchar(',');
+		json_string(list[i]);
+	}
+	putchar(']');
+}
+
+static void
+json_tlsa_and_certs(const struct report *rep)
+{
+	size_t	 i;
+
+	printf(",\"tlsa\":[");
+	for (i = 0; i < rep->ntlsa; i++) {
+		printf("%s{\"usage\":%u,\"selector\":%u,\"mtype\":%u",
+		    i ? "," : "", rep->tlsa[i].usage, rep->tlsa[i].selector,
+		    rep->tlsa[i].mtype);
+		json_field("data", rep->tlsa[i].hex, 1);
+		printf(",\"usable\":%s,\"matched\":%s,\"depth\":%d",
+		    rep->tlsa[i].usable ? "true" : "false",
+		    rep->tlsa[i].matched ? "true" : "false",
+		    rep->tlsa[i].depth);
+		json_field("outcome", rep->tlsa[i].text, 1);
+		putchar('}');
+	}
+	printf("],\"certificates\":[");
+	for (i = 0; i < rep->ncerts; i++) {
+		printf("%s{\"depth\":%d", i ? "," : "", rep->certs[i].depth);
+		json_field("subject", rep->certs[i].subject, 1);
+		json_field("issuer", rep->certs[i].issuer, 1);
+		json_field("names", rep->certs[i].names, 1);
+		printf(",\"not_before\":%lld,\"not_after\":%lld",
+		    (long long)rep->certs[i].not_before,
+		    (long long)rep->certs[i].not_after);
+		json_field("spki_sha256", rep->certs[i].spki, 1);
+		putchar('}');
+	}
+	putchar(']');
+}
+
+static void
+print_check_json(const struct target *t, const struct check *c)
+{
+	const struct report	*rep = &c->rep;
+	enum result		 res = final_result(c);
+
+	if (opt.quiet && res == R_VERIFIED)
+		return;
+	putchar('{');
+	json_field("target", t->spec, 0);
+	json_field("host", c->host, 1);
+	json_field("tlsa_base", c->spec.base, 1);
+	json_field("address", c->spec.addrstr, 1);
+	printf(",\"port\":%u", c->spec.port);
+	json_field("result", result_name(res), 1);
+	json_field("reason", rep->reason, 1);
+	json_field("stage", stage_name(rep->stage), 1);
+	if (rep->tls_version != NULL) {
+		json_field("tls_version", rep->tls_version, 1);
+		json_field("tls_cipher", rep->tls_cipher, 1);
+		json_field("sni", rep->sni, 1);
+	}
+	json_list("warnings", rep->warns, rep->nwarns);
+	json_list("details", rep->details, rep->ndetails);
+	json_tlsa_and_certs(rep);
+	printf(",\"elapsed_ms\":%lld}\n", rep->started ?
+	    (long long)(rep->ended - rep->started) : 0LL);
+}
+
+static void
+count(const struct check *c)
+{
+	enum result	 res = final_result(c);
+	char		 head[MAX_HOSTNAME + 80];
+
+	tally.total++;
+	format_header(c, head, sizeof(head));
+	if (res == R_VERIFIED)
+		tally.verified++;
+	else if (res == R_VERIFIED_WARN) {
+		tally.warned++;
+		if (tally.first_warn[0] == '\0')
+			snprintf(tally.first_warn, sizeof(tally.first_warn),
+			    "%s: %s", head, c->rep.warns[0]);
+	} else {
+		tally.failed++;
+		if (res == R_INTERNAL)
+			tally.internal++;
+		if (tally.first_bad[0] == '\0')
+			snprintf(tally.first_bad, sizeof(tally.first_bad),
+			    "%s: %s: %s", head, result_name(res),
+			    c->rep.reason);
+	}
+}
+
+static void
+print_target(const struct target *t)
+{
+	const struct check	*c;
+	size_t			 i;
+
+	for (i = 0; i < t->nchecks; i++) {
+		c = &checks[t->checks[i]];
+		count(c);
+		if (opt.nagios)
+			continue;
+		if (opt.json)
+			print_check_json(t, c);
+		else
+			print_check_text(c);
+	}
+	fflush(stdout);
+}
+
+static void
+print_ready(void)
+{
+	while (next_to_print < ntargets &&
+	    target_complete(&targets[next_to_print]))
+		print_target(&targets[next_to_print++]);
+}
+
+/*
+ * Nagios: one status line, performance data, then a line per check
+ * that is not plainly verified.
+ */
+static int
+print_nagios(int64_t elapsed)
+{
+	const char	*state;
+	int		 code;
+	size_t		 i, k;
+
+	if (tally.failed > tally.internal) {
+		state = "CRITICAL";
+		code = 2;
+	} else if (tally.internal > 0) {
+		state = "UNKNOWN";
+		code = 3;
+	} else if (tally.warned > 0) {
+		state = "WARNING";
+		code = 1;
+	} else {
+		state = "OK";
+		code = 0;
+	}
+	printf("DANE %s - ", state);
+	if (code == 0)
+		printf("%zu/%zu checks verified", tally.verified, tally.total);
+	else if (code == 1)
+		printf("%zu/%zu checks verified with warnings: %s",
+		    tally.warned, tally.total, tally.first_warn);
+	else
+		printf("%zu/%zu checks failed: %s", tally.failed, tally.total,
+		    tally.first_bad);
+	printf(" | checks=%zu verified=%zu warnings=%zu failed=%zu "
+	    "time=%.3fs\n", tally.total, tally.verified, tally.warned,
+	    tally.failed, elapsed / 1000.0);
+	opt.terse = 1;
+	opt.quiet = 1;
+	for (i = 0; i < ntargets; i++)
+		for (k = 0; k < targets[i].nchecks; k++)
+			print_check_text(&checks[targets[i].checks[k]]);
+	return code;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct cmdline	 cl;
+	struct sandbox_net net;
+	char		 why[MAX_TEXT], errbuf[512], *text;
+	uint16_t	*ports;
+	size_t		 i, len, nports;
+	int64_t		 start = now_ms();
+
+	/* libtls's handshake reads /etc/localtime (pitfall 1). */
+	tzset();
+	signal(SIGPIPE, SIG_IGN);
+	memset(&cl, 0, sizeof(cl));
+	opt.port = 25;
+	opt.helo = "smtpdane.invalid";
+	opt.connect_timeout = 10;
+	opt.timeout = 30;
+	opt.warn_window = 168 * 3600;
+	opt.jobs = DEFAULT_JOBS;
+	use_color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	parse_command_line(argc, argv, &cl);
+	if (opt.nagios || opt.json)
+		use_color = 0;
+	sandbox_init(opt.debug);
+	sandbox_enter(SB_PARENT_START, NULL);
+
+	load_dns_config(cl.anchor_file);
+	for (i = 0; i < cl.ntargets; i++)
+		add_target(cl.targets[i], 0);
+	if (cl.target_file != NULL) {
+		if (read_whole_file(cl.target_file, &text, &len, errbuf,
+		    sizeof(errbuf)) == -1)
+			setup_error("-f: %s", errbuf);
+		add_targets_from_text(text);
+		free(text);
+	}
+	if (ntargets == 0)
+		setup_error("no target found in %s", cl.target_file);
+	setup_tls();
+	if ((ubctx = dns_context(&dnscfg, errbuf, sizeof(errbuf))) == NULL)
+		setup_error("DNS set-up: %s", errbuf);
+
+	/* From here on: no files; DNS, SMTP ports, children. */
+	nports = dnscfg.nresolvers;
+	ports = xcalloc(nports + ntargets, sizeof(*ports));
+	memcpy(ports, dnscfg.resolver_ports, nports * sizeof(*ports));
+	for (i = 0; i < ntargets; i++)
+		ports[nports++] = targets[i].port;
+	net.ports = ports;
+	net.nports = nports;
+	sandbox_enter(SB_PARENT_RUN, &net);
+
+	running = xcalloc(opt.jobs, sizeof(*running));
+	if (prime_validation(why, sizeof(why)) == -1) {
+		for (i = 0; i < ntargets; i++)
+			if (!targets[i].discovered) {
+				targets[i].discovered = 1;
+				add_verdict(&targets[i], R_DNS_FAILURE, "%s",
+				    why);
+			}
+	}
+	for (i = 0; i < ntargets; i++)
+		if (!targets[i].discovered)
+			enqueue(JOB_DISCOVER, i);
+	run_jobs();
+	print_ready();
+	if (opt.nagios)
+		return print_nagios(now_ms() - start);
+	if (!opt.quiet && !opt.json && !opt.terse && tally.total > 1)
+		printf("%zu checks: %zu verified, %zu with warnings, "
+		    "%zu failed\n", tally.total, tally.verified, tally.warned,
+		    tally.failed);
+	return tally.verified == tally.total ? 0 : 1;
+}

@@ -1,0 +1,352 @@
+/*
+ * smtpdane: check that SMTP servers are protected by DANE.
+ * One header for every enum, structure and prototype shared between
+ * the parent (smtpdane.c), the DNS layer (dns.c), the SMTP child
+ * (smtp.c), the DANE matcher (dane.c), the framing helpers (util.c)
+ * and the sandbox (sandbox_*.c).
+ */
+#ifndef SMTPDANE_H
+#define SMTPDANE_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#ifndef __dead
+#define __dead		__attribute__((__noreturn__))
+#endif
+
+#define SMTPDANE_VERSION	"1.0"
+
+#define MAX_NAMES	16	/* reference identifiers per check */
+#define MAX_HOSTNAME	256	/* presentation form, with the NUL */
+#define MAX_TEXT	1024	/* one reason or detail line */
+
+/*
+ * The verdict of one (host, address, port) check.  Every output form
+ * (text, -nagios, -json) prints the same stable name (result_name()).
+ */
+enum result {
+	R_VERIFIED,		/* a usable TLSA record matched, no warning */
+	R_VERIFIED_WARN,	/* verified, but something needs attention */
+	R_DANE_NA,		/* DANE not in effect: insecure/absent TLSA,
+				   insecure address records */
+	R_TLSA_UNUSABLE,	/* secure TLSA RRset, no usable record */
+	R_TLSA_MISMATCH,	/* no usable record matched the chain */
+	R_NAME_MISMATCH,	/* DANE-TA matched, leaf name did not */
+	R_CERT_EXPIRED,		/* DANE-TA chain has an expired certificate */
+	R_CERT_NOT_YET_VALID,	/* DANE-TA chain has a future certificate */
+	R_CHAIN_INVALID,	/* DANE-TA matched, chain does not verify */
+	R_DNS_BOGUS,		/* DNSSEC validation failed */
+	R_DNS_FAILURE,		/* lookup failed (SERVFAIL, timeout, ...) */
+	R_NO_ADDRESS,		/* host has no usable address */
+	R_SMTP_ERROR,		/* unexpected or malformed SMTP reply */
+	R_STARTTLS_MISSING,	/* server did not offer STARTTLS */
+	R_TLS_FAILURE,		/* TLS handshake failed */
+	R_CONNECT_FAILURE,	/* TCP connect failed */
+	R_TIMEOUT,		/* a deadline passed */
+	R_USAGE,		/* the target itself is unusable (literal) */
+	R_INTERNAL,		/* smtpdane failed itself (crash, sandbox) */
+	R__MAX
+};
+
+/* The stage a check child is in, reported so a timeout can name it. */
+enum stage {
+	ST_START,
+	ST_TLSA,		/* TLSA lookup */
+	ST_CONNECT,		/* TCP connect */
+	ST_BANNER,		/* waiting for the 220 greeting */
+	ST_EHLO,
+	ST_STARTTLS,
+	ST_HANDSHAKE,
+	ST_EHLO_TLS,		/* EHLO again, over TLS */
+	ST_VERIFY,		/* DANE verification */
+	ST_QUIT,
+	ST_DONE,
+	ST_DISCOVER,		/* discovery child: address lookups */
+	ST__MAX
+};
+
+/*
+ * DNS.  A lookup says what came back (status) and how well it is
+ * protected (security); the two are independent: a secure NXDOMAIN
+ * differs from an insecure one.
+ */
+enum dns_status {
+	DNS_ANSWER,		/* data for the name and type */
+	DNS_NODATA,		/* the name exists, not the type */
+	DNS_NXDOMAIN,		/* the name does not exist */
+	DNS_FAILED		/* SERVFAIL, REFUSED, no answer, ... */
+};
+
+enum dns_security {
+	SEC_SECURE,
+	SEC_INSECURE,
+	SEC_BOGUS
+};
+
+struct dns_rr {
+	size_t		 len;
+	uint8_t		*data;		/* rdata, wire format */
+};
+
+struct dns_result {
+	enum dns_status	 status;
+	enum dns_security sec;
+	int		 rcode;		/* DNS rcode of the final answer */
+	char		 why[MAX_TEXT];	/* why_bogus, or what failed */
+	char		 canon[MAX_HOSTNAME];	/* name after CNAMEs, or "" */
+	uint32_t	 ttl;
+	size_t		 nrr;
+	struct dns_rr	*rr;
+};
+
+/* What the parent loads before any sandbox; children inherit it. */
+struct dns_config {
+	char		**anchors;	/* DS/DNSKEY records, one line each */
+	size_t		 nanchors;
+	char		**resolvers;	/* "addr" or "addr@port", unbound form */
+	size_t		 nresolvers;
+	uint16_t	*resolver_ports; /* one per resolver, for the sandbox */
+	int		 debug;
+};
+
+struct ub_ctx;
+struct tls_config;
+
+int	 dns_builtin_anchors(struct dns_config *);
+int	 dns_parse_anchors(const char *, size_t, struct dns_config *,
+	    char *, size_t);
+int	 dns_parse_resolvers(const char *, struct dns_config *,
+	    char *, size_t);
+int	 dns_parse_resolv_conf(const char *, size_t, struct dns_config *,
+	    char *, size_t);
+void	 dns_config_free(struct dns_config *);
+struct ub_ctx *dns_context(const struct dns_config *, char *, size_t);
+void	 dns_lookup(struct ub_ctx *, const char *, int, struct dns_result *);
+void	 dns_result_free(struct dns_result *);
+const char *dns_status_name(enum dns_status);
+const char *dns_security_name(enum dns_security);
+const char *dns_type_name(int);
+
+/*
+ * TLSA (RFC 6698).  Records are kept even when unusable, so that the
+ * report can name them.
+ */
+enum { TLSA_PKIX_TA = 0, TLSA_PKIX_EE = 1, TLSA_DANE_TA = 2, TLSA_DANE_EE = 3 };
+enum { TLSA_SEL_CERT = 0, TLSA_SEL_SPKI = 1 };
+enum { TLSA_MT_FULL = 0, TLSA_MT_SHA256 = 1, TLSA_MT_SHA512 = 2 };
+
+struct tlsa {
+	uint8_t		 usage;
+	uint8_t		 selector;
+	uint8_t		 mtype;
+	size_t		 len;
+	uint8_t		*data;
+};
+
+int	 tlsa_parse(const uint8_t *, size_t, struct tlsa *);
+void	 tlsa_free(struct tlsa *);
+const char *tlsa_unusable(const struct tlsa *);
+void	 tlsa_format(const struct tlsa *, char *, size_t);
+
+/*
+ * DANE verification (dane.c): pure functions over a PEM chain as the
+ * server sent it, a TLSA RRset and the reference identifiers.
+ */
+struct dane_cert {
+	int		 depth;		/* position in the built chain */
+	char		 subject[MAX_TEXT];
+	char		 issuer[MAX_TEXT];
+	char		 names[MAX_TEXT];	/* DNS SANs, comma separated */
+	time_t		 not_before;
+	time_t		 not_after;
+	char		 spki_sha256[65];	/* hex */
+	char		*pem;			/* as presented */
+};
+
+struct dane_outcome {			/* one per TLSA record, in order */
+	int		 usable;
+	int		 matched;	/* the record matched a certificate */
+	int		 verified;	/* ...and every check after it passed */
+	int		 depth;		/* where it matched, -1 if nowhere */
+	enum result	 result;	/* R_VERIFIED or why this one failed */
+	char		 text[MAX_TEXT];
+};
+
+#define DANE_MAX_WARN	8
+
+struct dane_report {
+	enum result	 result;
+	char		 reason[MAX_TEXT];
+	size_t		 nout;
+	struct dane_outcome *out;
+	size_t		 ncert;
+	struct dane_cert *cert;		/* chain in built order, leaf first */
+	size_t		 nwarn;
+	char		 warn[DANE_MAX_WARN][MAX_TEXT];
+};
+
+struct dane_params {
+	const struct tlsa *tlsa;
+	size_t		 ntlsa;
+	const char	*names[MAX_NAMES];	/* reference identifiers */
+	size_t		 nnames;
+	time_t		 now;
+	time_t		 warn_window;	/* seconds; 0 disables */
+};
+
+int	 dane_verify(const char *, size_t, const struct dane_params *,
+	    struct dane_report *);
+void	 dane_report_free(struct dane_report *);
+
+/*
+ * SMTP replies (smtp.c).  Lines are fed one at a time, without CRLF.
+ */
+#define SMTP_LINE_MAX	2048	/* longest reply line accepted */
+#define SMTP_REPLY_MAX	(64 * 1024)	/* whole multi-line reply */
+
+struct smtp_reply {
+	int		 code;		/* 0 until the first line */
+	size_t		 nlines;
+	size_t		 len;
+	char		 text[SMTP_REPLY_MAX];	/* lines joined by '\n' */
+};
+
+enum { REPLY_MORE, REPLY_DONE, REPLY_ERROR };
+
+void	 smtp_reply_init(struct smtp_reply *);
+int	 smtp_reply_line(struct smtp_reply *, const char *, size_t,
+	    char *, size_t);
+int	 smtp_has_extension(const struct smtp_reply *, const char *);
+
+/*
+ * Targets and checks (smtpdane.c).  A target is what the user named;
+ * discovery turns it into checks, one per (host, address, port).
+ */
+struct options {
+	uint16_t	 port;
+	int		 tls_on_connect;
+	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
+	const char	*helo;
+	const char	*aka[MAX_NAMES];
+	size_t		 naka;
+	time_t		 connect_timeout;	/* seconds */
+	time_t		 timeout;		/* seconds */
+	time_t		 warn_window;		/* seconds */
+	int		 jobs;
+	int		 quiet;
+	int		 terse;
+	int		 nagios;
+	int		 json;
+	int		 show_cert_info;
+	int		 showcerts;
+	int		 show_tlsa;
+	int		 expect_ocsp;
+	int		 debug;
+};
+
+/* What a check child needs; it is forked, so this is inherited. */
+struct check_spec {
+	const char	*host;		/* the host as named (MX host, ...) */
+	const char	*base;		/* TLSA base domain */
+	const char	*names[MAX_NAMES];	/* DANE-TA reference ids */
+	size_t		 nnames;
+	struct sockaddr_storage addr;
+	socklen_t	 addrlen;
+	char		 addrstr[64];	/* numeric, for messages */
+	uint16_t	 port;
+	int		 tls_on_connect;
+	const char	*helo;
+	time_t		 connect_timeout;
+	time_t		 timeout;
+	time_t		 warn_window;
+	int		 expect_ocsp;
+	struct tls_config *tlscfg;	/* set up in the parent (pitfall 7) */
+};
+
+/*
+ * Framing child -> parent (util.c).  A frame is a 32-bit type and a
+ * 32-bit length, both in network order, then the payload.  Payloads
+ * are built from fields: a u32, or a length-prefixed byte string.
+ */
+enum msg_type {
+	MSG_STAGE = 1,		/* u32 stage */
+	MSG_DETAIL,		/* str: one line of report */
+	MSG_WARN,		/* str: a warning */
+	MSG_TLSA,		/* u32 usage, selector, mtype; str data;
+				   u32 usable, matched, depth+1; str text */
+	MSG_CERT,		/* u32 depth; str subject, issuer, names;
+				   u32 not_before_hi, lo, not_after_hi, lo;
+				   str pem */
+	MSG_TLS,		/* str version, cipher, servername */
+	MSG_RESULT,		/* u32 result; str reason */
+	MSG_ADDR,		/* discovery: u32 family, sec; str addr;
+				   str host */
+	MSG_DNS,		/* discovery: str name; u32 type, status,
+				   sec; str why */
+	MSG__MAX
+};
+
+#define MSG_MAX_FRAME	(256 * 1024)
+
+struct msgbuf {
+	uint8_t		*buf;
+	size_t		 len;
+	size_t		 cap;
+};
+
+void	 msg_begin(struct msgbuf *, enum msg_type);
+void	 msg_put_u32(struct msgbuf *, uint32_t);
+void	 msg_put_str(struct msgbuf *, const void *, size_t);
+void	 msg_put_cstr(struct msgbuf *, const char *);
+int	 msg_send(int, struct msgbuf *);
+
+struct msgreader {
+	const uint8_t	*p;
+	size_t		 left;
+	int		 bad;
+};
+
+int	 msg_frame(const uint8_t *, size_t, uint32_t *, struct msgreader *,
+	    size_t *);
+uint32_t msg_get_u32(struct msgreader *);
+char	*msg_get_str(struct msgreader *, size_t *);
+
+/* util.c */
+const char *result_name(enum result);
+const char *stage_name(enum stage);
+int	 parse_duration(const char *, time_t *);
+char	*vis_text(const char *, size_t);
+int	 read_whole_file(const char *, char **, size_t *, char *, size_t);
+void	 hexify(const uint8_t *, size_t, char *, size_t);
+
+/* smtp.c: the check child */
+__dead void check_child(int, struct ub_ctx *, const struct check_spec *);
+
+/*
+ * Sandbox (sandbox_openbsd.c, sandbox_linux.c): each process calls
+ * sandbox_enter() as it narrows; stages only ever shrink.
+ */
+enum sandbox_stage {
+	SB_PARENT_START,	/* reading files, setting up */
+	SB_PARENT_RUN,		/* forking, DNS priming, polling */
+	SB_PARENT_WAIT,		/* every child forked: poll and reap */
+	SB_CHILD_NET,		/* check or discovery child */
+	SB_CHILD_PARSE		/* child done with the network */
+};
+
+struct sandbox_net {
+	const uint16_t	*ports;		/* TCP ports it may connect to */
+	size_t		 nports;
+};
+
+void	 sandbox_init(int);	/* debug flag: say what is not available */
+void	 sandbox_enter(enum sandbox_stage, const struct sandbox_net *);
+
+#endif /* SMTPDANE_H */

@@ -1,0 +1,397 @@
+/*
+ * Framing between children and the parent, and small helpers shared
+ * by every process: names for results and stages, durations, escaping
+ * of network text, whole-file reads.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <vis.h>
+
+#include "smtpdane.h"
+
+static const char *const result_names[R__MAX] = {
+	[R_VERIFIED] = "verified",
+	[R_VERIFIED_WARN] = "verified-with-warnings",
+	[R_DANE_NA] = "dane-not-applicable",
+	[R_TLSA_UNUSABLE] = "tlsa-unusable",
+	[R_TLSA_MISMATCH] = "tlsa-mismatch",
+	[R_NAME_MISMATCH] = "name-mismatch",
+	[R_CERT_EXPIRED] = "cert-expired",
+	[R_CERT_NOT_YET_VALID] = "cert-not-yet-valid",
+	[R_CHAIN_INVALID] = "chain-invalid",
+	[R_DNS_BOGUS] = "dns-bogus",
+	[R_DNS_FAILURE] = "dns-failure",
+	[R_NO_ADDRESS] = "no-address",
+	[R_SMTP_ERROR] = "smtp-error",
+	[R_STARTTLS_MISSING] = "starttls-missing",
+	[R_TLS_FAILURE] = "tls-failure",
+	[R_CONNECT_FAILURE] = "connect-failure",
+	[R_TIMEOUT] = "timeout",
+	[R_USAGE] = "bad-target",
+	[R_INTERNAL] = "internal-error",
+};
+
+static const char *const stage_names[ST__MAX] = {
+	[ST_START] = "start",
+	[ST_TLSA] = "TLSA lookup",
+	[ST_CONNECT] = "connect",
+	[ST_BANNER] = "banner",
+	[ST_EHLO] = "EHLO reply",
+	[ST_STARTTLS] = "STARTTLS reply",
+	[ST_HANDSHAKE] = "TLS handshake",
+	[ST_EHLO_TLS] = "EHLO reply over TLS",
+	[ST_VERIFY] = "DANE verification",
+	[ST_QUIT] = "QUIT reply",
+	[ST_DONE] = "end",
+	[ST_DISCOVER] = "address lookup",
+};
+
+const char *
+result_name(enum result r)
+{
+	if ((unsigned)r >= R__MAX)
+		return "internal-error";
+	return result_names[r];
+}
+
+const char *
+stage_name(enum stage s)
+{
+	if ((unsigned)s >= ST__MAX)
+		return "unknown stage";
+	return stage_names[s];
+}
+
+/*
+ * Messages.  The child builds a whole frame in memory and writes it
+ * at once; a short write to a pipe only happens when the parent is
+ * gone, and then there is nobody left to tell.
+ */
+static void
+msg_reserve(struct msgbuf *m, size_t more)
+{
+	size_t	 ncap;
+	uint8_t	*nbuf;
+
+	if (m->len + more <= m->cap)
+		return;
+	ncap = m->cap ? m->cap : 256;
+	while (ncap < m->len + more)
+		ncap *= 2;
+	if ((nbuf = realloc(m->buf, ncap)) == NULL)
+		_exit(3);	/* a child out of memory: the parent says so */
+	m->buf = nbuf;
+	m->cap = ncap;
+}
+
+static void
+msg_raw_u32(struct msgbuf *m, uint32_t v)
+{
+	uint32_t n = htonl(v);
+
+	msg_reserve(m, sizeof(n));
+	memcpy(m->buf + m->len, &n, sizeof(n));
+	m->len += sizeof(n);
+}
+
+void
+msg_begin(struct msgbuf *m, enum msg_type type)
+{
+	m->len = 0;
+	msg_raw_u32(m, type);
+	msg_raw_u32(m, 0);	/* length, filled in by msg_send() */
+}
+
+void
+msg_put_u32(struct msgbuf *m, uint32_t v)
+{
+	msg_raw_u32(m, v);
+}
+
+void
+msg_put_str(struct msgbuf *m, const void *p, size_t len)
+{
+	/* Leave room for the frame header and the other fields. */
+	if (len > MSG_MAX_FRAME - 1024)
+		len = MSG_MAX_FRAME - 1024;
+	msg_raw_u32(m, len);
+	msg_reserve(m, len);
+	if (len > 0)
+		memcpy(m->buf + m->len, p, len);
+	m->len += len;
+}
+
+void
+msg_put_cstr(struct msgbuf *m, const char *s)
+{
+	msg_put_str(m, s, s == NULL ? 0 : strlen(s));
+}
+
+int
+msg_send(int fd, struct msgbuf *m)
+{
+	uint32_t	 n;
+	size_t		 off = 0;
+	ssize_t		 w;
+
+	if (m->len > MSG_MAX_FRAME)
+		return -1;
+	n = htonl(m->len - 8);
+	memcpy(m->buf + 4, &n, sizeof(n));
+	while (off < m->len) {
+		w = write(fd, m->buf + off, m->len - off);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		off += w;
+	}
+	return 0;
+}
+
+/*
+ * Find one whole frame at the start of buf.  Returns 1 with the frame
+ * type, a reader over its payload and the bytes it used; 0 when more
+ * bytes are needed; -1 when the data can never be a valid frame.
+ */
+int
+msg_frame(const uint8_t *buf, size_t len, uint32_t *type,
+    struct msgreader *r, size_t *used)
+{
+	uint32_t	 t, n;
+
+	if (len < 8)
+		return 0;
+	memcpy(&t, buf, sizeof(t));
+	memcpy(&n, buf + 4, sizeof(n));
+	t = ntohl(t);
+	n = ntohl(n);
+	if (t == 0 || t >= MSG__MAX || n > MSG_MAX_FRAME)
+		return -1;
+	if (len - 8 < n)
+		return 0;
+	*type = t;
+	r->p = buf + 8;
+	r->left = n;
+	r->bad = 0;
+	*used = 8 + (size_t)n;
+	return 1;
+}
+
+uint32_t
+msg_get_u32(struct msgreader *r)
+{
+	uint32_t n;
+
+	if (r->bad || r->left < sizeof(n)) {
+		r->bad = 1;
+		return 0;
+	}
+	memcpy(&n, r->p, sizeof(n));
+	r->p += sizeof(n);
+	r->left -= sizeof(n);
+	return ntohl(n);
+}
+
+/*
+ * A string field, copied and NUL-terminated.  Embedded NULs survive in
+ * the copy; *lenp (if given) says how long it really is.  NULL only on
+ * a malformed payload or no memory; r->bad says which.
+ */
+char *
+msg_get_str(struct msgreader *r, size_t *lenp)
+{
+	uint32_t	 n;
+	char		*s;
+
+	n = msg_get_u32(r);
+	if (r->bad || r->left < n) {
+		r->bad = 1;
+		return NULL;
+	}
+	if ((s = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	memcpy(s, r->p, n);
+	s[n] = '\0';
+	r->p += n;
+	r->left -= n;
+	if (lenp != NULL)
+		*lenp = n;
+	return s;
+}
+
+/*
+ * One decimal number ("10", "1.5") at *sp; strtod would also take
+ * hexadecimal, exponents and "inf", none of which is a duration.
+ */
+static int
+parse_decimal(const char **sp, double *out)
+{
+	const char	*s = *sp;
+	double		 v = 0, scale = 1;
+	int		 digits = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++, digits++)
+		v = v * 10 + (*s - '0');
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++, digits++)
+			v += (*s - '0') * (scale /= 10);
+	if (digits == 0)
+		return -1;
+	*sp = s;
+	*out = v;
+	return 0;
+}
+
+/*
+ * Go-style durations ("10s", "1h30m", "250ms", "168h") plus days
+ * ("7d"); a bare number is seconds.  Rounded up to whole seconds,
+ * since every deadline here has that resolution.
+ */
+int
+parse_duration(const char *s, time_t *out)
+{
+	static const struct {
+		const char	*unit;
+		double		 secs;
+	} units[] = {
+		{ "ms", 0.001 }, { "s", 1 }, { "m", 60 }, { "h", 3600 },
+		{ "d", 86400 },
+	};
+	double	 total = 0, v;
+	size_t	 i, ulen;
+
+	if (s == NULL || *s == '\0')
+		return -1;
+	while (*s != '\0') {
+		if (parse_decimal(&s, &v) == -1)
+			return -1;
+		if (*s == '\0' && total == 0) {
+			total = v;	/* a bare number: seconds */
+			break;
+		}
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+			ulen = strlen(units[i].unit);
+			if (strncmp(s, units[i].unit, ulen) == 0)
+				break;
+		}
+		if (i == sizeof(units) / sizeof(units[0]))
+			return -1;
+		total += v * units[i].secs;
+		s += ulen;
+		if (total > 10 * 365 * 86400.0)
+			return -1;
+	}
+	if (total > 10 * 365 * 86400.0)
+		return -1;
+	*out = (time_t)total;
+	if ((double)*out < total)
+		(*out)++;
+	return 0;
+}
+
+/*
+ * Escape text that came from the network (banners, certificate names)
+ * so that no control byte reaches a terminal or a log.
+ */
+char *
+vis_text(const char *s, size_t len)
+{
+	char	*out;
+
+	if (len > (SIZE_MAX - 1) / 4)
+		return NULL;
+	if ((out = malloc(len * 4 + 1)) == NULL)
+		return NULL;
+	/* strvisx, not strnvis: the latter's argument order differs. */
+	strvisx(out, s, len, VIS_SAFE | VIS_OCTAL | VIS_NOSLASH | VIS_NL);
+	return out;
+}
+
+#define READ_FILE_MAX	(16 * 1024 * 1024)
+
+int
+read_whole_file(const char *path, char **bufp, size_t *lenp, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+	char		*buf = NULL, *nbuf;
+	size_t		 len = 0, cap = 0;
+	ssize_t		 r;
+	int		 fd;
+
+	if (strcmp(path, "-") == 0)
+		fd = STDIN_FILENO;
+	else if ((fd = open(path, O_RDONLY)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: %s", path,
+		    S_ISDIR(st.st_mode) ? "is a directory" : strerror(errno));
+		goto fail;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			if (cap >= READ_FILE_MAX) {
+				snprintf(err, errlen, "%s: larger than %d bytes",
+				    path, READ_FILE_MAX);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 8192;
+			if ((nbuf = realloc(buf, cap + 1)) == NULL) {
+				snprintf(err, errlen, "%s: out of memory",
+				    path);
+				goto fail;
+			}
+			buf = nbuf;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += r;
+	}
+	buf[len] = '\0';
+	if (fd != STDIN_FILENO)
+		close(fd);
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+ fail:
+	free(buf);
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return -1;
+}
+
+void
+hexify(const uint8_t *p, size_t len, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t	 i;
+
+	if (outlen == 0)
+		return;
+	for (i = 0; i < len && 2 * i + 2 < outlen; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 0xf];
+	}
+	out[2 * i] = '\0';
+}
