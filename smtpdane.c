@@ -853,7 +853,7 @@ add_check(struct target *t, const char *host, int af, const char *addr)
 	struct check		*c;
 	struct sockaddr_in	*sin;
 	struct sockaddr_in6	*sin6;
-	size_t			 i;
+	size_t			 i, k;
 
 	for (i = 0; i < nchecks; i++)
 		if (strcmp(checks[i].host, host) == 0 &&
@@ -892,6 +892,9 @@ add_check(struct target *t, const char *host, int af, const char *addr)
 	}
 	i = nchecks - 1;
  found:
+	for (k = 0; k < t->nchecks; k++)
+		if (t->checks[k] == i)
+			return i;	/* one line per check and target */
 	t->checks = xreallocarray(t->checks, t->nchecks + 1,
 	    sizeof(*t->checks));
 	t->checks[t->nchecks++] = i;

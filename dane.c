@@ -1,0 +1,1422 @@
+/*
+ * DANE verification of an SMTP server's certificate chain against a
+ * TLSA RRset (RFC 6698, updated by RFC 7671; SMTP rules of RFC 7672).
+ *
+ * Pure functions: the chain comes in as the PEM text the server
+ * presented, the TLSA records and reference identifiers as parameters,
+ * the verdict goes out in a struct dane_report.  No I/O, no network.
+ * libcrypto does all parsing, hashing and signature work; only calls
+ * that LibreSSL shares with OpenSSL are used.
+ */
+
+#include <sys/types.h>
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+/* libbsd: the OpenBSD flavour of vis(3), as on OpenBSD itself. */
+#ifndef LIBBSD_OPENBSD_VIS
+#define LIBBSD_OPENBSD_VIS
+#endif
+#include <vis.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "smtpdane.h"
+
+#define CHAIN_MAX	32	/* certificates accepted from one server */
+#define HEX_SHOWN	16	/* digest digits quoted in "no match" text */
+#define SHA256_LEN	32
+#define SHA512_LEN	64
+
+/* Subject and issuer lines: RFC 2253 order, ", " between RDNs. */
+#define NAME_FLAGS	(XN_FLAG_SEP_CPLUS_SPC | XN_FLAG_DN_REV | \
+			XN_FLAG_FN_SN | XN_FLAG_DUMP_UNKNOWN_FIELDS | \
+			ASN1_STRFLGS_UTF8_CONVERT | \
+			ASN1_STRFLGS_DUMP_UNKNOWN | ASN1_STRFLGS_DUMP_DER)
+
+static const char pem_begin[] = "-----BEGIN CERTIFICATE-----";
+static const char pem_end[] = "-----END CERTIFICATE-----";
+
+/* One presented certificate and what the TLSA records compare with. */
+struct cert {
+	X509		*x;
+	char		*pem;
+	unsigned char	*der;		/* the whole certificate */
+	size_t		 derlen;
+	unsigned char	*spki;		/* its SubjectPublicKeyInfo */
+	size_t		 spkilen;
+	/* [selector][matching type - 1]: SHA2-256, SHA2-512 */
+	unsigned char	 dig[2][2][EVP_MAX_MD_SIZE];
+	time_t		 nb;		/* notBefore */
+	time_t		 na;		/* notAfter */
+	char		 label[MAX_TEXT];	/* "CN=..." for messages */
+};
+
+struct vctx {
+	const struct dane_params *p;
+	struct dane_report *r;
+	struct cert	*c;		/* built order, leaf first */
+	size_t		 nc;
+	size_t		 nbuilt;	/* c[0 .. nbuilt - 1]: leaf upwards */
+	STACK_OF(X509)	*sk;		/* all presented, untrusted */
+	size_t		 nnames;
+	time_t		 now;
+	int		 failed;	/* allocation or libcrypto failure */
+};
+
+/* Where a DANE-TA trust anchor came from. */
+enum anchor {
+	TA_PRESENTED,		/* a certificate the server sent */
+	TA_DNS_CERT,		/* 2 0 0: the certificate in the record */
+	TA_DNS_KEY		/* 2 1 0: the bare key in the record */
+};
+
+static void
+setf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+static void
+appendf(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+static void
+warn_add(struct dane_report *, const char *, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
+/*
+ * Text helpers.
+ */
+
+/* snprintf for text that may be cut short: truncation is intended. */
+static void
+setf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (len == 0)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static void
+appendf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+	size_t	 n;
+
+	n = strlen(buf);
+	if (n + 1 >= len)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Copy bytes that came from a certificate or the caller into text:
+ * every control, non-ASCII or backslash byte is escaped (vis(3)
+ * octal), so nothing but printable ASCII reaches a report.
+ */
+static void
+visbuf(char *dst, size_t dstlen, const void *src, size_t srclen)
+{
+	char	 tmp[4 * MAX_TEXT + 1];
+
+	if (dstlen == 0)
+		return;
+	if (src == NULL)
+		srclen = 0;
+	if (srclen > MAX_TEXT)
+		srclen = MAX_TEXT;
+	(void)strvisx(tmp, src, srclen,
+	    VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL);
+	(void)strlcpy(dst, tmp, dstlen);
+}
+
+static void
+hexstr(const unsigned char *p, size_t n, char *buf, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t		 i;
+
+	if (len == 0)
+		return;
+	for (i = 0; i < n && 2 * i + 2 < len; i++) {
+		buf[2 * i] = digits[p[i] >> 4];
+		buf[2 * i + 1] = digits[p[i] & 0x0f];
+	}
+	buf[2 * i] = '\0';
+}
+
+static void
+date_str(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d", &tm) == 0)
+		(void)strlcpy(buf, "?", len);
+}
+
+/* "3 days", "5 hours": how far off an expiry is. */
+static void
+span_str(time_t secs, char *buf, size_t len)
+{
+	long long	 n;
+	const char	*unit;
+
+	if (secs >= 86400) {
+		n = ((long long)secs + 43200) / 86400;
+		unit = "day";
+	} else if (secs >= 3600) {
+		n = (long long)secs / 3600;
+		unit = "hour";
+	} else {
+		n = (long long)secs / 60;
+		unit = "minute";
+	}
+	setf(buf, len, "%lld %s%s", n, unit, n == 1 ? "" : "s");
+}
+
+static const char *
+usage_name(uint8_t usage)
+{
+	switch (usage) {
+	case TLSA_PKIX_TA:
+		return "PKIX-TA";
+	case TLSA_PKIX_EE:
+		return "PKIX-EE";
+	case TLSA_DANE_TA:
+		return "DANE-TA";
+	case TLSA_DANE_EE:
+		return "DANE-EE";
+	}
+	return "usage";
+}
+
+static const char *
+selector_name(uint8_t selector)
+{
+	return selector == TLSA_SEL_SPKI ? "SPKI" : "certificate";
+}
+
+static const char *
+mtype_name(uint8_t mtype)
+{
+	switch (mtype) {
+	case TLSA_MT_SHA256:
+		return "SHA2-256";
+	case TLSA_MT_SHA512:
+		return "SHA2-512";
+	}
+	return "full";
+}
+
+/* The latest libcrypto error, as a short phrase. */
+static const char *
+crypto_error(void)
+{
+	const char	*s;
+	unsigned long	 e;
+
+	if ((e = ERR_peek_last_error()) == 0 ||
+	    (s = ERR_reason_error_string(e)) == NULL)
+		return "unknown error";
+	return s;
+}
+
+static void
+warn_add(struct dane_report *r, const char *fmt, ...)
+{
+	char	 buf[MAX_TEXT];
+	va_list	 ap;
+	size_t	 i;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (i = 0; i < r->nwarn; i++)
+		if (strcmp(r->warn[i], buf) == 0)
+			return;
+	if (r->nwarn < DANE_MAX_WARN)
+		(void)strlcpy(r->warn[r->nwarn++], buf, MAX_TEXT);
+}
+
+/*
+ * TLSA records.
+ */
+
+int
+tlsa_parse(const uint8_t *rdata, size_t len, struct tlsa *out)
+{
+	if (out == NULL)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	if (rdata == NULL || len < 3)
+		return -1;
+	out->usage = rdata[0];
+	out->selector = rdata[1];
+	out->mtype = rdata[2];
+	out->len = len - 3;
+	if (out->len > 0) {
+		if ((out->data = malloc(out->len)) == NULL) {
+			out->len = 0;
+			return -1;
+		}
+		memcpy(out->data, rdata + 3, out->len);
+	}
+	return 0;
+}
+
+void
+tlsa_free(struct tlsa *t)
+{
+	if (t == NULL)
+		return;
+	free(t->data);
+	t->data = NULL;
+	t->len = 0;
+}
+
+/* Does the record hold exactly one DER object of the selected kind? */
+static int
+tlsa_der_ok(const struct tlsa *t)
+{
+	const unsigned char	*p;
+	X509			*x;
+	X509_PUBKEY		*k;
+	int			 ok;
+
+	if (t->len == 0 || t->data == NULL || t->len > LONG_MAX)
+		return 0;
+	p = t->data;
+	if (t->selector == TLSA_SEL_CERT) {
+		x = d2i_X509(NULL, &p, (long)t->len);
+		ok = x != NULL && p == t->data + t->len;
+		X509_free(x);
+	} else {
+		k = d2i_X509_PUBKEY(NULL, &p, (long)t->len);
+		ok = k != NULL && p == t->data + t->len;
+		X509_PUBKEY_free(k);
+	}
+	ERR_clear_error();
+	return ok;
+}
+
+/*
+ * Why a record cannot be used, or NULL.  Numbers in the reason are
+ * formatted into a buffer that the next call reuses; callers copy it.
+ */
+const char *
+tlsa_unusable(const struct tlsa *t)
+{
+	static char	 buf[64];
+
+	if (t == NULL)
+		return "no record";
+	switch (t->usage) {
+	case TLSA_PKIX_TA:
+		return "PKIX-TA";
+	case TLSA_PKIX_EE:
+		return "PKIX-EE";
+	case TLSA_DANE_TA:
+	case TLSA_DANE_EE:
+		break;
+	default:
+		setf(buf, sizeof(buf), "unknown usage %u", t->usage);
+		return buf;
+	}
+	if (t->selector != TLSA_SEL_CERT && t->selector != TLSA_SEL_SPKI) {
+		setf(buf, sizeof(buf), "unknown selector %u",
+		    t->selector);
+		return buf;
+	}
+	switch (t->mtype) {
+	case TLSA_MT_FULL:
+		if (tlsa_der_ok(t))
+			return NULL;
+		return t->selector == TLSA_SEL_CERT ?
+		    "data is not a DER certificate" :
+		    "data is not a DER SubjectPublicKeyInfo";
+	case TLSA_MT_SHA256:
+		if (t->len == SHA256_LEN)
+			return NULL;
+		break;
+	case TLSA_MT_SHA512:
+		if (t->len == SHA512_LEN)
+			return NULL;
+		break;
+	default:
+		setf(buf, sizeof(buf), "unknown matching type %u",
+		    t->mtype);
+		return buf;
+	}
+	setf(buf, sizeof(buf), "%s data is %zu bytes",
+	    mtype_name(t->mtype), t->len);
+	return buf;
+}
+
+void
+tlsa_format(const struct tlsa *t, char *buf, size_t len)
+{
+	size_t	 n;
+
+	if (buf == NULL || len == 0)
+		return;
+	buf[0] = '\0';
+	if (t == NULL)
+		return;
+	setf(buf, len, "%u %u %u", t->usage, t->selector,
+	    t->mtype);
+	n = strlen(buf);
+	if (t->len == 0 || t->data == NULL || n + 2 >= len)
+		return;
+	buf[n++] = ' ';
+	hexstr(t->data, t->len, buf + n, len - n);
+}
+
+/*
+ * Certificates: from PEM, and described.
+ */
+
+/* Certificates have no passphrase; never let libcrypto ask for one. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)u;
+	return -1;
+}
+
+/* Validity dates as time_t.  (A NULL time would mean "now".) */
+static int
+dates_of(X509 *x, time_t *nb, time_t *na)
+{
+	const ASN1_TIME	*b, *a;
+	struct tm	 tm;
+
+	if (x == NULL || (b = X509_get0_notBefore(x)) == NULL ||
+	    (a = X509_get0_notAfter(x)) == NULL)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(b, &tm) != 1)
+		return -1;
+	*nb = timegm(&tm);
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(a, &tm) != 1)
+		return -1;
+	*na = timegm(&tm);
+	return 0;
+}
+
+static void
+name_line(X509_NAME *name, char *buf, size_t len)
+{
+	BIO	*b;
+	char	*p;
+	long	 n;
+
+	buf[0] = '\0';
+	if (name == NULL || (b = BIO_new(BIO_s_mem())) == NULL)
+		return;
+	if (X509_NAME_print_ex(b, name, 0, NAME_FLAGS) >= 0 &&
+	    (n = BIO_get_mem_data(b, &p)) > 0)
+		visbuf(buf, len, p, (size_t)n);
+	BIO_free(b);
+}
+
+/* "CN=..." when there is a common name, else the whole subject. */
+static void
+cert_label(X509 *x, char *buf, size_t len)
+{
+	X509_NAME	*name;
+	X509_NAME_ENTRY	*e;
+	ASN1_STRING	*s;
+	unsigned char	*u;
+	char		 cn[MAX_TEXT];
+	int		 i, n;
+
+	name = X509_get_subject_name(x);
+	if (name != NULL &&
+	    (i = X509_NAME_get_index_by_NID(name, NID_commonName, -1)) >= 0 &&
+	    (e = X509_NAME_get_entry(name, i)) != NULL &&
+	    (s = X509_NAME_ENTRY_get_data(e)) != NULL &&
+	    (n = ASN1_STRING_to_UTF8(&u, s)) >= 0) {
+		visbuf(cn, sizeof(cn), u, (size_t)n);
+		OPENSSL_free(u);
+		setf(buf, len, "CN=%s", cn);
+		return;
+	}
+	ERR_clear_error();
+	name_line(name, buf, len);
+}
+
+/* The DNS subjectAltNames, comma separated. */
+static void
+dns_names(X509 *x, char *buf, size_t len)
+{
+	GENERAL_NAMES	*gens;
+	GENERAL_NAME	*g;
+	ASN1_STRING	*s;
+	char		 one[MAX_TEXT];
+	int		 i, type;
+
+	buf[0] = '\0';
+	gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	if (gens == NULL) {
+		ERR_clear_error();
+		return;
+	}
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		g = sk_GENERAL_NAME_value(gens, i);
+		s = GENERAL_NAME_get0_value(g, &type);
+		if (type != GEN_DNS || s == NULL)
+			continue;
+		visbuf(one, sizeof(one), ASN1_STRING_get0_data(s),
+		    (size_t)ASN1_STRING_length(s));
+		appendf(buf, len, "%s%s", buf[0] != '\0' ? ", " : "", one);
+	}
+	GENERAL_NAMES_free(gens);
+}
+
+static int
+digest(const unsigned char *p, size_t n, const EVP_MD *md, unsigned char *out)
+{
+	return EVP_Digest(p, n, out, NULL, md, NULL) == 1 ? 0 : -1;
+}
+
+/* Encodings and digests the records are compared with. */
+static int
+cert_derive(struct cert *c)
+{
+	unsigned char	*p;
+	int		 n;
+
+	if ((n = i2d_X509(c->x, NULL)) <= 0 ||
+	    (c->der = malloc((size_t)n)) == NULL)
+		return -1;
+	p = c->der;
+	if (i2d_X509(c->x, &p) != n)
+		return -1;
+	c->derlen = (size_t)n;
+	if ((n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c->x), NULL)) <= 0 ||
+	    (c->spki = malloc((size_t)n)) == NULL)
+		return -1;
+	p = c->spki;
+	if (i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c->x), &p) != n)
+		return -1;
+	c->spkilen = (size_t)n;
+	if (digest(c->der, c->derlen, EVP_sha256(), c->dig[0][0]) == -1 ||
+	    digest(c->der, c->derlen, EVP_sha512(), c->dig[0][1]) == -1 ||
+	    digest(c->spki, c->spkilen, EVP_sha256(), c->dig[1][0]) == -1 ||
+	    digest(c->spki, c->spkilen, EVP_sha512(), c->dig[1][1]) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+cert_free(struct cert *c)
+{
+	X509_free(c->x);
+	free(c->pem);
+	free(c->der);
+	free(c->spki);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Load certificate number idx (from 0) from its PEM block.  Returns 0,
+ * -1 with why set when the server sent something broken, or -2 when
+ * smtpdane itself failed.
+ */
+static int
+cert_load(struct cert *c, const char *blk, size_t len, size_t idx,
+    char *why, size_t whylen)
+{
+	BIO	*b;
+
+	if (len > INT_MAX) {
+		setf(why, whylen, "certificate %zu of the presented "
+		    "chain is too large", idx + 1);
+		return -1;
+	}
+	if ((c->pem = strndup(blk, len)) == NULL ||
+	    (b = BIO_new_mem_buf(blk, (int)len)) == NULL)
+		return -2;
+	c->x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
+	BIO_free(b);
+	if (c->x == NULL) {
+		setf(why, whylen, "certificate %zu of the presented "
+		    "chain does not parse: %s", idx + 1, crypto_error());
+		return -1;
+	}
+	if (dates_of(c->x, &c->nb, &c->na) == -1) {
+		setf(why, whylen, "certificate %zu of the presented "
+		    "chain has unreadable validity dates", idx + 1);
+		return -1;
+	}
+	if (cert_derive(c) == -1)
+		return -2;
+	cert_label(c->x, c->label, sizeof(c->label));
+	return 0;
+}
+
+static int
+all_space(const char *p, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r' &&
+		    p[i] != '\n')
+			return 0;
+	return 1;
+}
+
+/* Cut the presented PEM into certificates, in the order sent. */
+static int
+chain_load(struct vctx *v, const char *pem, size_t len, char *why,
+    size_t whylen)
+{
+	const size_t	 bl = sizeof(pem_begin) - 1, el = sizeof(pem_end) - 1;
+	const char	*p, *end, *b, *e;
+	int		 rc;
+
+	if (pem == NULL) {
+		pem = "";
+		len = 0;
+	}
+	p = pem;
+	end = pem + len;
+	while (len > 0 && (b = memmem(p, end - p, pem_begin, bl)) != NULL) {
+		if (v->nc == CHAIN_MAX) {
+			setf(why, whylen, "presented chain has more "
+			    "than %d certificates", CHAIN_MAX);
+			return -1;
+		}
+		e = memmem(b + bl, end - (b + bl), pem_end, el);
+		if (e == NULL || memmem(b + bl, e - (b + bl), pem_begin,
+		    bl) != NULL) {
+			setf(why, whylen, "certificate %zu of the "
+			    "presented chain is truncated (no END CERTIFICATE "
+			    "line)", v->nc + 1);
+			return -1;
+		}
+		e += el;
+		while (e < end && (*e == '\r' || *e == '\n'))
+			e++;
+		rc = cert_load(&v->c[v->nc], b, e - b, v->nc, why, whylen);
+		if (rc == -2) {
+			v->failed = 1;
+			(void)strlcpy(why, "out of memory loading the chain",
+			    whylen);
+		}
+		if (rc != 0) {
+			cert_free(&v->c[v->nc]);
+			return -1;
+		}
+		v->nc++;
+		p = e;
+	}
+	if (v->nc == 0) {
+		(void)strlcpy(why, len == 0 || all_space(pem, len) ?
+		    "server presented no certificate" :
+		    "presented chain is not PEM (no BEGIN CERTIFICATE line)",
+		    whylen);
+		return -1;
+	}
+	return 0;
+}
+
+/* Did issuer (name and key) sign subject? */
+static int
+issued_by(X509 *subject, X509 *issuer)
+{
+	EVP_PKEY	*k;
+	int		 ok;
+
+	ok = X509_check_issued(issuer, subject) == X509_V_OK &&
+	    (k = X509_get0_pubkey(issuer)) != NULL &&
+	    X509_verify(subject, k) == 1;
+	ERR_clear_error();
+	return ok;
+}
+
+/*
+ * Order the certificates as a chain from the leaf up, whatever order
+ * they came in; those that belong to no chain follow, as sent.
+ */
+static void
+chain_order(struct vctx *v)
+{
+	struct cert	 tmp;
+	size_t		 i, j;
+
+	v->nbuilt = 1;
+	for (i = 0; i + 1 < v->nc; i++) {
+		if (issued_by(v->c[i].x, v->c[i].x))
+			break;
+		for (j = i + 1; j < v->nc; j++)
+			if (issued_by(v->c[i].x, v->c[j].x))
+				break;
+		if (j == v->nc)
+			break;
+		if (j != i + 1) {
+			tmp = v->c[j];
+			memmove(&v->c[i + 2], &v->c[i + 1],
+			    (j - i - 1) * sizeof(v->c[0]));
+			v->c[i + 1] = tmp;
+		}
+		v->nbuilt++;
+	}
+}
+
+static int
+chain_stack(struct vctx *v)
+{
+	size_t	 i;
+
+	if ((v->sk = sk_X509_new_null()) == NULL)
+		return -1;
+	for (i = 0; i < v->nc; i++)
+		if (sk_X509_push(v->sk, v->c[i].x) == 0)
+			return -1;
+	return 0;
+}
+
+static int
+describe(struct vctx *v)
+{
+	struct dane_cert	*d;
+	struct cert		*c;
+	size_t			 i;
+
+	if ((v->r->cert = calloc(v->nc, sizeof(*v->r->cert))) == NULL)
+		return -1;
+	v->r->ncert = v->nc;
+	for (i = 0; i < v->nc; i++) {
+		c = &v->c[i];
+		d = &v->r->cert[i];
+		d->depth = (int)i;
+		name_line(X509_get_subject_name(c->x), d->subject,
+		    sizeof(d->subject));
+		name_line(X509_get_issuer_name(c->x), d->issuer,
+		    sizeof(d->issuer));
+		dns_names(c->x, d->names, sizeof(d->names));
+		d->not_before = c->nb;
+		d->not_after = c->na;
+		hexstr(c->dig[TLSA_SEL_SPKI][0], SHA256_LEN, d->spki_sha256,
+		    sizeof(d->spki_sha256));
+		d->pem = c->pem;
+		c->pem = NULL;
+	}
+	return 0;
+}
+
+static void
+chain_free(struct vctx *v)
+{
+	size_t	 i;
+
+	sk_X509_free(v->sk);
+	for (i = 0; i < v->nc; i++)
+		cert_free(&v->c[i]);
+	free(v->c);
+}
+
+/*
+ * Matching.
+ */
+
+static int
+rec_match(const struct tlsa *t, const struct cert *c)
+{
+	const unsigned char	*d;
+	size_t			 n;
+
+	switch (t->mtype) {
+	case TLSA_MT_FULL:
+		d = t->selector == TLSA_SEL_SPKI ? c->spki : c->der;
+		n = t->selector == TLSA_SEL_SPKI ? c->spkilen : c->derlen;
+		break;
+	case TLSA_MT_SHA256:
+		d = c->dig[t->selector][0];
+		n = SHA256_LEN;
+		break;
+	case TLSA_MT_SHA512:
+		d = c->dig[t->selector][1];
+		n = SHA512_LEN;
+		break;
+	default:
+		return 0;
+	}
+	return t->data != NULL && n == t->len && memcmp(d, t->data, n) == 0;
+}
+
+/* The start of the digest the record would need, for "no match". */
+static void
+shown_digest(const struct tlsa *t, const struct cert *c, char *buf,
+    size_t len)
+{
+	char	 hex[HEX_SHOWN + 1];
+	int	 m;
+
+	m = t->mtype == TLSA_MT_SHA512 ? 1 : 0;
+	hexstr(c->dig[t->selector][m], HEX_SHOWN / 2, hex, sizeof(hex));
+	setf(buf, len, "%s...", hex);
+}
+
+static void
+nomatch_text(struct vctx *v, const struct tlsa *t, char *buf, size_t len)
+{
+	const char	*what, *md;
+	char		 d[HEX_SHOWN + 4];
+	size_t		 i;
+
+	what = selector_name(t->selector);
+	md = t->mtype == TLSA_MT_SHA512 ? "SHA2-512" : "SHA2-256";
+	if (t->usage == TLSA_DANE_EE) {
+		shown_digest(t, &v->c[0], d, sizeof(d));
+		if (t->mtype == TLSA_MT_FULL)
+			setf(buf, len, "no match (leaf %s differs, "
+			    "its %s is %s)", what, md, d);
+		else
+			setf(buf, len, "no match (leaf %s %s is %s)",
+			    what, md, d);
+		return;
+	}
+	setf(buf, len, "no match (%s %s", what, md);
+	for (i = 0; i < v->nc; i++) {
+		shown_digest(t, &v->c[i], d, sizeof(d));
+		appendf(buf, len, "%s depth %zu is %s", i > 0 ? "," : " of",
+		    i, d);
+	}
+	appendf(buf, len, ")");
+}
+
+/* How far a check got: the better outcome of two is kept. */
+static int
+rank(enum result r)
+{
+	switch (r) {
+	case R_VERIFIED:
+		return 5;
+	case R_NAME_MISMATCH:
+		return 4;
+	case R_CERT_EXPIRED:
+		return 3;
+	case R_CERT_NOT_YET_VALID:
+		return 2;
+	case R_CHAIN_INVALID:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+expiry_warn(struct vctx *v, int depth, const char *label, time_t na)
+{
+	char	 when[32], date[32];
+
+	if (v->p->warn_window <= 0 || na < v->now ||
+	    na - v->now > v->p->warn_window)
+		return;
+	span_str(na - v->now, when, sizeof(when));
+	date_str(na, date, sizeof(date));
+	warn_add(v->r, "certificate at depth %d (%s) expires in %s (%s)",
+	    depth, label, when, date);
+}
+
+/*
+ * DANE-EE(3): the leaf alone, without name or date checks (RFC 7671
+ * section 5.1, RFC 7672 section 3.1.1); dates only give warnings.
+ */
+static void
+ee_check(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
+{
+	struct cert	*leaf = &v->c[0];
+	char		 date[32];
+
+	if (!rec_match(t, leaf)) {
+		o->result = R_TLSA_MISMATCH;
+		nomatch_text(v, t, o->text, sizeof(o->text));
+		return;
+	}
+	o->matched = o->verified = 1;
+	o->depth = 0;
+	o->result = R_VERIFIED;
+	(void)strlcpy(o->text, "matched depth 0 (DANE-EE)", sizeof(o->text));
+	if (v->now < leaf->nb) {
+		date_str(leaf->nb, date, sizeof(date));
+		appendf(o->text, sizeof(o->text), ", leaf not valid until %s "
+		    "(not checked for DANE-EE)", date);
+		warn_add(v->r, "leaf certificate is not valid until %s, "
+		    "accepted for DANE-EE (RFC 7672 section 3.1.1)", date);
+	} else if (v->now > leaf->na) {
+		date_str(leaf->na, date, sizeof(date));
+		appendf(o->text, sizeof(o->text), ", leaf expired on %s "
+		    "(not checked for DANE-EE)", date);
+		warn_add(v->r, "leaf certificate expired on %s, accepted for "
+		    "DANE-EE (RFC 7672 section 3.1.1)", date);
+	} else
+		expiry_warn(v, 0, leaf->label, leaf->na);
+}
+
+/* Every certificate below the anchor must be within its dates. */
+static int
+chain_dates(struct vctx *v, STACK_OF(X509) *chain, int ndated,
+    struct dane_outcome *o, const char *pre)
+{
+	X509	*x;
+	time_t	 nb, na;
+	char	 date[32];
+	int	 i;
+
+	for (i = 0; i < ndated; i++) {
+		x = sk_X509_value(chain, i);
+		if (dates_of(x, &nb, &na) == -1) {
+			o->result = R_CHAIN_INVALID;
+			setf(o->text, sizeof(o->text), "%s but "
+			    "certificate at depth %d has unreadable dates",
+			    pre, i);
+			return -1;
+		}
+		if (v->now > na) {
+			date_str(na, date, sizeof(date));
+			o->result = R_CERT_EXPIRED;
+			setf(o->text, sizeof(o->text), "%s but "
+			    "certificate at depth %d expired %s", pre, i, date);
+			return -1;
+		}
+		if (v->now < nb) {
+			date_str(nb, date, sizeof(date));
+			o->result = R_CERT_NOT_YET_VALID;
+			setf(o->text, sizeof(o->text), "%s but "
+			    "certificate at depth %d is not valid until %s",
+			    pre, i, date);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The leaf must carry one of the reference identifiers (RFC 7672
+ * section 3.2.3): X509_check_host, wildcards only as a whole leftmost
+ * label.  On a match, say which name matched.
+ */
+static int
+name_check(struct vctx *v, X509 *leaf, char *buf, size_t len)
+{
+	const char	*n;
+	char		*peer, vn[MAX_TEXT], vp[MAX_TEXT];
+	size_t		 i, l;
+	int		 rc;
+
+	for (i = 0; i < v->nnames; i++) {
+		if ((n = v->p->names[i]) == NULL)
+			continue;
+		l = strlen(n);
+		if (l > 1 && n[l - 1] == '.')
+			l--;
+		peer = NULL;
+		rc = X509_check_host(leaf, n, l,
+		    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, &peer);
+		if (rc != 1) {
+			OPENSSL_free(peer);
+			continue;
+		}
+		visbuf(vn, sizeof(vn), n, l);
+		(void)strlcpy(buf, vn, len);
+		if (peer != NULL && (strlen(peer) != l ||
+		    strncasecmp(peer, n, l) != 0)) {
+			visbuf(vp, sizeof(vp), peer, strlen(peer));
+			appendf(buf, len, " (certificate name %s)", vp);
+		}
+		OPENSSL_free(peer);
+		ERR_clear_error();
+		return 1;
+	}
+	ERR_clear_error();
+	return 0;
+}
+
+static void
+name_mismatch(struct vctx *v, X509 *leaf, struct dane_outcome *o,
+    const char *pre)
+{
+	char	 has[MAX_TEXT], one[MAX_TEXT];
+	size_t	 i, n;
+
+	o->result = R_NAME_MISMATCH;
+	if (v->nnames == 0) {
+		setf(o->text, sizeof(o->text), "%s but no reference "
+		    "name was given to check the leaf against", pre);
+		return;
+	}
+	setf(o->text, sizeof(o->text), "%s but leaf name "
+	    "mismatch: wanted ", pre);
+	for (i = 0, n = 0; i < v->nnames; i++) {
+		if (v->p->names[i] == NULL)
+			continue;
+		visbuf(one, sizeof(one), v->p->names[i],
+		    strlen(v->p->names[i]));
+		appendf(o->text, sizeof(o->text), "%s%s", n++ > 0 ? " or " : "",
+		    one);
+	}
+	dns_names(leaf, has, sizeof(has));
+	if (has[0] != '\0')
+		appendf(o->text, sizeof(o->text), ", certificate has %s", has);
+	else {
+		cert_label(leaf, has, sizeof(has));
+		appendf(o->text, sizeof(o->text), ", certificate has no DNS "
+		    "subjectAltName, subject %s", has);
+	}
+}
+
+/* Warnings about the chain that verified, leaf up to the anchor. */
+static void
+chain_warn(struct vctx *v, STACK_OF(X509) *chain, int top, enum anchor kind,
+    const struct tlsa *t)
+{
+	X509	*x;
+	time_t	 nb, na;
+	char	 label[MAX_TEXT], date[32];
+	int	 i;
+
+	for (i = 0; i <= top; i++) {
+		/* The certificate from DNS is no part of what was sent. */
+		if (kind == TA_DNS_CERT && i == top)
+			break;
+		x = sk_X509_value(chain, i);
+		if (dates_of(x, &nb, &na) == -1)
+			continue;
+		cert_label(x, label, sizeof(label));
+		if (i == top && kind == TA_PRESENTED &&
+		    (v->now > na || v->now < nb)) {
+			date_str(v->now > na ? na : nb, date, sizeof(date));
+			warn_add(v->r, "trust anchor at depth %d (%s) %s %s, "
+			    "which DANE-TA does not check", i, label,
+			    v->now > na ? "expired on" : "is not valid until",
+			    date);
+		} else
+			expiry_warn(v, i, label, na);
+	}
+	if (kind != TA_PRESENTED)
+		warn_add(v->r, "server does not send its trust anchor: "
+		    "DANE-TA %u %u %u matched by the signature on depth %d "
+		    "(%s)", t->usage, t->selector, t->mtype,
+		    (int)v->nbuilt - 1, v->c[v->nbuilt - 1].label);
+}
+
+/*
+ * Where the anchor sits in the verified chain.  Not always on top:
+ * when the leaf itself is the anchor, OpenSSL leaves the leaf's issuers
+ * above it.
+ */
+static int
+anchor_depth(STACK_OF(X509) *chain, X509 *anchor)
+{
+	int	 i, n;
+
+	n = sk_X509_num(chain);
+	for (i = 0; i < n; i++)
+		if (X509_cmp(sk_X509_value(chain, i), anchor) == 0)
+			return i;
+	return n - 1;
+}
+
+/*
+ * Verify the chain from the leaf to a DANE-TA trust anchor with
+ * libcrypto: the anchor alone is trusted (a partial chain is fine),
+ * every presented certificate may serve as an intermediate.  Dates are
+ * checked here rather than by libcrypto, since the anchor's own do not
+ * matter; then the leaf's name.
+ */
+static void
+ta_verify(struct vctx *v, const struct tlsa *t, X509 *anchor, int adepth,
+    enum anchor kind, struct dane_outcome *o)
+{
+	X509_STORE	*st = NULL;
+	X509_STORE_CTX	*xc = NULL;
+	STACK_OF(X509)	*chain, *untrusted;
+	X509		*leaf = v->c[0].x;
+	char		 pre[MAX_TEXT], ok[MAX_TEXT];
+	int		 n, ndated, top;
+
+	o->matched = 1;
+	o->depth = adepth;
+	if (kind == TA_PRESENTED)
+		setf(pre, sizeof(pre), "matched depth %d", adepth);
+	else
+		setf(pre, sizeof(pre), "matched depth %d (trust "
+		    "anchor not sent by the server, its %s signed depth %d, "
+		    "%s)", adepth, kind == TA_DNS_KEY ? "key" :
+		    "certificate's key", (int)v->nbuilt - 1,
+		    v->c[v->nbuilt - 1].label);
+
+	/*
+	 * A trusted leaf is a chain by itself; OpenSSL would otherwise
+	 * keep its issuers above it and check the leaf's signature.
+	 */
+	untrusted = anchor == leaf ? NULL : v->sk;
+	if ((st = X509_STORE_new()) == NULL ||
+	    X509_STORE_add_cert(st, anchor) != 1 ||
+	    (xc = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(xc, st, leaf, untrusted) != 1 ||
+	    X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(xc),
+	    X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME) != 1) {
+		v->failed = 1;
+		o->result = R_INTERNAL;
+		setf(o->text, sizeof(o->text), "%s but libcrypto "
+		    "failed: %s", pre, crypto_error());
+		goto done;
+	}
+	if (X509_verify_cert(xc) != 1) {
+		n = X509_STORE_CTX_get_error(xc);
+		o->result = R_CHAIN_INVALID;
+		setf(o->text, sizeof(o->text), "%s but chain does "
+		    "not verify: %s at depth %d", pre,
+		    X509_verify_cert_error_string(n),
+		    X509_STORE_CTX_get_error_depth(xc));
+		goto done;
+	}
+	if ((chain = X509_STORE_CTX_get0_chain(xc)) == NULL ||
+	    (n = sk_X509_num(chain)) <= 0) {
+		o->result = R_CHAIN_INVALID;
+		setf(o->text, sizeof(o->text), "%s but libcrypto "
+		    "returned no chain", pre);
+		goto done;
+	}
+	/* A bare key is above its top: all of it is below the anchor. */
+	top = anchor_depth(chain, anchor);
+	ndated = kind == TA_DNS_KEY ? top + 1 : top;
+	if (chain_dates(v, chain, ndated, o, pre) == -1)
+		goto done;
+	if (!name_check(v, leaf, ok, sizeof(ok))) {
+		name_mismatch(v, leaf, o, pre);
+		goto done;
+	}
+	o->verified = 1;
+	o->result = R_VERIFIED;
+	if (kind == TA_PRESENTED)
+		setf(o->text, sizeof(o->text), "matched depth %d "
+		    "(DANE-TA), chain verified, leaf name %s", adepth, ok);
+	else
+		setf(o->text, sizeof(o->text), "%s, chain verified, "
+		    "leaf name %s", pre, ok);
+	chain_warn(v, chain, top, kind, t);
+ done:
+	X509_STORE_CTX_free(xc);
+	X509_STORE_free(st);
+	ERR_clear_error();
+}
+
+/*
+ * A 2 0 0 or 2 1 0 record carries the anchor itself, so the server
+ * need not send it (RFC 7671 sections 5.2.2, 5.2.3): it counts when its
+ * key signed the topmost certificate of the chain.  Returns 1 when it
+ * did (o filled in), else 0.
+ */
+static int
+ta_absent(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
+{
+	const unsigned char	*p = t->data;
+	X509			*top = v->c[v->nbuilt - 1].x, *ta;
+	EVP_PKEY		*k;
+	int			 signer;
+
+	if (t->mtype != TLSA_MT_FULL || t->len == 0 || t->len > LONG_MAX)
+		return 0;
+	if (t->selector == TLSA_SEL_CERT) {
+		if ((ta = d2i_X509(NULL, &p, (long)t->len)) == NULL) {
+			ERR_clear_error();
+			return 0;
+		}
+		signer = X509_check_issued(ta, top) == X509_V_OK &&
+		    (k = X509_get0_pubkey(ta)) != NULL &&
+		    X509_verify(top, k) == 1;
+		ERR_clear_error();
+		if (signer)
+			ta_verify(v, t, ta, (int)v->nbuilt, TA_DNS_CERT, o);
+		X509_free(ta);
+		return signer;
+	}
+	if ((k = d2i_PUBKEY(NULL, &p, (long)t->len)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	signer = X509_verify(top, k) == 1;
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+	/* The key has no certificate: trust what it signed. */
+	if (signer)
+		ta_verify(v, t, top, (int)v->nbuilt, TA_DNS_KEY, o);
+	return signer;
+}
+
+/*
+ * DANE-TA(2): any presented certificate that matches is a trust anchor
+ * (RFC 7671 section 5.2); try each, keep the best outcome.
+ */
+static void
+ta_check(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
+{
+	struct dane_outcome	 cur;
+	size_t			 i;
+	int			 found = 0;
+
+	for (i = 0; i < v->nc && !o->verified; i++) {
+		if (!rec_match(t, &v->c[i]))
+			continue;
+		memset(&cur, 0, sizeof(cur));
+		cur.usable = 1;
+		ta_verify(v, t, v->c[i].x, (int)i, TA_PRESENTED, &cur);
+		if (!found || rank(cur.result) > rank(o->result))
+			*o = cur;
+		found = 1;
+	}
+	if (found || ta_absent(v, t, o))
+		return;
+	o->result = R_TLSA_MISMATCH;
+	nomatch_text(v, t, o->text, sizeof(o->text));
+	if (t->mtype == TLSA_MT_FULL)
+		appendf(o->text, sizeof(o->text), "; the record's %s did not "
+		    "sign depth %d (%s)", t->selector == TLSA_SEL_CERT ?
+		    "certificate" : "key", (int)v->nbuilt - 1,
+		    v->c[v->nbuilt - 1].label);
+}
+
+/*
+ * Usable records; RFC 7671 section 9, digest algorithm agility: of the
+ * records with one usage and selector, only the strongest digest is
+ * used (and full data).  Marks out[i].usable; returns how many.
+ */
+static size_t
+mark_usable(const struct dane_params *p, struct dane_report *r)
+{
+	const struct tlsa	*t;
+	const char		*why;
+	uint8_t			 best[2][2];
+	size_t			 i, n = 0;
+
+	memset(best, 0, sizeof(best));
+	for (i = 0; i < p->ntlsa; i++) {
+		t = &p->tlsa[i];
+		r->out[i].depth = -1;
+		if ((why = tlsa_unusable(t)) != NULL) {
+			r->out[i].result = R_TLSA_UNUSABLE;
+			setf(r->out[i].text, sizeof(r->out[i].text),
+			    "unusable: %s", why);
+			continue;
+		}
+		r->out[i].usable = 1;
+		if (t->mtype > best[t->usage - 2][t->selector])
+			best[t->usage - 2][t->selector] = t->mtype;
+	}
+	for (i = 0; i < p->ntlsa; i++) {
+		t = &p->tlsa[i];
+		if (!r->out[i].usable)
+			continue;
+		if (t->mtype != TLSA_MT_FULL &&
+		    t->mtype < best[t->usage - 2][t->selector]) {
+			r->out[i].usable = 0;
+			r->out[i].result = R_TLSA_UNUSABLE;
+			setf(r->out[i].text, sizeof(r->out[i].text),
+			    "ignored: a %s %u %u %u record is published "
+			    "(digest algorithm agility, RFC 7671 section 9)",
+			    usage_name(t->usage), t->usage, t->selector,
+			    best[t->usage - 2][t->selector]);
+			continue;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* The verdict, from the outcomes of each record. */
+static void
+summarize(struct vctx *v, size_t nused)
+{
+	const struct dane_params *p = v->p;
+	struct dane_report	*r = v->r;
+	const struct tlsa	*t;
+	const struct dane_outcome *o;
+	size_t			 i, nbad = 0, best = SIZE_MAX;
+
+	r->reason[0] = '\0';
+	for (i = 0; i < p->ntlsa; i++) {
+		o = &r->out[i];
+		t = &p->tlsa[i];
+		if (o->verified) {
+			appendf(r->reason, sizeof(r->reason), "%s%s %u %u %u "
+			    "matched ", r->reason[0] != '\0' ? "; " : "",
+			    usage_name(t->usage), t->usage, t->selector,
+			    t->mtype);
+			if (t->usage == TLSA_DANE_EE)
+				appendf(r->reason, sizeof(r->reason),
+				    "the leaf");
+			else
+				appendf(r->reason, sizeof(r->reason),
+				    "depth %d%s", o->depth,
+				    o->depth >= (int)v->nbuilt ?
+				    " (trust anchor not sent)" : "");
+		} else if (o->matched && (best == SIZE_MAX ||
+		    rank(o->result) > rank(r->out[best].result)))
+			best = i;
+	}
+	if (r->reason[0] != '\0') {
+		r->result = r->nwarn > 0 ? R_VERIFIED_WARN : R_VERIFIED;
+		return;
+	}
+	if (nused == 0) {
+		r->result = R_TLSA_UNUSABLE;
+		if (p->ntlsa == 0) {
+			(void)strlcpy(r->reason, "no TLSA records",
+			    sizeof(r->reason));
+			return;
+		}
+		for (i = 0; i < p->ntlsa; i++)
+			if (tlsa_unusable(&p->tlsa[i]) != NULL)
+				nbad++;
+		setf(r->reason, sizeof(r->reason), "no usable TLSA "
+		    "records (%zu unusable: ", nbad);
+		for (i = 0, nbad = 0; i < p->ntlsa; i++)
+			if (!r->out[i].usable)
+				appendf(r->reason, sizeof(r->reason), "%s%s",
+				    nbad++ > 0 ? ", " : "",
+				    r->out[i].text + strlen("unusable: "));
+		appendf(r->reason, sizeof(r->reason), ")");
+		return;
+	}
+	if (best != SIZE_MAX) {
+		t = &p->tlsa[best];
+		r->result = r->out[best].result;
+		setf(r->reason, sizeof(r->reason), "%s %u %u %u %s",
+		    usage_name(t->usage), t->usage, t->selector, t->mtype,
+		    r->out[best].text);
+		return;
+	}
+	r->result = R_TLSA_MISMATCH;
+	setf(r->reason, sizeof(r->reason), "no usable TLSA record "
+	    "matched the presented chain (%zu record%s tried)", nused,
+	    nused == 1 ? "" : "s");
+}
+
+/* Without a chain, say so for each record too. */
+static void
+no_chain(const struct dane_params *p, struct dane_report *r)
+{
+	size_t	 i;
+
+	mark_usable(p, r);
+	for (i = 0; i < p->ntlsa; i++) {
+		if (!r->out[i].usable)
+			continue;
+		r->out[i].result = R_TLS_FAILURE;
+		(void)strlcpy(r->out[i].text, "not checked: no certificate "
+		    "chain", sizeof(r->out[i].text));
+	}
+}
+
+static int
+internal(struct dane_report *r, const char *why)
+{
+	r->result = R_INTERNAL;
+	setf(r->reason, sizeof(r->reason), "DANE verification "
+	    "failed: %s", why);
+	ERR_clear_error();
+	return -1;
+}
+
+/*
+ * Verify the chain a server presented (PEM, leaf first as sent) against
+ * its TLSA records.  The report must be zeroed or freed beforehand;
+ * free it with dane_report_free().  Returns 0 with the verdict in
+ * report->result, or -1 when smtpdane itself failed (R_INTERNAL).
+ */
+int
+dane_verify(const char *pem, size_t pemlen, const struct dane_params *p,
+    struct dane_report *r)
+{
+	struct vctx	 v;
+	char		 why[MAX_TEXT];
+	size_t		 i, nused;
+
+	if (r == NULL)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	if (p == NULL || (p->ntlsa > 0 && p->tlsa == NULL))
+		return internal(r, "no parameters");
+	memset(&v, 0, sizeof(v));
+	v.p = p;
+	v.r = r;
+	v.now = p->now != 0 ? p->now : time(NULL);
+	v.nnames = p->nnames > MAX_NAMES ? MAX_NAMES : p->nnames;
+	if (p->ntlsa > 0 &&
+	    (r->out = calloc(p->ntlsa, sizeof(*r->out))) == NULL)
+		return internal(r, "out of memory");
+	r->nout = p->ntlsa;
+	if ((v.c = calloc(CHAIN_MAX, sizeof(*v.c))) == NULL)
+		return internal(r, "out of memory");
+
+	if (chain_load(&v, pem, pemlen, why, sizeof(why)) == -1) {
+		chain_free(&v);
+		if (v.failed)
+			return internal(r, why);
+		no_chain(p, r);
+		r->result = R_TLS_FAILURE;
+		(void)strlcpy(r->reason, why, sizeof(r->reason));
+		ERR_clear_error();
+		return 0;
+	}
+	chain_order(&v);
+	if (chain_stack(&v) == -1 || describe(&v) == -1) {
+		chain_free(&v);
+		return internal(r, "out of memory");
+	}
+
+	nused = mark_usable(p, r);
+	for (i = 0; i < p->ntlsa; i++) {
+		if (!r->out[i].usable)
+			continue;
+		if (p->tlsa[i].usage == TLSA_DANE_EE)
+			ee_check(&v, &p->tlsa[i], &r->out[i]);
+		else
+			ta_check(&v, &p->tlsa[i], &r->out[i]);
+	}
+	summarize(&v, nused);
+	chain_free(&v);
+	if (v.failed)
+		return internal(r, "out of memory or libcrypto failure");
+	ERR_clear_error();
+	return 0;
+}
+
+void
+dane_report_free(struct dane_report *r)
+{
+	size_t	 i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->ncert; i++)
+		free(r->cert[i].pem);
+	free(r->cert);
+	free(r->out);
+	memset(r, 0, sizeof(*r));
+}

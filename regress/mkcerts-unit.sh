@@ -1,0 +1,183 @@
+#!/bin/sh
+#
+# mkcerts-unit.sh DIR: write into DIR every certificate that
+# regress/test_dane.c needs.  EC P-256 keys throughout, so that it
+# takes a second or two.
+#
+#   root       Unit Root CA, self-signed
+#   int        Unit Intermediate CA, signed by root
+#   leaf       mx.example.test, signed by int
+#   wild       *.example.test, signed by int
+#   wrong      *.other.test and other.test, signed by int
+#   cnonly     CN=mx.example.test and no subjectAltName, signed by int
+#   expired    mx.example.test, valid 2020-01-01 .. 2024-01-01
+#   future     mx.example.test, valid 2090-01-01 .. 2091-01-01
+#   soon       mx.example.test, expires in 2 days
+#   forged     mx.example.test, names int as issuer (subject and key
+#              identifier) but is signed by another key
+#   root2      a second CA with the same subject name as root
+#   leaf2      mx.example.test, signed by root2
+#   self       mx.example.test, self-signed end entity
+#   evil       names with an escape byte in them, signed by int
+#
+# Each NAME comes as NAME.pem (certificate) and NAME.key.
+#
+
+set -eu
+
+if [ $# -ne 1 ]; then
+	echo "usage: $0 DIR" >&2
+	exit 2
+fi
+D=$1
+mkdir -p "$D"
+cd "$D"
+rm -rf ca.db newcerts
+rm -f ./*.pem ./*.key ./*.csr unit.cnf openssl.log
+mkdir newcerts
+: > ca.db
+echo 1000 > ca.serial
+: > openssl.log
+
+ESC=$(printf '\033')
+
+cat > unit.cnf <<EOF
+[ req ]
+distinguished_name	= req_dn
+[ req_dn ]
+
+[ ca ]
+default_ca		= unit_ca
+[ unit_ca ]
+database		= ca.db
+new_certs_dir		= newcerts
+serial			= ca.serial
+default_md		= sha256
+policy			= unit_policy
+unique_subject		= no
+email_in_dn		= no
+[ unit_policy ]
+commonName		= optional
+
+[ root_ext ]
+basicConstraints	= critical, CA:TRUE
+keyUsage		= critical, keyCertSign, cRLSign
+subjectKeyIdentifier	= hash
+[ int_ext ]
+basicConstraints	= critical, CA:TRUE, pathlen:0
+keyUsage		= critical, keyCertSign, cRLSign
+subjectKeyIdentifier	= hash
+authorityKeyIdentifier	= keyid
+[ leaf_ext ]
+basicConstraints	= CA:FALSE
+keyUsage		= critical, digitalSignature
+extendedKeyUsage	= serverAuth
+subjectAltName		= DNS:mx.example.test
+subjectKeyIdentifier	= hash
+authorityKeyIdentifier	= keyid
+[ wild_ext ]
+basicConstraints	= CA:FALSE
+subjectAltName		= DNS:*.example.test
+authorityKeyIdentifier	= keyid
+[ wrong_ext ]
+basicConstraints	= CA:FALSE
+subjectAltName		= DNS:*.other.test, DNS:other.test
+authorityKeyIdentifier	= keyid
+[ cnonly_ext ]
+basicConstraints	= CA:FALSE
+authorityKeyIdentifier	= keyid
+[ evil_ext ]
+basicConstraints	= CA:FALSE
+subjectAltName		= DNS:mx${ESC}[31m.example.test, DNS:mx.example.test
+authorityKeyIdentifier	= keyid
+EOF
+
+serial=1
+
+run()
+{
+	if ! "$@" >> openssl.log 2>&1; then
+		echo "$0: failed: $*" >&2
+		cat openssl.log >&2
+		exit 1
+	fi
+}
+
+key()
+{
+	run openssl ecparam -name prime256v1 -genkey -noout -out "$1.key"
+}
+
+# selfsigned name subject extensions
+selfsigned()
+{
+	key "$1"
+	run openssl req -new -x509 -config unit.cnf -key "$1.key" -subj "$2" \
+	    -sha256 -days 7300 -extensions "$3" -out "$1.pem"
+}
+
+csr()
+{
+	key "$1"
+	run openssl req -new -config unit.cnf -key "$1.key" -subj "$2" \
+	    -out "$1.csr"
+}
+
+# sign name subject extensions ca days
+sign()
+{
+	csr "$1" "$2"
+	serial=$((serial + 1))
+	run openssl x509 -req -in "$1.csr" -CA "$4.pem" -CAkey "$4.key" \
+	    -set_serial "$serial" -sha256 -days "$5" \
+	    -extfile unit.cnf -extensions "$3" -out "$1.pem"
+}
+
+# dated name subject extensions ca start end: fixed validity dates,
+# which only openssl ca can set
+dated()
+{
+	csr "$1" "$2"
+	run openssl ca -config unit.cnf -batch -notext -preserveDN \
+	    -cert "$4.pem" -keyfile "$4.key" -in "$1.csr" -out "$1.pem" \
+	    -startdate "$5" -enddate "$6" -extfile unit.cnf -extensions "$3"
+}
+
+ROOT="/O=smtpdane regress/CN=Unit Root CA"
+INT="/O=smtpdane regress/CN=Unit Intermediate CA"
+MX="/CN=mx.example.test"
+
+selfsigned root "$ROOT" root_ext
+sign int "$INT" int_ext root 3650
+sign leaf "$MX" leaf_ext int 365
+sign wild "/CN=*.example.test" wild_ext int 365
+sign wrong "/CN=other.test" wrong_ext int 365
+sign cnonly "$MX" cnonly_ext int 365
+dated expired "$MX" leaf_ext int 20200101000000Z 20240101000000Z
+dated future "$MX" leaf_ext int 20900101000000Z 20910101000000Z
+sign soon "$MX" leaf_ext int 2
+sign evil "/CN=mx${ESC}[31m.example.test" evil_ext int 365
+
+# The forger copies the intermediate's subject and key identifier, so
+# that only the signature tells its leaf apart.
+skid=$(openssl x509 -in int.pem -noout -text |
+    awk '/Subject Key Identifier/ { getline; gsub(/[ \t]/, ""); print }')
+cat >> unit.cnf <<EOF
+[ fake_ext ]
+basicConstraints	= critical, CA:TRUE
+keyUsage		= critical, keyCertSign, cRLSign
+subjectKeyIdentifier	= $skid
+EOF
+selfsigned fakeint "$INT" fake_ext
+sign forged "$MX" leaf_ext fakeint 365
+
+selfsigned root2 "$ROOT" root_ext
+sign leaf2 "$MX" leaf_ext root2 365
+
+key self
+run openssl req -new -x509 -config unit.cnf -key self.key -subj "$MX" \
+    -sha256 -days 365 -extensions leaf_ext -out self.pem
+
+# keep only the certificates, keys and the configuration
+rm -rf ./*.csr ca.db* ca.serial* newcerts openssl.log
+exit 0
