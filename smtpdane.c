@@ -341,21 +341,6 @@ find_option(const char *word, const char **value)
 	return NULL;
 }
 
-static uint16_t
-parse_port(const char *s)
-{
-	struct servent	*se;
-	const char	*errstr;
-	long long	 n;
-
-	n = strtonum(s, 1, 65535, &errstr);
-	if (errstr == NULL)
-		return n;
-	if ((se = getservbyname(s, "tcp")) != NULL)
-		return ntohs(se->s_port);
-	return 0;
-}
-
 static time_t
 option_duration(const char *name, const char *value, int zero_ok)
 {
@@ -499,86 +484,6 @@ parse_command_line(int argc, char *argv[], struct cmdline *cl)
 		usage_error("no target given");
 }
 
-/*
- * Targets: "host", "host:port", "[v6]:port".  Host names are checked
- * here so that no child ever sees a name libunbound would refuse.
- */
-static int
-valid_hostname(const char *h)
-{
-	size_t	 label = 0, len = strlen(h);
-
-	if (len == 0 || len > 253)
-		return 0;
-	for (; *h != '\0'; h++) {
-		if (*h == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)*h) && *h != '-' && *h != '_')
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return label > 0;
-}
-
-static int
-is_address(const char *s)
-{
-	struct in6_addr	 a6;
-	struct in_addr	 a4;
-
-	return inet_pton(AF_INET, s, &a4) == 1 ||
-	    inet_pton(AF_INET6, s, &a6) == 1;
-}
-
-/* Returns NULL or a message; fills host (lowercase) and port. */
-static const char *
-parse_target(const char *spec, char *host, size_t hostlen, uint16_t *port)
-{
-	char		 buf[MAX_HOSTNAME + 16];
-	char		*p, *portstr = NULL;
-	size_t		 len;
-
-	if (strlcpy(buf, spec, sizeof(buf)) >= sizeof(buf))
-		return "target too long";
-	p = buf;
-	if (*p == '[') {
-		if ((portstr = strchr(p, ']')) == NULL)
-			return "missing ']'";
-		*portstr++ = '\0';
-		p++;
-		if (*portstr == ':')
-			portstr++;
-		else if (*portstr == '\0')
-			portstr = NULL;
-		else
-			return "junk after ']'";
-	} else if (strchr(p, ':') == strrchr(p, ':') &&
-	    (portstr = strchr(p, ':')) != NULL)
-		*portstr++ = '\0';
-	*port = opt.port;
-	if (portstr != NULL && (*port = parse_port(portstr)) == 0)
-		return "bad port";
-	len = strlen(p);
-	if (len > 1 && p[len - 1] == '.')
-		p[--len] = '\0';
-	if (is_address(p))
-		return "an address has no TLSA records: name the host "
-		    "(e.g. mx.example.org, or mx.example.org:25) so that "
-		    "its TLSA records can be looked up";
-	if (!valid_hostname(p))
-		return "not a valid host name";
-	for (len = 0; p[len] != '\0'; len++)
-		p[len] = tolower((unsigned char)p[len]);
-	if (strlcpy(host, p, hostlen) >= hostlen)
-		return "host name too long";
-	return NULL;
-}
-
 static void
 add_target(const char *spec, int lineno)
 {
@@ -591,7 +496,8 @@ add_target(const char *spec, int lineno)
 	memset(t, 0, sizeof(*t));
 	t->spec = xstrdup(spec);
 	t->lineno = lineno;
-	if ((why = parse_target(spec, host, sizeof(host), &t->port)) != NULL) {
+	if ((why = parse_target(spec, opt.port, host, sizeof(host),
+	    &t->port)) != NULL) {
 		t->host = xstrdup(spec);
 		t->discovered = 1;
 		add_verdict(t, R_USAGE, "%s", why);

@@ -325,6 +325,10 @@ int	 parse_duration(const char *, time_t *);
 char	*vis_text(const char *, size_t);
 int	 read_whole_file(const char *, char **, size_t *, char *, size_t);
 void	 hexify(const uint8_t *, size_t, char *, size_t);
+uint16_t parse_port(const char *);
+int	 valid_hostname(const char *);
+int	 is_address(const char *);
+const char *parse_target(const char *, uint16_t, char *, size_t, uint16_t *);
 
 /* smtp.c: the check child */
 __dead void check_child(int, struct ub_ctx *, const struct check_spec *);

@@ -8,9 +8,11 @@
 
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -394,4 +396,103 @@ hexify(const uint8_t *p, size_t len, char *out, size_t outlen)
 		out[2 * i + 1] = hex[p[i] & 0xf];
 	}
 	out[2 * i] = '\0';
+}
+
+uint16_t
+parse_port(const char *s)
+{
+	struct servent	*se;
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(s, 1, 65535, &errstr);
+	if (errstr == NULL)
+		return n;
+	if ((se = getservbyname(s, "tcp")) != NULL)
+		return ntohs(se->s_port);
+	return 0;
+}
+
+/*
+ * Targets: "host", "host:port", "[v6]:port".  Host names are checked
+ * here so that no child ever sees a name libunbound would refuse.
+ */
+int
+valid_hostname(const char *h)
+{
+	size_t	 label = 0, len = strlen(h);
+
+	if (len == 0 || len > 253)
+		return 0;
+	for (; *h != '\0'; h++) {
+		if (*h == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!isalnum((unsigned char)*h) && *h != '-' && *h != '_')
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0;
+}
+
+int
+is_address(const char *s)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	return inet_pton(AF_INET, s, &a4) == 1 ||
+	    inet_pton(AF_INET6, s, &a6) == 1;
+}
+
+/*
+ * Returns NULL or a message; fills host (lowercase, no final dot) and
+ * port (defport unless the target names one).
+ */
+const char *
+parse_target(const char *spec, uint16_t defport, char *host, size_t hostlen,
+    uint16_t *port)
+{
+	char		 buf[MAX_HOSTNAME + 16];
+	char		*p, *portstr = NULL;
+	size_t		 len;
+
+	if (strlcpy(buf, spec, sizeof(buf)) >= sizeof(buf))
+		return "target too long";
+	p = buf;
+	if (*p == '[') {
+		if ((portstr = strchr(p, ']')) == NULL)
+			return "missing ']'";
+		*portstr++ = '\0';
+		p++;
+		if (*portstr == ':')
+			portstr++;
+		else if (*portstr == '\0')
+			portstr = NULL;
+		else
+			return "junk after ']'";
+	} else if (strchr(p, ':') == strrchr(p, ':') &&
+	    (portstr = strchr(p, ':')) != NULL)
+		*portstr++ = '\0';
+	*port = defport;
+	if (portstr != NULL && (*port = parse_port(portstr)) == 0)
+		return "bad port";
+	len = strlen(p);
+	if (len > 1 && p[len - 1] == '.')
+		p[--len] = '\0';
+	if (is_address(p))
+		return "an address has no TLSA records: name the host "
+		    "(e.g. mx.example.org, or mx.example.org:25) so that "
+		    "its TLSA records can be looked up";
+	if (!valid_hostname(p))
+		return "not a valid host name";
+	for (len = 0; p[len] != '\0'; len++)
+		p[len] = tolower((unsigned char)p[len]);
+	if (strlcpy(host, p, hostlen) >= hostlen)
+		return "host name too long";
+	return NULL;
 }

@@ -113,9 +113,64 @@ test_escaping(void)
 	    "result names", "");
 }
 
+static void
+test_targets(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*host;	/* NULL: rejected */
+		unsigned	 port;
+		const char	*err;
+	} cases[] = {
+		{ "mx.example.org", "mx.example.org", 25, NULL },
+		{ "MX.Example.ORG.", "mx.example.org", 25, NULL },
+		{ "mx.example.org:2525", "mx.example.org", 2525, NULL },
+		{ "mx.example.org:smtp", "mx.example.org", 25, NULL },
+		{ "mx.example.org:submission", "mx.example.org", 587, NULL },
+		{ "[mx.example.org]:465", "mx.example.org", 465, NULL },
+		{ "mx.example.org:0", NULL, 0, "bad port" },
+		{ "mx.example.org:65536", NULL, 0, "bad port" },
+		{ "mx.example.org:nosuchservice", NULL, 0, "bad port" },
+		{ "mx.example.org:", NULL, 0, "bad port" },
+		{ "192.0.2.25", NULL, 0, "address" },
+		{ "192.0.2.25:25", NULL, 0, "address" },
+		{ "[2001:db8::25]:25", NULL, 0, "address" },
+		{ "2001:db8::25", NULL, 0, "address" },
+		{ "[2001:db8::25", NULL, 0, "missing ']'" },
+		{ "[2001:db8::25]x", NULL, 0, "junk" },
+		{ "mx..example.org", NULL, 0, "not a valid host name" },
+		{ ".example.org", NULL, 0, "not a valid host name" },
+		{ "mx example.org", NULL, 0, "not a valid host name" },
+		{ "mx.exa$mple.org", NULL, 0, "not a valid host name" },
+		{ "", NULL, 0, "not a valid host name" },
+		{ "a234567890123456789012345678901234567890123456789012345678901234"
+		    ".org", NULL, 0, "not a valid host name" },
+	};
+	char		 host[MAX_HOSTNAME], name[128], why[300];
+	const char	*err;
+	uint16_t	 port;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		host[0] = '\0';
+		port = 0;
+		err = parse_target(cases[i].in, 25, host, sizeof(host), &port);
+		snprintf(name, sizeof(name), "target \"%.60s\"", cases[i].in);
+		snprintf(why, sizeof(why), "got %s, %s:%u", err ? err : "ok",
+		    host, port);
+		if (cases[i].host != NULL)
+			check(err == NULL && strcmp(host, cases[i].host) == 0 &&
+			    port == cases[i].port, name, why);
+		else
+			check(err != NULL && strstr(err, cases[i].err) != NULL,
+			    name, why);
+	}
+}
+
 int
 main(void)
 {
+	test_targets();
 	test_durations();
 	test_framing();
 	test_escaping();
