@@ -421,22 +421,46 @@ tls_start(struct conn *c)
 }
 
 /*
- * RFC 3207 §4.2: nothing may follow the 220 to STARTTLS before the
- * handshake.  Bytes already buffered, or waiting in the socket, were
- * sent in clear text by someone and would be read as if protected.
+ * RFC 3207 section 4.2: nothing may follow the 220 to STARTTLS before
+ * the handshake.  Bytes already buffered, or waiting in the socket,
+ * that look like SMTP replies were sent in clear text by someone and
+ * would be read as if protected: that is an injection.  Other bytes
+ * are a server that does not speak TLS; buffered ones are judged here,
+ * the rest by the handshake.
  */
+static int
+looks_like_reply(const char *p, size_t len)
+{
+	return len >= 4 && isdigit((unsigned char)p[0]) &&
+	    isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+	    (p[3] == ' ' || p[3] == '-' || p[3] == '\r');
+}
+
 static void
 check_injection(struct conn *c)
 {
-	char	 peek[64];
+	char	 peek[64], *v;
 	ssize_t	 n;
+	size_t	 total;
 
 	n = recv(c->fd, peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
-	if (c->len > 0 || n > 0)
+	if (n < 0)
+		n = 0;
+	if (c->len == 0 && n == 0)
+		return;
+	total = c->len + n;
+	if (c->len > 0 ? looks_like_reply(c->buf, c->len) :
+	    looks_like_reply(peek, n))
 		finish(c, R_SMTP_ERROR, "STARTTLS injection: the server "
-		    "sent %zu bytes after its 220 reply to STARTTLS, before "
-		    "the TLS handshake (RFC 3207 section 4.2)",
-		    c->len + (n > 0 ? (size_t)n : 0));
+		    "sent %zu bytes of SMTP after its 220 reply to STARTTLS, "
+		    "before the TLS handshake (RFC 3207 section 4.2)", total);
+	if (c->len == 0)
+		return;
+	if ((v = vis_text(c->buf, c->len > 40 ? 40 : c->len)) == NULL)
+		finish(c, R_INTERNAL, "out of memory");
+	finish(c, R_TLS_FAILURE, "TLS handshake failed: the server sent "
+	    "%zu bytes that are not TLS after its 220 reply to STARTTLS "
+	    "(\"%s%s\")", total, v, c->len > 40 ? "..." : "");
 }
 
 static void

@@ -537,6 +537,7 @@ load_dns_config(const char *anchor_file)
 	size_t		 len;
 
 	dnscfg.debug = opt.debug;
+	dnscfg.timeout = opt.timeout;
 	if (anchor_file != NULL) {
 		if (read_whole_file(anchor_file, &text, &len, errbuf,
 		    sizeof(errbuf)) == -1)

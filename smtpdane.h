@@ -114,6 +114,7 @@ struct dns_config {
 	size_t		 nresolvers;
 	uint16_t	*resolver_ports; /* one per resolver, for the sandbox */
 	int		 debug;
+	time_t		 timeout;	/* per check; bounds resolver retries */
 };
 
 struct ub_ctx;
