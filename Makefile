@@ -30,7 +30,7 @@ PKG_LIBS!=	pkg-config --libs $(PKGS)
 CFLAGS+=	-std=c99 $(OPT) $(WARN) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I.
 LDLIBS+=	$(PKG_LIBS)
 
-LIBSRCS=	dns.c smtp.c dane.c util.c $(SANDBOX)
+LIBSRCS=	dns.c discover.c smtp.c dane.c util.c $(SANDBOX)
 SRCS=		smtpdane.c $(LIBSRCS)
 HDRS=		smtpdane.h
 

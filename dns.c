@@ -1676,3 +1676,41 @@ dns_type_name(int type)
 	snprintf(buf, sizeof(buf), "TYPE%d", type);
 	return buf;
 }
+
+/*
+ * A domain name in uncompressed wire form at p[off], as libunbound
+ * hands over MX and SRV rdata: written in lowercase presentation form
+ * without the final dot, "." for the root.  -1 when it runs past the
+ * data, is too long, or holds a byte no host name has.
+ */
+int
+dns_wire_name(const uint8_t *p, size_t len, size_t off, char *out,
+    size_t outlen)
+{
+	size_t	 o = 0, label, i;
+	int	 c;
+
+	while (off < len) {
+		if ((label = p[off++]) == 0) {
+			if (o == 0)
+				return strlcpy(out, ".", outlen) < outlen ?
+				    0 : -1;
+			out[o] = '\0';
+			return 0;
+		}
+		if (label > 63 || label > len - off || o + label + 2 > outlen ||
+		    o + label + 1 > 254)
+			return -1;
+		if (o > 0)
+			out[o++] = '.';
+		for (i = 0; i < label; i++) {
+			c = p[off + i];
+			if (!isalpha_a(c) && !isdigit_a(c) && c != '-' &&
+			    c != '_')
+				return -1;
+			out[o++] = tolower_a(c);
+		}
+		off += label;
+	}
+	return -1;
+}

@@ -29,7 +29,6 @@
 
 #include "smtpdane.h"
 
-#define RR_TYPE_TLSA	52
 #define DEADLINE_MARGIN_MS	300	/* report before the parent kills */
 
 struct conn {
@@ -44,6 +43,7 @@ struct conn {
 	int64_t		 deadline;	/* monotonic milliseconds */
 	time_t		 limit;		/* seconds, for "timed out after" */
 	const char	*hint;		/* added to a timeout message */
+	const char	*base;		/* the TLSA base domain chosen */
 	char		*soft_err;	/* set: failures are noted, not final */
 	size_t		 soft_len;
 	jmp_buf		 soft_jmp;
@@ -399,8 +399,8 @@ tls_start(struct conn *c)
 		finish(c, R_INTERNAL, "tls_client failed");
 	if (tls_configure(c->tls, s->tlscfg) == -1)
 		finish(c, R_INTERNAL, "tls_configure: %s", tls_error(c->tls));
-	/* SNI is the TLSA base domain (RFC 7672 §8.1). */
-	if (tls_connect_socket(c->tls, c->fd, s->base) == -1)
+	/* SNI is the TLSA base domain (RFC 7672 section 8.1). */
+	if (tls_connect_socket(c->tls, c->fd, c->base) == -1)
 		finish(c, R_TLS_FAILURE, "TLS set-up failed: %s",
 		    tls_error(c->tls));
 	while ((r = tls_handshake(c->tls)) != 0) {
@@ -416,7 +416,7 @@ tls_start(struct conn *c)
 	msg_begin(&c->mb, MSG_TLS);
 	msg_put_cstr(&c->mb, tls_conn_version(c->tls));
 	msg_put_cstr(&c->mb, tls_conn_cipher(c->tls));
-	msg_put_cstr(&c->mb, s->base);
+	msg_put_cstr(&c->mb, c->base);
 	msg_send(c->out, &c->mb);
 }
 
@@ -566,39 +566,71 @@ smtp_after_tls(struct conn *c, int banner_pending, char *err,
 }
 
 /*
- * The TLSA RRset, judged by RFC 7672 §2.2: only a secure, non-empty
- * RRset makes DANE apply; a lookup that failed is never "no TLSA".
+ * The TLSA RRset at one base domain candidate.  Returns 1 when it is a
+ * secure, non-empty RRset (the candidate becomes the base domain), 0
+ * when DANE is not in effect there; a failure ends the check, since a
+ * lookup that failed is never "no TLSA" (RFC 7672 section 2.2).
+ */
+static int
+tlsa_at(struct conn *c, struct ub_ctx *ctx, const char *base,
+    struct dns_result *res, char *why, size_t whylen)
+{
+	char	 qname[MAX_HOSTNAME + 16];
+
+	snprintf(qname, sizeof(qname), "_%u._tcp.%s", c->spec->port, base);
+	memset(res, 0, sizeof(*res));
+	dns_lookup(ctx, qname, RR_TYPE_TLSA, res);
+	if (res->sec == SEC_BOGUS)
+		finish(c, R_DNS_BOGUS, "TLSA lookup bogus: %s: %s", qname,
+		    res->why);
+	if (res->status == DNS_FAILED)
+		finish(c, R_DNS_FAILURE, "TLSA lookup failed: %s: %s", qname,
+		    res->why);
+	if (res->status == DNS_ANSWER && res->sec == SEC_SECURE)
+		return 1;
+	if (res->status == DNS_ANSWER)
+		snprintf(why, whylen, "TLSA records insecure at %s "
+		    "(unsigned zone)", qname);
+	else
+		snprintf(why, whylen, "no TLSA records at %s (%s %s)", qname,
+		    dns_security_name(res->sec), res->status == DNS_NXDOMAIN ?
+		    "NXDOMAIN" : "NODATA");
+	dns_result_free(res);
+	return 0;
+}
+
+/*
+ * The candidates in order: the first with a secure TLSA RRset is the
+ * base domain, even if its records then fail to match (RFC 7672
+ * section 2.2.2).
  */
 static size_t
 tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 {
 	struct dns_result	 res;
 	struct tlsa		*t;
-	char			 qname[MAX_HOSTNAME + 16];
+	char			 why[2][MAX_TEXT / 2];
 	size_t			 i, n = 0;
 
 	send_stage(c, ST_TLSA);
-	snprintf(qname, sizeof(qname), "_%u._tcp.%s", c->spec->port,
-	    c->spec->base);
-	memset(&res, 0, sizeof(res));
-	dns_lookup(ctx, qname, RR_TYPE_TLSA, &res);
-	if (res.sec == SEC_BOGUS)
-		finish(c, R_DNS_BOGUS, "TLSA lookup bogus: %s: %s", qname,
-		    res.why);
-	if (res.status == DNS_FAILED)
-		finish(c, R_DNS_FAILURE, "TLSA lookup failed: %s: %s", qname,
-		    res.why);
-	if (res.status != DNS_ANSWER)
-		finish(c, R_DANE_NA, "no TLSA records at %s (%s %s): DANE "
-		    "not in effect", qname, dns_security_name(res.sec),
-		    res.status == DNS_NXDOMAIN ? "NXDOMAIN" : "NODATA");
-	if (res.sec != SEC_SECURE)
-		finish(c, R_DANE_NA, "TLSA records insecure at %s (unsigned "
-		    "zone): DANE not in effect", qname);
+	for (i = 0; i < c->spec->nbases; i++)
+		if (tlsa_at(c, ctx, c->spec->bases[i], &res, why[i],
+		    sizeof(why[i])))
+			break;
+	if (i == c->spec->nbases) {
+		if (i > 1)
+			finish(c, R_DANE_NA, "%s, and %s: DANE not in effect",
+			    why[0], why[1]);
+		finish(c, R_DANE_NA, "%s: DANE not in effect", why[0]);
+	}
+	c->base = c->spec->bases[i];
+	msg_begin(&c->mb, MSG_BASE);
+	msg_put_cstr(&c->mb, c->base);
+	msg_send(c->out, &c->mb);
 	if (res.canon[0] != '\0')
-		send_text(c, MSG_DETAIL, "TLSA owner %s is an alias of %s; "
-		    "base domain stays %s (RFC 7672 section 2.2.3)", qname,
-		    res.canon, c->spec->base);
+		send_text(c, MSG_DETAIL, "TLSA owner name is an alias of %s; "
+		    "the base domain stays %s (RFC 7672 section 2.2.3)",
+		    res.canon, c->base);
 	if ((t = calloc(res.nrr, sizeof(*t))) == NULL)
 		finish(c, R_INTERNAL, "out of memory");
 	for (i = 0; i < res.nrr; i++) {
@@ -609,8 +641,8 @@ tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 		}
 		n++;
 	}
-	send_text(c, MSG_DETAIL, "TLSA %s: secure, %zu record%s", qname, n,
-	    n == 1 ? "" : "s");
+	send_text(c, MSG_DETAIL, "TLSA _%u._tcp.%s: secure, %zu record%s",
+	    c->spec->port, c->base, n, n == 1 ? "" : "s");
 	dns_result_free(&res);
 	*out = t;
 	return n;
@@ -678,9 +710,10 @@ verify(struct conn *c, char *pem, size_t pemlen, const struct tlsa *t,
 	memset(&rep, 0, sizeof(rep));
 	p.tlsa = t;
 	p.ntlsa = nt;
-	for (i = 0; i < s->nnames; i++)
-		p.names[i] = s->names[i];
-	p.nnames = s->nnames;
+	/* The base domain, then the next-hop names and -aka names. */
+	p.names[p.nnames++] = c->base;
+	for (i = 0; i < s->nnames && p.nnames < MAX_NAMES; i++)
+		p.names[p.nnames++] = s->names[i];
 	p.now = time(NULL);
 	p.warn_window = s->warn_window;
 	dane_verify(pem, pemlen, &p, &rep);

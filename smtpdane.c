@@ -37,9 +37,6 @@
 
 #include "smtpdane.h"
 
-#define RR_TYPE_A	1
-#define RR_TYPE_AAAA	28
-#define RR_TYPE_DNSKEY	48
 #define DEFAULT_JOBS	20
 #define MAX_JOBS	512
 #define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
@@ -73,6 +70,7 @@ struct report {
 	struct cert_line *certs;
 	size_t		 ncerts;
 	char		*tls_version, *tls_cipher, *sni;
+	char		*base;		/* TLSA base domain the child chose */
 	int64_t		 started, ended;
 };
 
@@ -82,16 +80,22 @@ struct check {
 	struct report	 rep;
 };
 
-struct addr_lookup {
-	int		 done;
-	enum dns_status	 status;
-	enum dns_security sec;
-	char		*why;
+/* What discovery said of one host (MSG_HOST). */
+struct hostinfo {
+	char		*host;
+	uint16_t	 port;
+	char		*canon;		/* "" unless an alias */
+	int		 cname_secure;
+	char		*names[MAX_NAMES];
+	size_t		 nnames;
+	char		*warning;	/* "" or about this host */
 };
 
 struct target {
 	char		*spec;		/* as given */
-	struct addr_lookup lookup[2];	/* A, AAAA */
+	struct discover_spec disc;
+	struct hostinfo	*hosts;
+	size_t		 nhosts;
 	char		*host;
 	uint16_t	 port;
 	int		 lineno;	/* in the -f file, or 0 */
@@ -122,14 +126,17 @@ static struct target	*targets;
 static size_t		 ntargets;
 static struct check	*checks;
 static size_t		 nchecks;
-static size_t		*queue;		/* pending jobs: (kind << 31) | idx */
-static size_t		 nqueue, queue_head;
 static struct job	*running;
 static size_t		 nrunning;
 static int		 use_color;
+static enum discover_mode disc_mode = DISC_HOST;
+static const char	*disc_service;
+static uint16_t		 mode_port;	/* the mode's default port */
+static int		 port_option;	/* -port was given */
 static size_t		 next_to_print;
 
 static __dead void usage(void);
+static char *get_text(struct msgreader *);
 static void add_verdict(struct target *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
 static __dead void setup_error(const char *, ...)
@@ -352,6 +359,47 @@ option_duration(const char *name, const char *value, int zero_ok)
 	return t;
 }
 
+/* Discovery modes exclude each other; each brings its default port. */
+static void
+set_mode(enum discover_mode mode, const char *service, uint16_t port,
+    int tls)
+{
+	static char	 buf[80];
+
+	if (disc_mode != DISC_HOST)
+		usage_error("-mx, -submission, -submissions and -srv exclude "
+		    "each other");
+	disc_mode = mode;
+	if (service != NULL) {
+		strlcpy(buf, service, sizeof(buf));
+		disc_service = buf;
+	}
+	if (port != 0)
+		mode_port = port;
+	if (tls)
+		opt.tls_on_connect = 1;
+}
+
+/* -srv NAME: "submission" or "_submission._tcp". */
+static void
+set_srv_service(const char *v)
+{
+	char	 service[80];
+	size_t	 len = strlen(v);
+
+	if (len > 2 && v[0] == '_' && len > 6 &&
+	    strcmp(v + len - 5, "._tcp") == 0)
+		strlcpy(service, v, sizeof(service));
+	else if (snprintf(service, sizeof(service), "_%s._tcp", v) >=
+	    (int)sizeof(service))
+		usage_error("-srv: name too long");
+	if (!valid_hostname(service) || strchr(service, '.') !=
+	    strrchr(service, '.'))
+		usage_error("-srv: bad service name \"%s\" (e.g. "
+		    "submission, or _submission._tcp)", v);
+	set_mode(DISC_SRV, service, 0, 0);
+}
+
 static void
 apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 {
@@ -361,16 +409,24 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 	case O_PORT:
 		if ((opt.port = parse_port(v)) == 0)
 			usage_error("-port: bad port \"%s\"", v);
+		port_option = 1;
 		break;
 	case O_TLS:
 		opt.tls_on_connect = 1;
 		break;
 	case O_MX:
+		set_mode(DISC_MX, NULL, 0, 0);
+		break;
 	case O_SUBMISSION:
+		set_mode(DISC_SRV, "_submission._tcp", 587, 0);
+		break;
 	case O_SUBMISSIONS:
+		/* RFC 8314: implicit TLS. */
+		set_mode(DISC_SRV, "_submissions._tcp", 465, 1);
+		break;
 	case O_SRV:
-		usage_error("-%s: MX and SRV discovery are not available in "
-		    "this version; name the mail hosts instead", o->name);
+		set_srv_service(v);
+		break;
 	case O_IPV4:
 		opt.family = opt.family == AF_INET6 ? -1 : AF_INET;
 		break;
@@ -478,6 +534,8 @@ parse_command_line(int argc, char *argv[], struct cmdline *cl)
 	}
 	if (opt.family == -1)
 		usage_error("-4 and -6 exclude each other");
+	if (mode_port != 0 && !port_option)
+		opt.port = mode_port;
 	cl->targets = argv + i;
 	cl->ntargets = argc - i;
 	if (cl->ntargets == 0 && cl->target_file == NULL)
@@ -499,11 +557,23 @@ add_target(const char *spec, int lineno)
 	if ((why = parse_target(spec, opt.port, host, sizeof(host),
 	    &t->port)) != NULL) {
 		t->host = xstrdup(spec);
+		t->port = opt.port;
 		t->discovered = 1;
-		add_verdict(t, R_USAGE, "%s", why);
+		if (lineno > 0)
+			add_verdict(t, R_USAGE, "line %d: %s", lineno, why);
+		else
+			add_verdict(t, R_USAGE, "%s", why);
 		return;
 	}
 	t->host = xstrdup(host);
+	t->disc.name = t->host;
+	t->disc.mode = disc_mode;
+	t->disc.service = disc_service;
+	t->disc.port = t->port;
+	/* Host names have no ':'; address literals were refused. */
+	t->disc.port_given = strchr(spec, ':') != NULL;
+	t->disc.family = opt.family;
+	t->disc.timeout = opt.timeout;
 }
 
 /* One target per line; '#' comments and blank lines are skipped. */
@@ -633,73 +703,39 @@ prime_validation(char *why, size_t whylen)
 }
 
 /*
- * The discovery child: the host's address records, validated, each
- * RRset reported with its state, each address with its RRset's.
+ * Jobs: children to start, at most opt.jobs at a time.  Checks go
+ * before discoveries, so that output flows while discovery goes on.
  */
-static void
-send_addresses(struct msgbuf *mb, int fd, const struct target *t,
-    int type, const struct dns_result *res)
-{
-	char		 addr[INET6_ADDRSTRLEN];
-	size_t		 i;
-	int		 af = type == RR_TYPE_A ? AF_INET : AF_INET6;
-	size_t		 want = af == AF_INET ? 4 : 16;
+struct queue {
+	size_t	*idx;
+	size_t	 n, head;
+};
 
-	msg_begin(mb, MSG_DNS);
-	msg_put_cstr(mb, t->host);
-	msg_put_u32(mb, type);
-	msg_put_u32(mb, res->status);
-	msg_put_u32(mb, res->sec);
-	msg_put_cstr(mb, res->why);
-	msg_send(fd, mb);
-	if (res->status != DNS_ANSWER)
-		return;
-	for (i = 0; i < res->nrr; i++) {
-		if (res->rr[i].len != want ||
-		    inet_ntop(af, res->rr[i].data, addr, sizeof(addr)) == NULL)
-			continue;
-		msg_begin(mb, MSG_ADDR);
-		msg_put_u32(mb, af);
-		msg_put_u32(mb, res->sec);
-		msg_put_cstr(mb, addr);
-		msg_put_cstr(mb, t->host);
-		msg_send(fd, mb);
-	}
-}
+static struct queue	 queues[2];	/* by enum job_kind */
 
-static __dead void
-discover_child(int fd, const struct target *t)
-{
-	struct msgbuf		 mb = { NULL, 0, 0 };
-	struct dns_result	 res;
-	static const int	 types[] = { RR_TYPE_A, RR_TYPE_AAAA };
-	size_t			 i;
-
-	alarm(opt.timeout + 2);
-	sandbox_enter(SB_CHILD_NET, NULL);
-	msg_begin(&mb, MSG_STAGE);
-	msg_put_u32(&mb, ST_DISCOVER);
-	msg_send(fd, &mb);
-	for (i = 0; i < 2; i++) {
-		if ((types[i] == RR_TYPE_A && opt.family == AF_INET6) ||
-		    (types[i] == RR_TYPE_AAAA && opt.family == AF_INET))
-			continue;
-		memset(&res, 0, sizeof(res));
-		dns_lookup(ubctx, t->host, types[i], &res);
-		send_addresses(&mb, fd, t, types[i], &res);
-		dns_result_free(&res);
-	}
-	_exit(0);
-}
-
-/*
- * Jobs: a queue of children to start, at most opt.jobs at a time.
- */
 static void
 enqueue(enum job_kind kind, size_t idx)
 {
-	queue = xreallocarray(queue, nqueue + 1, sizeof(*queue));
-	queue[nqueue++] = (idx << 1) | kind;
+	struct queue	*q = &queues[kind];
+
+	q->idx = xreallocarray(q->idx, q->n + 1, sizeof(*q->idx));
+	q->idx[q->n++] = idx;
+}
+
+static int
+queued(enum job_kind kind)
+{
+	return queues[kind].head < queues[kind].n;
+}
+
+static int
+dequeue(enum job_kind *kind, size_t *idx)
+{
+	*kind = queued(JOB_CHECK) ? JOB_CHECK : JOB_DISCOVER;
+	if (!queued(*kind))
+		return 0;
+	*idx = queues[*kind].idx[queues[*kind].head++];
+	return 1;
 }
 
 static void
@@ -721,7 +757,7 @@ start_job(enum job_kind kind, size_t idx)
 		for (i = 0; i < nrunning; i++)
 			close(running[i].fd);
 		if (kind == JOB_DISCOVER)
-			discover_child(p[1], &targets[idx]);
+			discover_child(p[1], ubctx, &targets[idx].disc);
 		check_child(p[1], ubctx, &checks[idx].spec);
 	}
 	close(p[1]);
@@ -755,49 +791,26 @@ job_report(const struct job *j)
  * checked once and reported under each.
  */
 static size_t
-add_check(struct target *t, const char *host, int af, const char *addr)
+find_or_add_check(struct target *t, const char *host, uint16_t port,
+    const char *addr, int *added)
 {
-	struct check		*c;
-	struct sockaddr_in	*sin;
-	struct sockaddr_in6	*sin6;
-	size_t			 i, k;
+	size_t	 i, k;
 
+	*added = 0;
 	for (i = 0; i < nchecks; i++)
 		if (strcmp(checks[i].host, host) == 0 &&
 		    strcmp(checks[i].spec.addrstr, addr) == 0 &&
-		    checks[i].spec.port == t->port)
+		    checks[i].spec.port == port)
 			goto found;
 	checks = xreallocarray(checks, nchecks + 1, sizeof(*checks));
-	c = &checks[nchecks++];
-	memset(c, 0, sizeof(*c));
-	c->host = xstrdup(host);
-	c->spec.host = c->host;
-	c->spec.base = c->host;
-	c->spec.names[c->spec.nnames++] = c->host;
-	for (i = 0; i < opt.naka; i++)
-		c->spec.names[c->spec.nnames++] = opt.aka[i];
-	strlcpy(c->spec.addrstr, addr, sizeof(c->spec.addrstr));
-	c->spec.port = t->port;
-	c->spec.tls_on_connect = opt.tls_on_connect;
-	c->spec.helo = opt.helo;
-	c->spec.connect_timeout = opt.connect_timeout;
-	c->spec.timeout = opt.timeout;
-	c->spec.warn_window = opt.warn_window;
-	c->spec.expect_ocsp = opt.expect_ocsp;
-	c->spec.tlscfg = tlscfg;
-	c->spec.addr.ss_family = af;
-	if (af == AF_INET) {
-		sin = (struct sockaddr_in *)&c->spec.addr;
-		sin->sin_port = htons(t->port);
-		inet_pton(AF_INET, addr, &sin->sin_addr);
-		c->spec.addrlen = sizeof(*sin);
-	} else if (af == AF_INET6) {
-		sin6 = (struct sockaddr_in6 *)&c->spec.addr;
-		sin6->sin6_port = htons(t->port);
-		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
-		c->spec.addrlen = sizeof(*sin6);
-	}
-	i = nchecks - 1;
+	memset(&checks[nchecks], 0, sizeof(checks[nchecks]));
+	checks[nchecks].host = xstrdup(host);
+	checks[nchecks].spec.host = checks[nchecks].host;
+	checks[nchecks].spec.port = port;
+	strlcpy(checks[nchecks].spec.addrstr, addr,
+	    sizeof(checks[nchecks].spec.addrstr));
+	i = nchecks++;
+	*added = 1;
  found:
 	for (k = 0; k < t->nchecks; k++)
 		if (t->checks[k] == i)
@@ -808,47 +821,184 @@ add_check(struct target *t, const char *host, int af, const char *addr)
 	return i;
 }
 
-/* A check decided without a child, and without an address. */
 static void
-add_verdict(struct target *t, enum result res, const char *fmt, ...)
+set_address(struct check_spec *s, int af, const char *addr)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&s->addr;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&s->addr;
+
+	memset(&s->addr, 0, sizeof(s->addr));
+	s->addr.ss_family = af;
+	if (af == AF_INET) {
+		sin->sin_port = htons(s->port);
+		inet_pton(AF_INET, addr, &sin->sin_addr);
+		s->addrlen = sizeof(*sin);
+	} else {
+		sin6->sin6_port = htons(s->port);
+		inet_pton(AF_INET6, addr, &sin6->sin6_addr);
+		s->addrlen = sizeof(*sin6);
+	}
+}
+
+/*
+ * The TLSA base domain candidates (RFC 7672 section 2.2.2): for an
+ * alias whose whole chain is secure, the expanded name, then the
+ * original; when the expansion left secure DNS, the original only,
+ * and only if its CNAME is secure.  Returns how many.
+ */
+static size_t
+set_bases(struct check_spec *s, const struct hostinfo *h, int addr_secure)
+{
+	int	 alias = h->canon[0] != '\0';
+
+	s->nbases = 0;
+	if (addr_secure && alias)
+		s->bases[s->nbases++] = h->canon;
+	if (addr_secure || (alias && h->cname_secure))
+		s->bases[s->nbases++] = h->host;
+	return s->nbases;
+}
+
+static void
+fill_spec(struct check_spec *s, const struct hostinfo *h)
+{
+	size_t	 i;
+
+	s->nnames = 0;
+	for (i = 0; i < h->nnames && s->nnames < MAX_NAMES; i++)
+		s->names[s->nnames++] = h->names[i];
+	for (i = 0; i < opt.naka && s->nnames < MAX_NAMES; i++)
+		s->names[s->nnames++] = opt.aka[i];
+	s->tls_on_connect = opt.tls_on_connect;
+	s->helo = opt.helo;
+	s->connect_timeout = opt.connect_timeout;
+	s->timeout = opt.timeout;
+	s->warn_window = opt.warn_window;
+	s->expect_ocsp = opt.expect_ocsp;
+	s->tlscfg = tlscfg;
+}
+
+/* A verdict without an address, for a host, a domain or a target. */
+static void
+add_verdict_for(struct target *t, const char *host, uint16_t port,
+    enum result res, const char *fmt, ...)
 {
 	struct check	*c;
 	va_list		 ap;
 	char		 text[MAX_TEXT];
 	size_t		 i;
+	int		 added;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	i = add_check(t, t->host, AF_UNSPEC, "");
+	i = find_or_add_check(t, host, port, "", &added);
 	c = &checks[i];
 	if (!c->rep.done)
 		report_set(&c->rep, res, "%s", text);
 }
 
 static void
+add_verdict(struct target *t, enum result res, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 text[MAX_TEXT];
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	add_verdict_for(t, t->host, t->port, res, "%s", text);
+}
+
+static const struct hostinfo *
+find_host(const struct target *t, const char *host)
+{
+	size_t	 i;
+
+	for (i = t->nhosts; i-- > 0; )
+		if (strcmp(t->hosts[i].host, host) == 0)
+			return &t->hosts[i];
+	return NULL;
+}
+
+static int
+valid_name(const char *s)
+{
+	return strcmp(s, ".") == 0 || valid_hostname(s);
+}
+
+static void
+on_host(struct target *t, struct msgreader *r)
+{
+	struct hostinfo	*h;
+	uint32_t	 n, i, port;
+
+	t->hosts = xreallocarray(t->hosts, t->nhosts + 1, sizeof(*t->hosts));
+	h = &t->hosts[t->nhosts];
+	memset(h, 0, sizeof(*h));
+	h->host = msg_get_str(r, NULL);
+	port = msg_get_u32(r);
+	h->port = port;
+	h->canon = msg_get_str(r, NULL);
+	(void)msg_get_u32(r);		/* alias: canon says it */
+	h->cname_secure = msg_get_u32(r) != 0;
+	n = msg_get_u32(r);
+	for (i = 0; i < n && !r->bad; i++) {
+		if (i >= MAX_NAMES - MAX_NAMES / 2) {
+			r->bad = 1;
+			break;
+		}
+		h->names[h->nnames] = msg_get_str(r, NULL);
+		if (h->names[h->nnames] == NULL ||
+		    !valid_name(h->names[h->nnames]))
+			r->bad = 1;
+		h->nnames++;
+	}
+	h->warning = get_text(r);
+	if (r->bad || h->host == NULL || h->canon == NULL ||
+	    h->warning == NULL || !valid_hostname(h->host) ||
+	    port == 0 || port > 65535 ||
+	    (h->canon[0] != '\0' && !valid_hostname(h->canon))) {
+		r->bad = 1;
+		return;
+	}
+	t->nhosts++;
+}
+
+static void
 on_address(struct target *t, struct msgreader *r)
 {
-	uint32_t	 af, sec;
-	char		*addr, *host;
-	size_t		 i;
+	const struct hostinfo	*h;
+	struct check		*c;
+	uint32_t		 af, sec;
+	char			*addr, *host;
+	size_t			 i;
+	int			 added;
 
 	af = msg_get_u32(r);
 	sec = msg_get_u32(r);
 	addr = msg_get_str(r, NULL);
 	host = msg_get_str(r, NULL);
 	if (r->bad || (af != AF_INET && af != AF_INET6) || sec > SEC_BOGUS ||
-	    !is_address(addr) || strcmp(host, t->host) != 0) {
+	    !is_address(addr) || (h = find_host(t, host)) == NULL) {
 		r->bad = 1;
 		goto done;
 	}
-	i = add_check(t, host, af, addr);
-	/* RFC 7672 §2.2.2: no DANE for an insecure address RRset. */
-	if (sec == SEC_INSECURE && !checks[i].rep.done)
-		report_set(&checks[i].rep, R_DANE_NA, "address records "
-		    "insecure (%s RRset not signed): DANE not applicable",
+	i = find_or_add_check(t, host, h->port, addr, &added);
+	c = &checks[i];
+	if (!added)
+		goto done;
+	set_address(&c->spec, af, addr);
+	fill_spec(&c->spec, h);
+	if (h->warning[0] != '\0')
+		strlist_add(&c->rep.warns, &c->rep.nwarns,
+		    xstrdup(h->warning));
+	/* RFC 7672 section 2.2.2: no DANE without a secure base. */
+	if (set_bases(&c->spec, h, sec == SEC_SECURE) == 0)
+		report_set(&c->rep, R_DANE_NA, "address records insecure "
+		    "(%s RRset not signed): DANE not applicable",
 		    af == AF_INET ? "A" : "AAAA");
-	else if (sec == SEC_SECURE && !checks[i].rep.done)
+	else
 		enqueue(JOB_CHECK, i);
  done:
 	free(addr);
@@ -856,82 +1006,37 @@ on_address(struct target *t, struct msgreader *r)
 }
 
 static void
-on_dns(struct target *t, struct msgreader *r)
+on_verdict(struct target *t, struct msgreader *r)
 {
-	struct addr_lookup	*lk;
-	uint32_t		 type, status, sec;
-	char			*name, *why;
+	char		*host, *reason;
+	uint32_t	 port, res;
 
-	name = msg_get_str(r, NULL);
-	type = msg_get_u32(r);
-	status = msg_get_u32(r);
-	sec = msg_get_u32(r);
-	why = msg_get_str(r, NULL);
-	if (r->bad || (type != RR_TYPE_A && type != RR_TYPE_AAAA) ||
-	    status > DNS_FAILED || sec > SEC_BOGUS) {
+	host = msg_get_str(r, NULL);
+	port = msg_get_u32(r);
+	res = msg_get_u32(r);
+	reason = get_text(r);
+	if (r->bad || host == NULL || reason == NULL || res >= R__MAX ||
+	    res == R_VERIFIED || res == R_VERIFIED_WARN || port > 65535 ||
+	    !valid_hostname(host))
 		r->bad = 1;
-		free(why);
-		goto done;
-	}
-	lk = &t->lookup[type == RR_TYPE_AAAA];
-	lk->done = 1;
-	lk->status = status;
-	lk->sec = sec;
-	free(lk->why);
-	lk->why = vis_text(why, strlen(why));
-	free(why);
-	debug("%s %s: %s, %s", dns_type_name(type), t->host,
-	    dns_status_name(status), dns_security_name(sec));
- done:
-	free(name);
+	else
+		add_verdict_for(t, host, port, res, "%s", reason);
+	free(host);
+	free(reason);
 }
 
 /*
- * Discovery ended: turn failed or empty lookups into verdicts, so
- * that nothing is dropped silently.
+ * Discovery ended.  A child that died or timed out leaves a verdict;
+ * one that found nothing at all is a bug, said so rather than hidden.
  */
 static void
 discovery_done(struct target *t)
 {
-	const struct addr_lookup *lk;
-	const char		*type;
-	size_t			 i;
-	int			 nx = 0, looked = 0;
-
 	t->discovered = 1;
-	if (t->rep.done) {		/* the child died or timed out */
+	if (t->rep.done && t->rep.result != R_VERIFIED)
 		add_verdict(t, t->rep.result, "%s", t->rep.reason);
-		return;
-	}
-	for (i = 0; i < 2; i++) {
-		lk = &t->lookup[i];
-		type = i == 0 ? "A" : "AAAA";
-		if (!lk->done)
-			continue;
-		looked++;
-		if (lk->sec == SEC_BOGUS)
-			add_verdict(t, R_DNS_BOGUS, "%s lookup bogus: %s",
-			    type, lk->why);
-		else if (lk->status == DNS_FAILED)
-			add_verdict(t, R_DNS_FAILURE, "%s lookup failed: %s",
-			    type, lk->why);
-		else if (lk->status == DNS_NXDOMAIN)
-			nx++;
-	}
-	if (t->nchecks > 0)
-		return;
-	if (looked == 0)
-		add_verdict(t, R_INTERNAL, "address discovery reported "
-		    "nothing");
-	else if (nx > 0)
-		add_verdict(t, R_NO_ADDRESS, "%s does not exist (NXDOMAIN, "
-		    "%s)", t->host, dns_security_name(t->lookup[0].done ?
-		    t->lookup[0].sec : t->lookup[1].sec));
-	else
-		add_verdict(t, R_NO_ADDRESS, "%s has no %s records", t->host,
-		    opt.family == AF_INET ? "A (AAAA not looked up: -4)" :
-		    opt.family == AF_INET6 ? "AAAA (A not looked up: -6)" :
-		    "A or AAAA");
+	else if (t->nchecks == 0)
+		add_verdict(t, R_INTERNAL, "discovery reported nothing");
 }
 
 /*
@@ -1071,6 +1176,12 @@ on_message(struct job *j, uint32_t type, struct msgreader *r)
 		rep->tls_cipher = get_text(r);
 		rep->sni = get_text(r);
 		break;
+	case MSG_BASE:
+		free(rep->base);
+		if ((rep->base = get_text(r)) != NULL &&
+		    !valid_hostname(rep->base))
+			r->bad = 1;
+		break;
 	case MSG_RESULT:
 		v = msg_get_u32(r);
 		if ((s = get_text(r)) == NULL || v >= R__MAX) {
@@ -1082,17 +1193,17 @@ on_message(struct job *j, uint32_t type, struct msgreader *r)
 			report_set(rep, v, "%s", s);
 		free(s);
 		break;
+	case MSG_HOST:
 	case MSG_ADDR:
-		if (j->kind == JOB_DISCOVER)
+	case MSG_VERDICT:
+		if (j->kind != JOB_DISCOVER)
+			r->bad = 1;
+		else if (type == MSG_HOST)
+			on_host(&targets[j->idx], r);
+		else if (type == MSG_ADDR)
 			on_address(&targets[j->idx], r);
 		else
-			r->bad = 1;
-		break;
-	case MSG_DNS:
-		if (j->kind == JOB_DISCOVER)
-			on_dns(&targets[j->idx], r);
-		else
-			r->bad = 1;
+			on_verdict(&targets[j->idx], r);
 		break;
 	default:
 		r->bad = 1;
@@ -1260,7 +1371,7 @@ maybe_narrow(int *narrowed)
 {
 	size_t	 i;
 
-	if (*narrowed || queue_head < nqueue)
+	if (*narrowed || queued(JOB_CHECK) || queued(JOB_DISCOVER))
 		return;
 	for (i = 0; i < nrunning; i++)
 		if (running[i].kind == JOB_DISCOVER)
@@ -1274,16 +1385,15 @@ static void
 run_jobs(void)
 {
 	struct pollfd	*pfd;
+	enum job_kind	 kind;
 	int64_t		 wait, soonest;
 	size_t		 i, q;
 	int		 narrowed = 0, n;
 
 	pfd = xcalloc(opt.jobs, sizeof(*pfd));
-	while (queue_head < nqueue || nrunning > 0) {
-		while (nrunning < (size_t)opt.jobs && queue_head < nqueue) {
-			q = queue[queue_head++];
-			start_job(q & 1, q >> 1);
-		}
+	while (queued(JOB_CHECK) || queued(JOB_DISCOVER) || nrunning > 0) {
+		while (nrunning < (size_t)opt.jobs && dequeue(&kind, &q))
+			start_job(kind, q);
 		maybe_narrow(&narrowed);
 		soonest = INT64_MAX;
 		for (i = 0; i < nrunning; i++) {
@@ -1406,7 +1516,8 @@ print_suggested_tlsa(const struct check *c)
 		if (rep->certs[i].spki[0] == '\0')
 			continue;
 		printf("    _%u._tcp.%s. IN TLSA %d 1 1 %s\n", c->spec.port,
-		    c->spec.base, i == 0 ? 3 : 2, rep->certs[i].spki);
+		    rep->base != NULL ? rep->base : c->host, i == 0 ? 3 : 2,
+		    rep->certs[i].spki);
 	}
 }
 
@@ -1524,7 +1635,7 @@ print_check_json(const struct target *t, const struct check *c)
 	putchar('{');
 	json_field("target", t->spec, 0);
 	json_field("host", c->host, 1);
-	json_field("tlsa_base", c->spec.base, 1);
+	json_field("tlsa_base", rep->base != NULL ? rep->base : "", 1);
 	json_field("address", c->spec.addrstr, 1);
 	printf(",\"port\":%u", c->spec.port);
 	json_field("result", result_name(res), 1);

@@ -50,6 +50,10 @@ enum result {
 	R_TLS_FAILURE,		/* TLS handshake failed */
 	R_CONNECT_FAILURE,	/* TCP connect failed */
 	R_TIMEOUT,		/* a deadline passed */
+	R_MX_INSECURE,		/* MX RRset insecure: domain not DANE-safe */
+	R_SRV_INSECURE,		/* SRV RRset insecure: likewise */
+	R_NULL_MX,		/* the domain accepts no mail (RFC 7505) */
+	R_NO_SERVICE,		/* no SRV records, or target "." */
 	R_USAGE,		/* the target itself is unusable (literal) */
 	R_INTERNAL,		/* smtpdane failed itself (crash, sandbox) */
 	R__MAX
@@ -68,7 +72,7 @@ enum stage {
 	ST_VERIFY,		/* DANE verification */
 	ST_QUIT,
 	ST_DONE,
-	ST_DISCOVER,		/* discovery child: address lookups */
+	ST_DISCOVER,		/* discovery child: MX, SRV, addresses */
 	ST__MAX
 };
 
@@ -134,6 +138,15 @@ void	 dns_result_free(struct dns_result *);
 const char *dns_status_name(enum dns_status);
 const char *dns_security_name(enum dns_security);
 const char *dns_type_name(int);
+int	 dns_wire_name(const uint8_t *, size_t, size_t, char *, size_t);
+
+#define RR_TYPE_A	1
+#define RR_TYPE_CNAME	5
+#define RR_TYPE_MX	15
+#define RR_TYPE_AAAA	28
+#define RR_TYPE_SRV	33
+#define RR_TYPE_DNSKEY	48
+#define RR_TYPE_TLSA	52
 
 /*
  * TLSA (RFC 6698).  Records are kept even when unusable, so that the
@@ -255,8 +268,11 @@ struct options {
 /* What a check child needs; it is forked, so this is inherited. */
 struct check_spec {
 	const char	*host;		/* the host as named (MX host, ...) */
-	const char	*base;		/* TLSA base domain */
-	const char	*names[MAX_NAMES];	/* DANE-TA reference ids */
+	const char	*bases[2];	/* TLSA base domain candidates, in
+					   order (RFC 7672 section 2.2.2) */
+	size_t		 nbases;
+	const char	*names[MAX_NAMES];	/* DANE-TA reference ids
+					   besides the base domain */
 	size_t		 nnames;
 	struct sockaddr_storage addr;
 	socklen_t	 addrlen;
@@ -270,6 +286,21 @@ struct check_spec {
 	int		 expect_ocsp;
 	struct tls_config *tlscfg;	/* set up in the parent (pitfall 7) */
 };
+
+/* What a discovery child needs. */
+enum discover_mode { DISC_HOST, DISC_MX, DISC_SRV };
+
+struct discover_spec {
+	const char	*name;		/* host, or mail/service domain */
+	enum discover_mode mode;
+	const char	*service;	/* "_submission._tcp" for DISC_SRV */
+	uint16_t	 port;
+	int		 port_given;	/* the target named a port */
+	int		 family;	/* AF_UNSPEC, AF_INET, AF_INET6 */
+	time_t		 timeout;
+};
+
+__dead void discover_child(int, struct ub_ctx *, const struct discover_spec *);
 
 /*
  * Framing child -> parent (util.c).  A frame is a 32-bit type and a
@@ -287,10 +318,14 @@ enum msg_type {
 				   str pem */
 	MSG_TLS,		/* str version, cipher, servername */
 	MSG_RESULT,		/* u32 result; str reason */
+	MSG_BASE,		/* str: the TLSA base domain chosen */
+	MSG_HOST,		/* discovery: str host; u32 port; str canon;
+				   u32 alias, cname_secure, nnames;
+				   str names...; str warning */
 	MSG_ADDR,		/* discovery: u32 family, sec; str addr;
 				   str host */
-	MSG_DNS,		/* discovery: str name; u32 type, status,
-				   sec; str why */
+	MSG_VERDICT,		/* discovery: str host; u32 port, result;
+				   str reason */
 	MSG__MAX
 };
 

@@ -40,6 +40,10 @@ static const char *const result_names[R__MAX] = {
 	[R_TLS_FAILURE] = "tls-failure",
 	[R_CONNECT_FAILURE] = "connect-failure",
 	[R_TIMEOUT] = "timeout",
+	[R_MX_INSECURE] = "mx-insecure",
+	[R_SRV_INSECURE] = "srv-insecure",
+	[R_NULL_MX] = "null-mx",
+	[R_NO_SERVICE] = "service-not-offered",
 	[R_USAGE] = "bad-target",
 	[R_INTERNAL] = "internal-error",
 };
@@ -56,7 +60,7 @@ static const char *const stage_names[ST__MAX] = {
 	[ST_VERIFY] = "DANE verification",
 	[ST_QUIT] = "QUIT reply",
 	[ST_DONE] = "end",
-	[ST_DISCOVER] = "address lookup",
+	[ST_DISCOVER] = "discovery",
 };
 
 const char *
