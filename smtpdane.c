@@ -556,6 +556,10 @@ add_target(const char *spec, int lineno)
 	t->lineno = lineno;
 	if ((why = parse_target(spec, opt.port, host, sizeof(host),
 	    &t->port)) != NULL) {
+		/* A malformed target on the command line is a usage error;
+		 * an address literal, or a bad line of a file, a verdict. */
+		if (lineno == 0 && why != target_address_error)
+			usage_error("bad target \"%s\": %s", spec, why);
 		t->host = xstrdup(spec);
 		t->port = opt.port;
 		t->discovered = 1;
@@ -674,10 +678,11 @@ prime_validation(char *why, size_t whylen)
 	    dns_security_name(res.sec));
 	if (res.status != DNS_ANSWER || res.sec != SEC_SECURE) {
 		snprintf(why, whylen, "cannot validate DNSSEC: the root "
-		    "DNSKEY lookup was %s%s%.900s%s",
-		    res.status == DNS_ANSWER ? dns_security_name(res.sec) :
-		    dns_status_name(res.status), res.why[0] ? " (" : "",
-		    res.why, res.why[0] ? ")" : "");
+		    "DNSKEY RRset is %s%s%.900s%s",
+		    res.sec == SEC_BOGUS ? "bogus" :
+		    res.status == DNS_FAILED ? "unavailable" :
+		    res.status != DNS_ANSWER ? "missing" : "insecure",
+		    res.why[0] ? ": " : "", res.why, "");
 		dns_result_free(&res);
 		return -1;
 	}
@@ -1424,6 +1429,7 @@ run_jobs(void)
  */
 struct tally {
 	size_t	 total, verified, warned, failed, internal;
+	size_t	 target_warnings;
 	char	 first_bad[MAX_TEXT];
 	char	 first_warn[MAX_TEXT];
 };
@@ -1679,12 +1685,30 @@ count(const struct check *c)
 	}
 }
 
+/* What discovery said of the target: MX or SRV lists, warnings. */
+static void
+print_discovery(const struct target *t)
+{
+	size_t	 i;
+
+	if (t->rep.nwarns > 0)
+		tally.target_warnings++;
+	if (opt.nagios || opt.json || opt.terse ||
+	    (opt.quiet && t->rep.nwarns == 0))
+		return;
+	for (i = 0; i < t->rep.ndetails; i++)
+		printf("%s\n", t->rep.details[i]);
+	for (i = 0; i < t->rep.nwarns; i++)
+		printf("%s: warning: %s\n", t->host, t->rep.warns[i]);
+}
+
 static void
 print_target(const struct target *t)
 {
 	const struct check	*c;
 	size_t			 i;
 
+	print_discovery(t);
 	for (i = 0; i < t->nchecks; i++) {
 		c = &checks[t->checks[i]];
 		count(c);
@@ -1723,7 +1747,7 @@ print_nagios(int64_t elapsed)
 	} else if (tally.internal > 0) {
 		state = "UNKNOWN";
 		code = 3;
-	} else if (tally.warned > 0) {
+	} else if (tally.warned > 0 || tally.target_warnings > 0) {
 		state = "WARNING";
 		code = 1;
 	} else {
@@ -1823,5 +1847,6 @@ main(int argc, char *argv[])
 		printf("%zu checks: %zu verified, %zu with warnings, "
 		    "%zu failed\n", tally.total, tally.verified, tally.warned,
 		    tally.failed);
-	return tally.verified == tally.total ? 0 : 1;
+	return tally.verified == tally.total && tally.target_warnings == 0 ?
+	    0 : 1;
 }

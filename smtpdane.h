@@ -365,6 +365,7 @@ uint16_t parse_port(const char *);
 int	 valid_hostname(const char *);
 int	 is_address(const char *);
 const char *parse_target(const char *, uint16_t, char *, size_t, uint16_t *);
+extern const char target_address_error[];
 
 /* smtp.c: the check child */
 __dead void check_child(int, struct ub_ctx *, const struct check_spec *);

@@ -453,6 +453,10 @@ is_address(const char *s)
 	    inet_pton(AF_INET6, s, &a6) == 1;
 }
 
+const char target_address_error[] = "an address has no TLSA records: "
+    "name the host (e.g. mx.example.org, or mx.example.org:25) so that "
+    "its TLSA records can be looked up";
+
 /*
  * Returns NULL or a message; fills host (lowercase, no final dot) and
  * port (defport unless the target names one).
@@ -489,9 +493,7 @@ parse_target(const char *spec, uint16_t defport, char *host, size_t hostlen,
 	if (len > 1 && p[len - 1] == '.')
 		p[--len] = '\0';
 	if (is_address(p))
-		return "an address has no TLSA records: name the host "
-		    "(e.g. mx.example.org, or mx.example.org:25) so that "
-		    "its TLSA records can be looked up";
+		return target_address_error;
 	if (!valid_hostname(p))
 		return "not a valid host name";
 	for (len = 0; p[len] != '\0'; len++)
