@@ -6,6 +6,8 @@ BINDIR?=	$(PREFIX)/bin
 MANDIR?=	$(PREFIX)/man/man1
 
 CC?=		cc
+# Test programs and smtpdane-san are built with sanitizers.
+TESTCC?=	clang
 OPT?=		-O2 -g
 WARN=		-Wall -Wextra -Wmissing-prototypes -Wshadow -Wpointer-arith \
 		-Wno-unused-parameter
@@ -35,7 +37,8 @@ SRCS=		smtpdane.c $(LIBSRCS)
 HDRS=		smtpdane.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_smtp \
-		regress/test_util regress/labsmtpd regress/blackhole
+		regress/test_util regress/dnsq regress/labsmtpd \
+		regress/blackhole
 
 all: $(PROG)
 
@@ -44,19 +47,26 @@ $(PROG): $(SRCS) $(HDRS)
 
 # The same program under AddressSanitizer and UBSan, for regress.
 $(PROG)-san: $(SRCS) $(HDRS)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
+	$(TESTCC) $(CFLAGS) $(SAN) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
 
+# Unit tests always run under the sanitizers.
 regress/test_dane: regress/test_dane.c dane.c util.c $(HDRS)
-	$(CC) $(CFLAGS) -o $@ regress/test_dane.c dane.c util.c $(LDLIBS)
+	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dane.c dane.c util.c \
+	    $(LDLIBS)
 
 regress/test_dns: regress/test_dns.c dns.c util.c $(HDRS)
-	$(CC) $(CFLAGS) -o $@ regress/test_dns.c dns.c util.c $(LDLIBS)
+	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dns.c dns.c util.c \
+	    $(LDLIBS)
 
 regress/test_smtp: regress/test_smtp.c $(LIBSRCS) $(HDRS)
-	$(CC) $(CFLAGS) -o $@ regress/test_smtp.c $(LIBSRCS) $(LDLIBS)
+	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_smtp.c $(LIBSRCS) \
+	    $(LDLIBS)
 
 regress/test_util: regress/test_util.c util.c $(HDRS)
-	$(CC) $(CFLAGS) -o $@ regress/test_util.c util.c $(LDLIBS)
+	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_util.c util.c $(LDLIBS)
+
+regress/dnsq: regress/dnsq.c dns.c util.c $(HDRS)
+	$(CC) $(CFLAGS) -o $@ regress/dnsq.c dns.c util.c $(LDLIBS)
 
 regress/labsmtpd: regress/labsmtpd.c
 	$(CC) $(CFLAGS) -o $@ regress/labsmtpd.c $(LDLIBS)
@@ -64,18 +74,16 @@ regress/labsmtpd: regress/labsmtpd.c
 regress/blackhole: regress/blackhole.c
 	$(CC) $(CFLAGS) -o $@ regress/blackhole.c $(LDLIBS)
 
-regress-progs: $(PROG) $(REGRESS_PROGS)
+regress-progs: $(PROG) $(PROG)-san $(REGRESS_PROGS)
 
 # The test command: installs what is missing, builds, runs everything.
 regress:
 	sh regress/install-deps.sh
 	$(MAKE) regress-progs
-	sh regress/regress.sh
+	SMTPDANE="./$(PROG) ./$(PROG)-san" sh regress/regress.sh
 
 # Bring the lab up, check a good and a broken demo host, take it down.
 demo:
-	sh regress/install-deps.sh
-	$(MAKE) regress-progs
 	sh regress/demo.sh
 
 install: $(PROG)
@@ -84,6 +92,7 @@ install: $(PROG)
 	install -m 644 $(PROG).1 $(DESTDIR)$(MANDIR)/$(PROG).1
 
 clean:
+	-sh regress/lab/lab.sh down
 	rm -f $(PROG) $(PROG)-san $(REGRESS_PROGS)
 	rm -rf regress/lab/work
 

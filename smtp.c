@@ -695,6 +695,17 @@ send_outcomes(struct conn *c, const struct tlsa *t, size_t n,
 		send_text(c, MSG_WARN, "%s", rep->warn[i]);
 }
 
+static int
+has_name(const struct dane_params *p, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->nnames; i++)
+		if (strcasecmp(p->names[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static __dead void
 verify(struct conn *c, char *pem, size_t pemlen, const struct tlsa *t,
     size_t nt, int ocsp_missing, const char *smtp_err)
@@ -713,7 +724,8 @@ verify(struct conn *c, char *pem, size_t pemlen, const struct tlsa *t,
 	/* The base domain, then the next-hop names and -aka names. */
 	p.names[p.nnames++] = c->base;
 	for (i = 0; i < s->nnames && p.nnames < MAX_NAMES; i++)
-		p.names[p.nnames++] = s->names[i];
+		if (!has_name(&p, s->names[i]))
+			p.names[p.nnames++] = s->names[i];
 	p.now = time(NULL);
 	p.warn_window = s->warn_window;
 	dane_verify(pem, pemlen, &p, &rep);

@@ -1826,6 +1826,7 @@ main(int argc, char *argv[])
 	net.ports = ports;
 	net.nports = nports;
 	sandbox_enter(SB_PARENT_RUN, &net);
+	free(ports);
 
 	running = xcalloc(opt.jobs, sizeof(*running));
 	if (prime_validation(why, sizeof(why)) == -1) {
