@@ -33,7 +33,7 @@ CFLAGS+=	-std=c99 $(OPT) $(WARN) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I.
 LDLIBS+=	$(PKG_LIBS)
 
 LIBSRCS=	dns.c discover.c smtp.c dane.c util.c $(SANDBOX)
-SRCS=		smtpdane.c $(LIBSRCS)
+SRCS=		smtpdane.c priv.c $(LIBSRCS)
 HDRS=		smtpdane.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_smtp \
@@ -48,6 +48,12 @@ $(PROG): $(SRCS) $(HDRS)
 # The same program under AddressSanitizer and UBSan, for regress.
 $(PROG)-san: $(SRCS) $(HDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
+
+# For valgrind, which emulates neither seccomp nor Landlock: the same
+# program with a sandbox that does nothing.  Never installed.
+$(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
+	$(CC) $(CFLAGS) -o $@ $(SRCS:$(SANDBOX)=regress/sandbox/nosandbox.c) \
+	    $(LDFLAGS) $(LDLIBS)
 
 # Unit tests always run under the sanitizers.
 regress/test_dane: regress/test_dane.c dane.c util.c $(HDRS)
@@ -74,7 +80,7 @@ regress/labsmtpd: regress/labsmtpd.c
 regress/blackhole: regress/blackhole.c
 	$(CC) $(CFLAGS) -o $@ regress/blackhole.c $(LDLIBS)
 
-regress-progs: $(PROG) $(PROG)-san $(REGRESS_PROGS)
+regress-progs: $(PROG) $(PROG)-san $(PROG)-valgrind $(REGRESS_PROGS)
 
 # The test command: installs what is missing, builds, runs everything.
 regress:
@@ -86,6 +92,11 @@ regress:
 demo:
 	sh regress/demo.sh
 
+# Each libFuzzer harness for FUZZ_SECONDS (regress runs their corpora).
+FUZZ_SECONDS?=	300
+fuzz:
+	sh regress/fuzz/run.sh fuzz $(FUZZ_SECONDS)
+
 install: $(PROG)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
@@ -93,7 +104,7 @@ install: $(PROG)
 
 clean:
 	-sh regress/lab/lab.sh down
-	rm -f $(PROG) $(PROG)-san $(REGRESS_PROGS)
+	rm -f $(PROG) $(PROG)-san $(PROG)-valgrind $(REGRESS_PROGS)
 	rm -rf regress/lab/work
 
-.PHONY: all regress regress-progs demo install clean
+.PHONY: all regress regress-progs demo fuzz install clean

@@ -391,6 +391,7 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *spec)
 	d.ctx = ctx;
 	d.spec = spec;
 	alarm(spec->timeout + 2);
+	sandbox_report_fd(fd);
 	sandbox_enter(SB_CHILD_NET, NULL);
 	msg_begin(&d.mb, MSG_STAGE);
 	msg_put_u32(&d.mb, ST_DISCOVER);

@@ -1,27 +1,130 @@
 /*
- * OpenBSD: pledge(2) and unveil(2) map the stages directly.
+ * OpenBSD: pledge(2) and unveil(2) map the stages directly.  Promises
+ * only shrink, so the start stage holds what any later one needs.
+ *
+ *	start	stdio rpath inet proc id getpw	files, priv_drop, fork later
+ *	run	stdio inet proc			DNS, fork, kill, wait
+ *	wait	stdio proc			kill, wait
+ *	network	stdio inet			DNS and one SMTP connection
+ *	parse	stdio				nothing but memory and the pipe
+ *
+ * unveil: the start stage sees only the files named with
+ * sandbox_allow_read() and the system's own; from the run stage on
+ * no promise allows a path at all.  Ports are not restricted here:
+ * pledge has no port rules, and "inet" is any TCP or UDP socket.
+ *
+ * A violation is killed by the kernel with an uncatchable SIGABRT;
+ * sandbox_kill_text() turns that into the parent's message.
  */
+#include <sys/types.h>
+
 #include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "smtpdane.h"
 
-static const char *const promises[] = {
-	[SB_PARENT_START] = "stdio rpath inet proc id",
+#define SB_MAX_FILES	8
+
+static const char *const sb_promises[] = {
+	[SB_PARENT_START] = "stdio rpath inet proc id getpw",
 	[SB_PARENT_RUN] = "stdio inet proc",
 	[SB_PARENT_WAIT] = "stdio proc",
 	[SB_CHILD_NET] = "stdio inet",
 	[SB_CHILD_PARSE] = "stdio",
 };
 
+/* What the start stage reads besides the files named to us. */
+static const char *const sb_system_files[] = {
+	"/etc/resolv.conf",	/* resolvers, unless DNS_RESOLVER */
+	"/etc/pwd.db",		/* priv_drop: getpwnam */
+	"/etc/services",	/* port names */
+};
+
+static const char	*sb_files[SB_MAX_FILES];
+static size_t		 sb_nfiles;
+static int		 sb_files_named;
+
 void
 sandbox_init(int debug)
 {
+	if (debug)
+		fprintf(stderr, "debug: sandbox: pledge and unveil; no TCP "
+		    "port rules on OpenBSD\n");
+}
+
+void
+sandbox_allow_read(const char *path)
+{
+	sb_files_named = 1;
+	if (path == NULL || strcmp(path, "-") == 0)
+		return;
+	if (sb_nfiles == SB_MAX_FILES)
+		errx(2, "sandbox: more than %d files", SB_MAX_FILES);
+	sb_files[sb_nfiles++] = path;
+}
+
+/* pledge(2) has no port rules: nothing to remember. */
+void
+sandbox_dns_ports(const uint16_t *ports, size_t n)
+{
+	(void)ports;
+	(void)n;
+}
+
+/* A pledge violation cannot be caught: nothing to report on. */
+void
+sandbox_report_fd(int fd)
+{
+	(void)fd;
+}
+
+static void
+sb_unveil(const char *path)
+{
+	/* A file that does not exist needs no view. */
+	if (unveil(path, "r") == -1 && errno != ENOENT)
+		err(2, "unveil %s", path);
 }
 
 void
 sandbox_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 {
-	if (pledge(promises[stage], NULL) == -1)
-		err(2, "pledge");
+	size_t	 i;
+
+	(void)net;	/* pledge has no port rules */
+	if (stage == SB_PARENT_START && sb_files_named) {
+		for (i = 0; i < sizeof(sb_system_files) /
+		    sizeof(sb_system_files[0]); i++)
+			sb_unveil(sb_system_files[i]);
+		for (i = 0; i < sb_nfiles; i++)
+			sb_unveil(sb_files[i]);
+		if (unveil(NULL, NULL) == -1)
+			err(2, "unveil");
+	}
+	if (pledge(sb_promises[stage], NULL) == -1)
+		err(2, "pledge %s", sb_promises[stage]);
+}
+
+/* No MSG_SANDBOX frame is ever sent here; a number is all there is. */
+const char *
+sandbox_syscall_name(int nr)
+{
+	static char	 buf[32];
+
+	snprintf(buf, sizeof(buf), "system call %d", nr);
+	return buf;
+}
+
+/* abort(3) looks the same; the kernel logs which call broke pledge. */
+const char *
+sandbox_kill_text(int sig)
+{
+	if (sig == SIGABRT)
+		return "sandbox violation (pledge)";
+	return NULL;
 }

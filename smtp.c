@@ -119,8 +119,6 @@ smtp_has_extension(const struct smtp_reply *r, const char *keyword)
 		if ((nl = memchr(p, '\n', r->text + r->len - p)) == NULL)
 			nl = r->text + r->len;
 		wlen = strcspn(p, " \n");
-		if (p + wlen > nl)
-			wlen = nl - p;
 		if (wlen == klen && strncasecmp(p, keyword, klen) == 0)
 			return 1;
 	}
@@ -767,6 +765,7 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	ports[0] = spec->port;
 	net.ports = ports;
 	net.nports = 1;
+	sandbox_report_fd(out);
 	sandbox_enter(SB_CHILD_NET, &net);
 
 	nt = tlsa_lookup(&c, ctx, &t);

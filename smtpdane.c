@@ -230,7 +230,7 @@ enum opt_id {
 	O_IPV6, O_AKA, O_HELO, O_CTIMEOUT, O_TIMEOUT, O_JOBS, O_FILE,
 	O_ANCHOR, O_WARN, O_OCSP, O_QUIET, O_TERSE, O_NAGIOS, O_JSON,
 	O_CERTINFO, O_SHOWCERTS, O_TLSA, O_NOCOLOR, O_DEBUG, O_VERSION,
-	O_HELP
+	O_HELP, O_ALLOWROOT
 };
 
 static const struct option_def {
@@ -267,6 +267,7 @@ static const struct option_def {
 	{ "debug", "d", 0, O_DEBUG },
 	{ "version", "V", 0, O_VERSION },
 	{ "help", "h", 0, O_HELP },
+	{ "allow-root", NULL, 0, O_ALLOWROOT },
 };
 
 struct cmdline {
@@ -500,6 +501,9 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		exit(0);
 	case O_HELP:
 		usage();
+	case O_ALLOWROOT:
+		opt.allow_root = 1;
+		break;
 	}
 }
 
@@ -965,6 +969,11 @@ on_host(struct target *t, struct msgreader *r)
 	    port == 0 || port > 65535 ||
 	    (h->canon[0] != '\0' && !valid_hostname(h->canon))) {
 		r->bad = 1;
+		free(h->host);
+		free(h->canon);
+		free(h->warning);
+		for (i = 0; i < h->nnames; i++)
+			free(h->names[i]);
 		return;
 	}
 	t->nhosts++;
@@ -1210,6 +1219,13 @@ on_message(struct job *j, uint32_t type, struct msgreader *r)
 		else
 			on_verdict(&targets[j->idx], r);
 		break;
+	case MSG_SANDBOX:
+		v = msg_get_u32(r);
+		if (!r->bad)
+			report_set(rep, R_INTERNAL, "sandbox violation: %s "
+			    "during %s", sandbox_syscall_name(v),
+			    stage_name(rep->stage));
+		break;
 	default:
 		r->bad = 1;
 	}
@@ -1226,12 +1242,11 @@ judge_exit(struct job *j, int status)
 
 	if (WIFSIGNALED(status)) {
 		sig = WTERMSIG(status);
-		if (rep->done && sig != SIGSYS)
+		if (rep->done && sandbox_kill_text(sig) == NULL)
 			return;
-		if (sig == SIGSYS)
-			report_set(rep, R_INTERNAL, "sandbox violation: the "
-			    "child was killed by the system call filter "
-			    "during %s", stage_name(rep->stage));
+		if (sandbox_kill_text(sig) != NULL)
+			report_set(rep, R_INTERNAL, "%s during %s",
+			    sandbox_kill_text(sig), stage_name(rep->stage));
 		else if (sig == SIGALRM)
 			report_set(rep, R_TIMEOUT, "timed out after %llds "
 			    "during %s", (long long)opt.timeout,
@@ -1799,6 +1814,8 @@ main(int argc, char *argv[])
 	if (opt.nagios || opt.json)
 		use_color = 0;
 	sandbox_init(opt.debug);
+	sandbox_allow_read(cl.anchor_file);
+	sandbox_allow_read(cl.target_file);
 	sandbox_enter(SB_PARENT_START, NULL);
 
 	load_dns_config(cl.anchor_file);
@@ -1816,15 +1833,22 @@ main(int argc, char *argv[])
 	setup_tls();
 	if ((ubctx = dns_context(&dnscfg, errbuf, sizeof(errbuf))) == NULL)
 		setup_error("DNS set-up: %s", errbuf);
+	/* Root no more, before the first packet. */
+	if (priv_drop(opt.allow_root, errbuf, sizeof(errbuf)) == -1)
+		setup_error("%s", errbuf);
 
 	/* From here on: no files; DNS, SMTP ports, children. */
 	nports = dnscfg.nresolvers;
 	ports = xcalloc(nports + ntargets, sizeof(*ports));
 	memcpy(ports, dnscfg.resolver_ports, nports * sizeof(*ports));
 	for (i = 0; i < ntargets; i++)
-		ports[nports++] = targets[i].port;
+		/* SRV records name ports we do not know yet. */
+		ports[nports++] = targets[i].disc.mode == DISC_SRV &&
+		    !targets[i].disc.port_given ? SANDBOX_ANY_PORT :
+		    targets[i].port;
 	net.ports = ports;
 	net.nports = nports;
+	sandbox_dns_ports(dnscfg.resolver_ports, dnscfg.nresolvers);
 	sandbox_enter(SB_PARENT_RUN, &net);
 	free(ports);
 

@@ -263,6 +263,7 @@ struct options {
 	int		 show_tlsa;
 	int		 expect_ocsp;
 	int		 debug;
+	int		 allow_root;	/* -allow-root: may stay root */
 };
 
 /* What a check child needs; it is forked, so this is inherited. */
@@ -315,7 +316,7 @@ enum msg_type {
 				   u32 usable, matched, depth+1; str text */
 	MSG_CERT,		/* u32 depth; str subject, issuer, names;
 				   u32 not_before_hi, lo, not_after_hi, lo;
-				   str pem */
+				   str spki_sha256, pem */
 	MSG_TLS,		/* str version, cipher, servername */
 	MSG_RESULT,		/* u32 result; str reason */
 	MSG_BASE,		/* str: the TLSA base domain chosen */
@@ -326,6 +327,8 @@ enum msg_type {
 				   str host */
 	MSG_VERDICT,		/* discovery: str host; u32 port, result;
 				   str reason */
+	MSG_SANDBOX,		/* u32 system call number: the child broke
+				   its sandbox and exits */
 	MSG__MAX
 };
 
@@ -387,7 +390,18 @@ struct sandbox_net {
 	size_t		 nports;
 };
 
+/* In a port list: no TCP port limit at this stage (SRV ports). */
+#define SANDBOX_ANY_PORT	0
+
 void	 sandbox_init(int);	/* debug flag: say what is not available */
+void	 sandbox_allow_read(const char *);	/* before SB_PARENT_START */
+void	 sandbox_dns_ports(const uint16_t *, size_t);	/* before RUN */
+void	 sandbox_report_fd(int);	/* a child, before SB_CHILD_NET */
 void	 sandbox_enter(enum sandbox_stage, const struct sandbox_net *);
+const char *sandbox_syscall_name(int);	/* for MSG_SANDBOX */
+const char *sandbox_kill_text(int);	/* NULL or why the sandbox killed */
+
+/* priv.c: started as root, become _smtpdane or nobody */
+int	 priv_drop(int, char *, size_t);
 
 #endif /* SMTPDANE_H */

@@ -320,8 +320,12 @@ vis_text(const char *s, size_t len)
 		return NULL;
 	if ((out = malloc(len * 4 + 1)) == NULL)
 		return NULL;
-	/* strvisx, not strnvis: the latter's argument order differs. */
-	strvisx(out, s, len, VIS_SAFE | VIS_OCTAL | VIS_NOSLASH | VIS_NL);
+	/*
+	 * strvisx, not strnvis: the latter's argument order differs.  No
+	 * VIS_SAFE: it lets CR, BS and BEL through, and a CR in a banner
+	 * could paint "verified" over a failure on a terminal.
+	 */
+	strvisx(out, s, len, VIS_OCTAL | VIS_NOSLASH | VIS_NL | VIS_TAB);
 	return out;
 }
 

@@ -31,6 +31,8 @@ regress/test_dane @UNIT@
 regress/test_dns
 regress/test_dns_live.sh
 regress/test_smtp
+regress/test_sandbox.sh
+regress/fuzz/run.sh replay
 '
 
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/regress.XXXXXX") || exit 1
@@ -142,7 +144,13 @@ if [ $labup -eq 1 ]; then
 		sstart=$(now)
 		step "scenarios ($prog)" bash regress/run-scenarios.sh "$prog"
 		echo "scenarios ($prog) in $(elapsed "$sstart")s"
+		step "nohang ($prog)" sh regress/test_nohang.sh "$prog"
 	done
+	if [ -x ./smtpdane-valgrind ]; then
+		step "valgrind" sh regress/test_valgrind.sh ./smtpdane-valgrind
+	else
+		note "FAIL: valgrind: ./smtpdane-valgrind not built"
+	fi
 fi
 
 sh "$LABSH" down

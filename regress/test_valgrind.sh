@@ -24,7 +24,7 @@ run()
 {
 	name=$1
 	shift
-	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+	valgrind -q --vgdb=no --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 	    --child-silent-after-fork=yes --log-file="$LOG" \
 	    "$SMTPDANE" -A "$ANCHOR" -timeout 5s "$@" >/dev/null 2>&1

@@ -1,0 +1,40 @@
+/*
+ * Shared by the libFuzzer harnesses: the entry point's prototype and
+ * a check that stops the run, with the reason, when an invariant of
+ * the code under test does not hold.  A failed check is a finding
+ * just like a sanitizer report.
+ */
+#ifndef FUZZ_H
+#define FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define FUZZ_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "%s:%d: invariant broken: %s\n",	\
+		    __FILE__, __LINE__, #cond);				\
+		abort();						\
+	}								\
+} while (0)
+
+/* Text meant for a terminal: printable ASCII only, NUL-terminated. */
+static inline int
+fuzz_printable(const char *s, size_t max)
+{
+	size_t	 i;
+
+	for (i = 0; i < max; i++) {
+		if (s[i] == '\0')
+			return 1;
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	}
+	return 0;	/* no NUL within max bytes */
+}
+
+#endif /* FUZZ_H */

@@ -1,0 +1,62 @@
+/*
+ * nosandbox.c: the sandbox interface of smtpdane.h with no sandbox
+ * behind it, for a build that runs under valgrind only
+ * (regress/test_valgrind.sh).  valgrind emulates neither seccomp nor
+ * Landlock, and the real sandbox refuses to run without seccomp.
+ * Never link this into smtpdane itself.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "smtpdane.h"
+
+void
+sandbox_init(int debug)
+{
+	if (debug)
+		fprintf(stderr, "debug: sandbox: none (a build for "
+		    "valgrind)\n");
+}
+
+void
+sandbox_allow_read(const char *path)
+{
+	(void)path;
+}
+
+void
+sandbox_dns_ports(const uint16_t *ports, size_t n)
+{
+	(void)ports;
+	(void)n;
+}
+
+void
+sandbox_report_fd(int fd)
+{
+	(void)fd;
+}
+
+void
+sandbox_enter(enum sandbox_stage stage, const struct sandbox_net *net)
+{
+	(void)stage;
+	(void)net;
+}
+
+const char *
+sandbox_syscall_name(int nr)
+{
+	static char	 buf[32];
+
+	snprintf(buf, sizeof(buf), "system call %d", nr);
+	return buf;
+}
+
+const char *
+sandbox_kill_text(int sig)
+{
+	(void)sig;
+	return NULL;
+}

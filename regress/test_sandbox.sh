@@ -1,0 +1,337 @@
+#!/bin/sh
+#
+# test_sandbox.sh: smtpdane's sandbox and privilege drop (Linux).
+#
+#	sh regress/test_sandbox.sh
+#
+# 1. regress/sandbox/sbtest links sandbox_linux.c, priv.c and util.c
+#    and tries, in each stage, what must be refused (files, exec,
+#    fork, ptrace, TCP ports not allowed, socket families, MPTCP, TCP
+#    Fast Open, executable memory, ...) and what must still work (the
+#    allowed ports, UDP, abort, the parent killing a child).  The
+#    Landlock layer is also tested alone, and older kernels are played
+#    (Landlock ABI 3, no Landlock).
+# 2. As root, the privilege drop: to _smtpdane or nobody; refused when
+#    neither exists (a private mount namespace hides them), unless
+#    -allow-root.
+# 3. With the lab up (regress/lab/lab.sh) and smtpdane built: DNS over
+#    UDP and TCP in a sandboxed child, and the real smtpdane made to
+#    break its sandbox by regress/sandbox/violate.so (LD_PRELOAD): its
+#    output must name the system call; a child's uid seen from outside.
+#
+# Prints "PASS: name" or "FAIL: name: why" per test, "SKIP: name: why"
+# where this machine cannot run one, and exits 1 if any failed.
+
+set -u
+
+REGRESS=$(cd -- "$(dirname -- "$0")" && pwd)
+TOP=$(dirname -- "$REGRESS")
+LAB_SH=${LAB_SH:-$REGRESS/lab/lab.sh}
+SMTPDANE=${SMTPDANE:-$TOP/smtpdane}
+CC=${CC:-cc}
+FAILED=0
+
+pass()
+{
+	echo "PASS: $1"
+}
+
+fail()
+{
+	echo "FAIL: $1: $2"
+	FAILED=1
+}
+
+skip()
+{
+	echo "SKIP: $1: $2"
+}
+
+if [ "$(uname -s)" != Linux ]; then
+	skip sandbox "these tests need Linux (seccomp and Landlock)"
+	exit 0
+fi
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/test_sandbox.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT INT TERM
+SBTEST=$WORK/sbtest
+VIOLATE=$WORK/violate.so
+
+# --- building the helpers ---------------------------------------------
+
+PKGS="libbsd-overlay libseccomp libunbound"
+if ! $CC -std=c99 -O2 -g -Wall -Wextra -D_GNU_SOURCE \
+    -DLIBBSD_OPENBSD_VIS -DSMTPDANE_TEST $(pkg-config --cflags $PKGS) \
+    -I"$TOP" -o "$SBTEST" "$REGRESS/sandbox/sbtest.c" \
+    "$TOP/sandbox_linux.c" "$TOP/priv.c" "$TOP/util.c" \
+    $(pkg-config --libs $PKGS) >"$WORK/cc.log" 2>&1; then
+	fail build-sbtest "$(head -5 "$WORK/cc.log" | tr '\n' ' ')"
+	exit 1
+fi
+if ! $CC -std=c99 -O2 -Wall -Wextra -D_GNU_SOURCE -shared -fPIC \
+    -o "$VIOLATE" "$REGRESS/sandbox/violate.c" -ldl \
+    >"$WORK/cc.log" 2>&1; then
+	fail build-violate "$(head -5 "$WORK/cc.log" | tr '\n' ' ')"
+	exit 1
+fi
+echo "the start stage may read this" >"$WORK/allowed"
+echo "but not this" >"$WORK/other"
+
+# Run a command with a deadline: its output, and " [exit N]" unless 0.
+run()
+{
+	_out=$(timeout 60 "$@" 2>&1)
+	_rc=$?
+	[ $_rc -eq 0 ] || _out="$_out [exit $_rc]"
+	printf '%s\n' "$_out"
+}
+
+# expect NAME WANT [VAR=value ...] CASE: sbtest CASE must print WANT.
+expect()
+{
+	_name=$1
+	_want=$2
+	shift 2
+	_got=$(run env "$@" "$WORK/allowed" "$WORK/other")
+	if [ "$_got" = "$_want" ]; then
+		pass "$_name"
+	else
+		fail "$_name" "want \"$_want\", got \"$(echo "$_got" |
+		    tr '\n' ' ')\""
+	fi
+}
+
+# expect_re NAME ERE COMMAND...: some line of the output matches ERE.
+expect_re()
+{
+	_name=$1
+	_re=$2
+	shift 2
+	_got=$(run "$@")
+	if printf '%s\n' "$_got" | grep -Eq -- "$_re"; then
+		pass "$_name"
+	else
+		fail "$_name" "no line matches /$_re/ in \"$(echo "$_got" |
+		    tr '\n' ' ')\""
+	fi
+}
+
+ABI=$("$SBTEST" landlock-abi)
+
+# --- both layers: what each stage refuses and allows ------------------
+
+while IFS='|' read -r name want case; do
+	[ -n "$name" ] || continue
+	expect "sandbox-$name" "$want" "$SBTEST" "$case"
+done <<'EOF'
+child-open|violation: openat|open
+child-exec|violation: execve|exec
+child-fork|violation: clone|fork
+child-ptrace|violation: ptrace|ptrace
+child-signal-parent|violation: kill|kill-parent
+child-setuid|violation: setuid|setuid
+child-ioctl|violation: ioctl|ioctl
+child-netlink|violation: socket|netlink
+child-packet|violation: socket|packet
+child-unix-socket|violation: socket|unix
+child-raw-socket|violation: socket|raw
+child-mptcp|violation: socket|mptcp
+child-tfo-sendto|refused: EOPNOTSUPP|tfo-sendto
+child-tfo-sendmsg|refused: EOPNOTSUPP|tfo-sendmsg
+child-tfo-sockopt|refused: EOPNOTSUPP|tfo-sockopt
+child-other-sockopt|violation: setsockopt|sockopt-other
+child-mmap-exec|violation: mmap|mmap-exec
+child-mprotect-exec|violation: mprotect|mprotect-exec
+child-tcp-socket|allowed|tcp
+child-udp|allowed|udp
+child-abort|signal: SIGABRT|abort
+child-x32-abi|signal: SIGSYS|x32-abi
+parse-socket|violation: socket|parse-tcp
+parse-report|allowed|parse-nothing
+start-read-listed|allowed|start-open
+start-write|sbtest: sandbox violation: openat [exit 2]|start-open-write
+start-exec|sbtest: sandbox violation: execve [exit 2]|start-exec
+run-open|sbtest: sandbox violation: openat [exit 2]|run-open
+run-exec|sbtest: sandbox violation: execve [exit 2]|run-exec
+run-kill-group|sbtest: sandbox violation: kill [exit 2]|run-kill-group
+run-connect-target|allowed|run-connect-target
+wait-fork|sbtest: sandbox violation: clone [exit 2]|wait-fork
+wait-socket|sbtest: sandbox violation: socket [exit 2]|wait-tcp
+wait-kill-child|allowed|wait-kill-child
+EOF
+
+# TCP ports are Landlock's (ABI 4).
+if [ "$ABI" -ge 4 ]; then
+	while IFS='|' read -r name want case; do
+		[ -n "$name" ] || continue
+		expect "sandbox-$name" "$want" "$SBTEST" "$case"
+	done <<'EOF'
+child-connect-target|allowed|connect-target
+child-connect-dns|allowed|connect-dns
+child-connect-other-port|refused: EACCES|connect-other
+child-bind-tcp|refused: EACCES|bind-tcp
+run-connect-other-port|refused: EACCES|run-connect-other
+start-read-other|refused: EACCES|start-open-other
+EOF
+else
+	skip sandbox-ports "Landlock ABI $ABI: no TCP port rules here"
+fi
+
+# --- Landlock alone, then older kernels -------------------------------
+
+if [ "$ABI" -ge 4 ]; then
+	while IFS='|' read -r name want case; do
+		[ -n "$name" ] || continue
+		expect "landlock-$name" "$want" SMTPDANE_TEST_NO_SECCOMP=1 \
+		    "$SBTEST" "$case"
+	done <<'EOF'
+child-open|refused: EACCES|open
+child-exec|refused: EACCES|exec
+child-connect-other-port|refused: EACCES|connect-other
+child-connect-target|allowed|connect-target
+child-bind-tcp|refused: EACCES|bind-tcp
+start-write|refused: EACCES|start-open-write
+run-open|refused: EACCES|run-open
+wait-kill-child|allowed|wait-kill-child
+EOF
+	# SRV discovery: the run stage cannot list ports, children do.
+	expect any-port-run-connect "allowed" SBTEST_ANY_PORT=1 "$SBTEST" \
+	    run-connect-other
+	expect any-port-child-still-limited "refused: EACCES" \
+	    SBTEST_ANY_PORT=1 "$SBTEST" connect-other
+	expect_re degraded-abi3-says-so "no TCP port rules" env \
+	    SBTEST_DEBUG=1 SMTPDANE_TEST_LANDLOCK_ABI=3 "$SBTEST" connect-other
+	expect degraded-abi3-runs "allowed" SMTPDANE_TEST_LANDLOCK_ABI=3 \
+	    "$SBTEST" connect-other
+	expect degraded-abi3-still-no-files "violation: openat" \
+	    SMTPDANE_TEST_LANDLOCK_ABI=3 "$SBTEST" open
+	expect_re degraded-none-says-so "Landlock is not available" env \
+	    SBTEST_DEBUG=1 SMTPDANE_TEST_LANDLOCK_ABI=0 "$SBTEST" udp
+	expect degraded-none-runs "allowed" SMTPDANE_TEST_LANDLOCK_ABI=0 \
+	    "$SBTEST" connect-target
+	expect degraded-none-still-no-exec "violation: execve" \
+	    SMTPDANE_TEST_LANDLOCK_ABI=0 "$SBTEST" exec
+else
+	skip landlock "Landlock ABI $ABI here, these tests need 4"
+fi
+
+# --- privilege drop ---------------------------------------------------
+
+if [ "$(id -u)" -ne 0 ]; then
+	expect privdrop-not-root "uid=$(id -u) gid=$(id -g) groups=$(id -G |
+	    tr ' ' ',')" "$SBTEST" privdrop
+	skip privdrop "not root: nothing to drop"
+else
+	if id _smtpdane >/dev/null 2>&1; then
+		user=_smtpdane
+	else
+		user=nobody
+	fi
+	uid=$(id -u $user)
+	gid=$(id -g $user)
+	expect privdrop "uid=$uid gid=$gid groups=$gid" "$SBTEST" privdrop
+	# Neither user in a private copy of /etc/passwd.
+	if command -v unshare >/dev/null 2>&1 &&
+	    unshare -m true >/dev/null 2>&1; then
+		grep -Ev '^(_smtpdane|nobody):' /etc/passwd >"$WORK/passwd"
+		nouser="mount --bind $WORK/passwd /etc/passwd && exec"
+		expect_re privdrop-refused "^priv_drop: refusing to run as" \
+		    unshare -m sh -c "$nouser $SBTEST privdrop $WORK/allowed \
+		    $WORK/other"
+		expect_re privdrop-allow-root "^uid=0 gid=0 " \
+		    unshare -m sh -c "$nouser $SBTEST privdrop-allow-root \
+		    $WORK/allowed $WORK/other"
+		# _smtpdane comes first when it exists.
+		{ cat "$WORK/passwd"
+		  echo "_smtpdane:x:4242:4243::/nonexistent:/bin/false"
+		  grep '^nobody:' /etc/passwd; } >"$WORK/passwd2"
+		ours="mount --bind $WORK/passwd2 /etc/passwd && exec"
+		expect_re privdrop-prefers-_smtpdane \
+		    "^uid=4242 gid=4243 groups=4243$" \
+		    unshare -m sh -c "$ours $SBTEST privdrop $WORK/allowed \
+		    $WORK/other"
+	else
+		skip privdrop-refused "no unshare(1) or no mount namespaces"
+	fi
+fi
+
+# --- against the lab ----------------------------------------------------
+
+if ! sh "$LAB_SH" status >/dev/null 2>&1; then
+	skip lab "the lab is not up (sh $LAB_SH up)"
+	exit $FAILED
+fi
+eval "$(sh "$LAB_SH" env)"
+GOOD=ee311.dane.test
+SILENT=silent.dane.test
+
+for proto in udp tcp; do
+	expect dns-$proto-in-child "answer secure" \
+	    SBTEST_RESOLVER=$DNS_RESOLVER SBTEST_ANCHOR=$ANCHOR \
+	    SBTEST_NAME=$GOOD "$SBTEST" dns-$proto
+done
+
+if [ ! -x "$SMTPDANE" ]; then
+	skip smtpdane "$SMTPDANE is not built"
+	exit $FAILED
+fi
+export DNS_RESOLVER
+
+# smtpdane checks GOOD, violate.so breaking its sandbox on request.
+VIOLATED="env LD_PRELOAD=$VIOLATE $SMTPDANE -A $ANCHOR $GOOD"
+
+expect_re smtpdane-sandboxed-verifies "^$GOOD \[.*\]:25: verified" \
+    "$SMTPDANE" -A "$ANCHOR" "$GOOD"
+expect_re smtpdane-debug-says-landlock "^debug: sandbox: Landlock" \
+    "$SMTPDANE" -debug -A "$ANCHOR" "$GOOD"
+if [ -x "$SMTPDANE-san" ]; then
+	expect_re smtpdane-san-sandboxed-verifies \
+	    "^$GOOD \[.*\]:25: verified" "$SMTPDANE-san" -A "$ANCHOR" "$GOOD"
+fi
+while IFS='|' read -r name action type re; do
+	[ -n "$name" ] || continue
+	expect_re "smtpdane-$name" "$re" env SBTEST_VIOLATE="$action" \
+	    SBTEST_VIOLATE_TYPE="${type:-0}" $VIOLATED
+done <<'EOF'
+child-open|open||internal-error: sandbox violation: openat during
+child-exec|exec||internal-error: sandbox violation: execve during
+child-fork|fork||internal-error: sandbox violation: clone during
+child-netlink|netlink||internal-error: sandbox violation: socket during
+check-child-open|open|52|sandbox violation: openat during TLSA lookup
+child-connect-other-port|connect:9||^violate: connect 9: Permission denied
+parent-open|parent-open||^smtpdane: sandbox violation: openat \[exit 2\]$
+EOF
+
+if [ "$(id -u)" -eq 0 ]; then
+	want="^violate: uid=$uid euid=$uid gid=$gid egid=$gid$"
+	expect_re smtpdane-child-uid "$want" env SBTEST_VIOLATE=ids $VIOLATED
+	expect_re smtpdane-parent-uid "$want" env SBTEST_VIOLATE=parent-ids \
+	    $VIOLATED
+
+	# Seen from outside: a check child waiting on a silent server.
+	"$SMTPDANE" -A "$ANCHOR" -t 3 "$SILENT" >/dev/null 2>&1 &
+	parent=$!
+	status=
+	i=0
+	while [ $i -lt 25 ] && [ -z "$status" ]; do
+		for kid in $(pgrep -P $parent); do
+			status=$(grep -E '^(Uid|Gid|NoNewPrivs|Seccomp):' \
+			    /proc/$kid/status 2>/dev/null | tr -s '\t\n' '  ')
+			[ -n "$status" ] && break
+		done
+		i=$((i + 1))
+		sleep 0.1
+	done
+	wait $parent
+	want="Uid: $uid $uid $uid $uid Gid: $gid $gid $gid $gid NoNewPrivs: 1"
+	want="$want Seccomp: 2 "
+	if [ "$status" = "$want" ]; then
+		pass smtpdane-child-proc-status
+	else
+		fail smtpdane-child-proc-status \
+		    "want \"$want\", got \"$status\""
+	fi
+else
+	skip smtpdane-uid "not root: nothing to drop"
+fi
+exit $FAILED
