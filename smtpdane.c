@@ -286,10 +286,12 @@ usage(void)
 	    "usage: smtpdane [-46dhmqTV] [-A file] [-a name] [-f file] "
 	    "[-H name] [-j jobs]\n"
 	    "                [-p port] [-t duration] [-w duration] "
-	    "[-connect-timeout duration]\n"
-	    "                [-expect-ocsp] [-json] [-nagios] [-nocolor] "
-	    "[-show-cert-info]\n"
-	    "                [-showcerts] [-terse] [-tlsa] "
+	    "[-allow-root]\n"
+	    "                [-connect-timeout duration] [-expect-ocsp] "
+	    "[-json] [-nagios]\n"
+	    "                [-nocolor] [-show-cert-info] [-showcerts] "
+	    "[-srv name]\n"
+	    "                [-submission | -submissions] [-terse] [-tlsa] "
 	    "target ...\n");
 	exit(opt.nagios ? 3 : 2);
 }
@@ -1868,7 +1870,11 @@ main(int argc, char *argv[])
 	print_ready();
 	if (opt.nagios)
 		return print_nagios(now_ms() - start);
-	if (!opt.quiet && !opt.json && !opt.terse && tally.total > 1)
+	if (opt.json)
+		printf("{\"summary\":{\"checks\":%zu,\"verified\":%zu,"
+		    "\"warnings\":%zu,\"failed\":%zu}}\n", tally.total,
+		    tally.verified, tally.warned, tally.failed);
+	else if (!opt.quiet && !opt.terse && tally.total > 1)
 		printf("%zu checks: %zu verified, %zu with warnings, "
 		    "%zu failed\n", tally.total, tally.verified, tally.warned,
 		    tally.failed);
