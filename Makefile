@@ -92,6 +92,10 @@ regress:
 demo:
 	sh regress/demo.sh
 
+# Wall times against the lab (figures, not assertions).
+bench: $(PROG) $(PROG)-valgrind regress/labsmtpd regress/blackhole
+	sh regress/bench.sh
+
 # Each libFuzzer harness for FUZZ_SECONDS (regress runs their corpora).
 FUZZ_SECONDS?=	300
 fuzz:
@@ -107,4 +111,4 @@ clean:
 	rm -f $(PROG) $(PROG)-san $(PROG)-valgrind $(REGRESS_PROGS)
 	rm -rf regress/lab/work
 
-.PHONY: all regress regress-progs demo fuzz install clean
+.PHONY: all regress regress-progs demo bench fuzz install clean

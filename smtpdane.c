@@ -277,12 +277,10 @@ struct cmdline {
 	size_t		 ntargets;
 };
 
-static __dead void
-usage(void)
+static void
+print_usage(FILE *f)
 {
-	if (opt.nagios)
-		printf("DANE UNKNOWN - bad command line\n");
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: smtpdane [-46dhmqTV] [-A file] [-a name] [-f file] "
 	    "[-H name] [-j jobs]\n"
 	    "                [-p port] [-t duration] [-w duration] "
@@ -293,6 +291,14 @@ usage(void)
 	    "[-srv name]\n"
 	    "                [-submission | -submissions] [-terse] [-tlsa] "
 	    "target ...\n");
+}
+
+static __dead void
+usage(void)
+{
+	if (opt.nagios)
+		printf("DANE UNKNOWN - bad command line\n");
+	print_usage(stderr);
 	exit(opt.nagios ? 3 : 2);
 }
 
@@ -502,7 +508,8 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		printf("smtpdane %s\n", SMTPDANE_VERSION);
 		exit(0);
 	case O_HELP:
-		usage();
+		print_usage(stdout);
+		exit(0);
 	case O_ALLOWROOT:
 		opt.allow_root = 1;
 		break;
