@@ -78,6 +78,8 @@ struct check {
 	struct check_spec spec;
 	char		*host;
 	struct report	 rep;
+	int		 counted;	/* in the tally (once, however often
+					   it is printed) */
 };
 
 /* What discovery said of one host (MSG_HOST). */
@@ -1494,7 +1496,9 @@ color_of(enum result r)
 static void
 format_header(const struct check *c, char *buf, size_t len)
 {
-	if (c->spec.addrstr[0] == '\0')
+	if (c->rep.result == R_USAGE)	/* the target as written */
+		snprintf(buf, len, "%s", c->host);
+	else if (c->spec.addrstr[0] == '\0')
 		snprintf(buf, len, "%s:%u", c->host, c->spec.port);
 	else
 		snprintf(buf, len, "%s [%s]:%u", c->host, c->spec.addrstr,
@@ -1684,11 +1688,14 @@ print_check_json(const struct target *t, const struct check *c)
 }
 
 static void
-count(const struct check *c)
+count(struct check *c)
 {
 	enum result	 res = final_result(c);
 	char		 head[MAX_HOSTNAME + 80];
 
+	if (c->counted)
+		return;
+	c->counted = 1;
 	tally.total++;
 	format_header(c, head, sizeof(head));
 	if (res == R_VERIFIED)
@@ -1729,8 +1736,8 @@ print_discovery(const struct target *t)
 static void
 print_target(const struct target *t)
 {
-	const struct check	*c;
-	size_t			 i;
+	struct check	*c;
+	size_t		 i;
 
 	print_discovery(t);
 	for (i = 0; i < t->nchecks; i++) {

@@ -25,7 +25,8 @@ DEFAULT_MAXSEC=30
 CODES="verified verified-with-warnings dane-not-applicable tlsa-unusable
 tlsa-mismatch name-mismatch cert-expired cert-not-yet-valid chain-invalid
 dns-bogus dns-failure no-address smtp-error starttls-missing tls-failure
-connect-failure timeout bad-target internal-error"
+connect-failure timeout mx-insecure srv-insecure null-mx service-not-offered
+bad-target internal-error"
 
 usage()
 {
@@ -122,12 +123,19 @@ fi
 
 # --- running --------------------------------------------------------
 
+# log_count "HOST*N REGEX": N; "" for "HOST REGEX".
+log_count()
+{
+	local h=${1%% *}
+	[[ $h == *\** ]] && echo "${h#*\*}"
+}
+
 # run_one I: run scenario I; $TMP/I/ gets cmd (the command line), out
 # (its output), rc ("STATUS MICROSECONDS") and log (what labsmtpd logged).
 run_one()
 {
-	local i=$1 dir=$TMP/$1 w host f hard start rc
-	local -a words env anchor sizes files
+	local i=$1 dir=$TMP/$1 w host f hard start rc input=/dev/null
+	local -a words env anchor sizes files rest
 	mkdir -p "$dir"
 	read -r -a words <<<"${args[i]}"
 	[ "${args[i]}" = - ] && words=()
@@ -138,18 +146,29 @@ run_one()
 		words=("${words[@]:1}")
 	done
 	anchor=(-A "$ANCHOR")
+	rest=()
 	for w in "${words[@]}"; do
+		w=${w//@LABWORK@/$LABWORK}
+		w=${w//@REGRESS@/$REGRESS}
 		case $w in
 		-A|-trust-anchor|--trust-anchor) anchor=() ;;
+		'<'?*)	input=${w#<}
+			continue ;;
 		esac
+		rest+=("$w")
 	done
-	printf '%q ' env "${env[@]}" "$SMTPDANE" "${anchor[@]}" \
-	    "${words[@]}" >"$dir/cmd"
+	words=("${rest[@]}")
+	{
+		printf '%q ' env "${env[@]}" "$SMTPDANE" "${anchor[@]}" \
+		    "${words[@]}"
+		[ "$input" = /dev/null ] || printf '< %q' "$input"
+	} >"$dir/cmd"
 
 	# where the server's log stood before the run
 	files=() sizes=()
 	if [ -n "${logs[i]}" ]; then
 		host=${logs[i]%% *}
+		host=${host%%\**}
 		for f in "$LABWORK/log/$host".*.log; do
 			[ -f "$f" ] || continue
 			files+=("$f")
@@ -160,21 +179,31 @@ run_one()
 	hard=$(( ${maxsecs[i]%.*} + 10 ))
 	start=${EPOCHREALTIME/./}
 	env "${env[@]}" timeout -k 2 "$hard" "$SMTPDANE" "${anchor[@]}" \
-	    "${words[@]}" >"$dir/out" 2>&1 </dev/null
+	    "${words[@]}" >"$dir/out" 2>&1 <"$input"
 	rc=$?
 	echo "$rc $(( ${EPOCHREALTIME/./} - start ))" >"$dir/rc"
 
-	# labsmtpd logs a connection when it ends, maybe after we did
+	# labsmtpd logs a connection when it ends, maybe after we did; a
+	# count waits a little longer, for a connection too many
 	if [ -n "${logs[i]}" ]; then
-		local re=${logs[i]#* } _
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
+		local re=${logs[i]#* } want try settled=0
+		want=$(log_count "${logs[i]}")
+		for try in 1 2 3 4 5 6 7 8 9 10 11; do
 			: >"$dir/log"
 			for f in "${!files[@]}"; do
 				tail -c +$((sizes[f] + 1)) "${files[f]}" \
 				    >>"$dir/log"
 			done
-			grep -qE -- "$re" "$dir/log" && break
-			sleep 0.2
+			if [ -z "$want" ]; then
+				grep -qE -- "$re" "$dir/log" && break
+			elif [ "$(grep -cE -- "$re" "$dir/log")" -ge "$want" ]
+			then
+				[ $settled -eq 1 ] && break
+				settled=1
+				sleep 0.5
+				continue
+			fi
+			[ "$try" -lt 11 ] && sleep 0.2
 		done
 	fi
 }
@@ -192,10 +221,34 @@ wait
 
 # --- checking -------------------------------------------------------
 
+# check_ordered "RE1 >> RE2 ..." FILE: each RE must match a line of
+# FILE, each one after the line the one before it matched; adds to why.
+check_ordered()
+{
+	local left=$1 file=$2 re after=0 at prev=
+	while [ -n "$left" ]; do
+		re=${left%% >> *}
+		if [ "$re" = "$left" ]; then
+			left=
+		else
+			left=${left#* >> }
+		fi
+		at=$(grep -nE -- "$re" "$file" | awk -F: -v after="$after" \
+		    '$1 > after { print $1; exit }')
+		if [ -z "$at" ]; then
+			why+="; no line matches /$re/"
+			[ -z "$prev" ] || why+=" after one matching /$prev/"
+			return
+		fi
+		after=$at
+		prev=$re
+	done
+}
+
 # check I: sets why to "" if scenario I passed, else to why not.
 check()
 {
-	local i=$1 dir=$TMP/$1 rc us secs want code n got line
+	local i=$1 dir=$TMP/$1 rc us secs want code n got line lre lhost
 	why=
 	if ! read -r rc us 2>/dev/null <"$dir/rc"; then
 		rc="(none)"
@@ -240,19 +293,25 @@ check()
 	!*)	if grep -qE -- "${reasons[i]#!}" "$dir/out"; then
 			why+="; output matches /${reasons[i]#!}/"
 		fi ;;
-	*)	if ! grep -qE -- "${reasons[i]}" "$dir/out"; then
-			why+="; no line matches /${reasons[i]}/"
-		fi ;;
+	*)	check_ordered "${reasons[i]}" "$dir/out" ;;
 	esac
 
 	if [ "$us" -gt $(( ${maxsecs[i]%.*} * 1000000 )) ]; then
 		why+="; took ${secs}s, limit ${maxsecs[i]}s"
 	fi
 
-	if [ -n "${logs[i]}" ] && ! grep -qE -- "${logs[i]#* }" "$dir/log"
-	then
-		why+="; ${logs[i]%% *} logged no connection matching"
-		why+=" /${logs[i]#* }/"
+	if [ -n "${logs[i]}" ]; then
+		n=$(log_count "${logs[i]}")
+		lre=${logs[i]#* }
+		lhost=${logs[i]%% *}
+		lhost=${lhost%%\**}
+		got=$(grep -cE -- "$lre" "$dir/log")
+		if [ -z "$n" ] && [ "$got" -eq 0 ]; then
+			why+="; $lhost logged no connection matching /$lre/"
+		elif [ -n "$n" ] && [ "$got" -ne "$n" ]; then
+			why+="; $lhost logged $got connections matching"
+			why+=" /$lre/, want $n"
+		fi
 	fi
 
 	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' \

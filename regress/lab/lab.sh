@@ -5,7 +5,9 @@
 #	sh regress/lab/lab.sh up | down | status | env
 #
 # up	 make certificates, sign the zones and start the servers that
-#	 regress/lab/hosts.tbl describes (a running lab is stopped first)
+#	 regress/lab/hosts.tbl describes, with the extra records (MX,
+#	 SRV, ...) of regress/lab/records.tbl (a running lab is stopped
+#	 first); lists of generated names go to work/lists/
 # down	 stop every daemon that up started; safe to run twice
 # status say what runs; exits 0 only when everything does
 # env	 print the shell assignments a test runner needs
@@ -26,11 +28,15 @@
 
 set -eu
 umask 022
+# Callers hold regress/lab/.lock on descriptor 9: the daemons started
+# here must not inherit it, or the lock outlives the caller.
+exec 9>&-
 
 LAB=$(cd -- "$(dirname -- "$0")" && pwd)
 REGRESS=$(dirname -- "$LAB")
 WORK=$LAB/work
 TABLE=${LAB_HOSTS:-$LAB/hosts.tbl}
+RECORDS=${LAB_RECORDS:-$LAB/records.tbl}
 LABSMTPD=${LABSMTPD:-$REGRESS/labsmtpd}
 BLACKHOLE=${BLACKHOLE:-$REGRESS/blackhole}
 
@@ -58,6 +64,7 @@ ZONES='
 .				signed
 test.				signed
 dane.test.			signed
+bulk.dane.test.			signed
 unsigned.test.			unsigned
 bogus.test.			bogus
 expired.test.			expired
@@ -347,9 +354,12 @@ mkleaf()
 	case $2 in
 	wrongname) SAN=DNS:wrong.example.net; _subj=/CN=wrong.example.net ;;
 	wild)	   SAN='DNS:*.wild.dane.test'; _subj='/CN=*.wild.dane.test' ;;
+	san=*[!A-Za-z0-9.-]*|san=)
+		   die "$1: bad leaf kind $2" ;;
+	san=*)	   SAN=DNS:${2#san=}; _subj=/CN=${2#san=} ;;
 	esac
 	case $2 in
-	leaf|wrongname|wild)
+	leaf|wrongname|wild|san=*)
 		mkcert "$1.$2" "$_subj" leaf_ext 365 int ;;
 	expiring)
 		mkcert "$1.$2" "$_subj" leaf_ext 2 int ;;
@@ -450,77 +460,90 @@ make_digests()
 
 # --- zone data ------------------------------------------------------
 
-# From the table: address, TLSA and breakage records into
+# awk functions that write records: add() into zones/ZONE.recs,
+# corrupt() into zones/ZONE.corrupt (both appended to, as two programs
+# write them), tlsa() after a hosts.tbl recipe.  "where" names the row
+# for messages; load_certs() reads which leaf each host has and every
+# certificate's digests.
+RECLIB='
+function load_certs(   l, f) {
+	load_zones(zones)
+	while ((getline l < mains) > 0) {
+		split(l, f, " ")
+		main[f[1]] = f[2]
+	}
+	while ((getline l < digests) > 0) {
+		split(l, f, " ")
+		dig[f[1] " " f[2] " " f[3]] = f[4]
+	}
+}
+function add(name, type, rdata,   z) {
+	z = zone_of(name)
+	if (zkind[z] == "servfail")
+		die(where ": " name " lies in a zone that has no data")
+	print name "\t3600\tIN\t" type "\t" rdata >> (zdir "/" zfile(z) ".recs")
+}
+function corrupt(name, type) {
+	print name, type >> (zdir "/" zfile(zone_of(name)) ".corrupt")
+}
+function certbase(n) {
+	if (is_ca(n))
+		return n
+	if (!(n in main))
+		die(where ": no certificate " n)
+	return n "." main[n]
+}
+function data(sel, mt, base,   k) {
+	k = base " " sel " " mt
+	if (!(k in dig))
+		die(where ": cannot make " sel " " mt " data of " base \
+		    " (use hex:)")
+	return dig[k]
+}
+# tlsa(OWNER, RECIPE, HOST): HOST is whose leaf "leaf" means, or "".
+function tlsa(owner, r, self,   f, t, d) {
+	if (r ~ /^raw:/) {
+		add(owner, "TLSA", substr(r, 5))
+	} else if (r ~ /^cname:/) {
+		t = substr(r, 7)
+		sub(/\.$/, "", t)
+		add(owner, "CNAME", t ".")
+	} else if (r ~ /^rr:/) {
+		t = substr(r, 4)
+		sub(/ .*/, "", t)
+		sub(/^rr:[^ ]+ +/, "", r)
+		add(owner, t, r)
+	} else {
+		if (split(r, f, " ") != 4)
+			die(where ": bad TLSA recipe \"" r "\"")
+		if (f[1] !~ /^[0-9]+$/ || f[2] !~ /^[0-9]+$/ ||
+		    f[3] !~ /^[0-9]+$/)
+			die(where ": bad TLSA recipe \"" r "\"")
+		if (f[4] == "leaf" && self == "")
+			die(where ": \"leaf\" needs a host row (use cert:HOST)")
+		if (f[4] == "leaf")
+			d = data(f[2], f[3], certbase(self))
+		else if (f[4] ~ /^cert:/)
+			d = data(f[2], f[3], certbase(substr(f[4], 6)))
+		else if (f[4] ~ /^hex:[0-9a-fA-F]+$/)
+			d = substr(f[4], 5)
+		else
+			die(where ": bad TLSA data \"" f[4] "\"")
+		add(owner, "TLSA", f[1] " " f[2] " " f[3] " " d)
+	}
+}
+'
+
+# From hosts.tbl: address, TLSA and breakage records into
 # zones/ZONE.recs and zones/ZONE.corrupt, listeners into work/listen
 # (HOST MODE CHAIN LISTEN).
 make_records()
 {
 	: >"$WORK/listen"
 	awk -F'\t' -v zones="$ZONES" -v zdir="$ZDIR" -v listen="$WORK/listen" \
-	    -v mains="$WORK/mains" -v digests="$WORK/digests" "$AWKLIB"'
-	BEGIN {
-		load_zones(zones)
-		while ((getline l < mains) > 0) {
-			split(l, f, " ")
-			main[f[1]] = f[2]
-		}
-		while ((getline l < digests) > 0) {
-			split(l, f, " ")
-			dig[f[1] " " f[2] " " f[3]] = f[4]
-		}
-	}
-	function add(name, type, rdata,   z) {
-		z = zone_of(name)
-		if (zkind[z] == "servfail")
-			die(host ": " name " lies in a zone that has no data")
-		print name "\t3600\tIN\t" type "\t" rdata > (zdir "/" zfile(z) ".recs")
-	}
-	function corrupt(name, type) {
-		print name, type > (zdir "/" zfile(zone_of(name)) ".corrupt")
-	}
-	function certbase(n) {
-		if (is_ca(n))
-			return n
-		if (!(n in main))
-			die(host ": no certificate " n)
-		return n "." main[n]
-	}
-	function data(sel, mt, base,   k) {
-		k = base " " sel " " mt
-		if (!(k in dig))
-			die(host ": cannot make " sel " " mt " data of " base \
-			    " (use hex:)")
-		return dig[k]
-	}
-	function tlsa(owner, r,   f, t, d) {
-		if (r ~ /^raw:/) {
-			add(owner, "TLSA", substr(r, 5))
-		} else if (r ~ /^cname:/) {
-			t = substr(r, 7)
-			sub(/\.$/, "", t)
-			add(owner, "CNAME", t ".")
-		} else if (r ~ /^rr:/) {
-			t = substr(r, 4)
-			sub(/ .*/, "", t)
-			sub(/^rr:[^ ]+ +/, "", r)
-			add(owner, t, r)
-		} else {
-			if (split(r, f, " ") != 4)
-				die(host ": bad TLSA recipe \"" r "\"")
-			if (f[1] !~ /^[0-9]+$/ || f[2] !~ /^[0-9]+$/ ||
-			    f[3] !~ /^[0-9]+$/)
-				die(host ": bad TLSA recipe \"" r "\"")
-			if (f[4] == "leaf")
-				d = data(f[2], f[3], certbase(host))
-			else if (f[4] ~ /^cert:/)
-				d = data(f[2], f[3], certbase(substr(f[4], 6)))
-			else if (f[4] ~ /^hex:[0-9a-fA-F]+$/)
-				d = substr(f[4], 5)
-			else
-				die(host ": bad TLSA data \"" f[4] "\"")
-			add(owner, "TLSA", f[1] " " f[2] " " f[3] " " d)
-		}
-	}
+	    -v mains="$WORK/mains" -v digests="$WORK/digests" \
+	    "$AWKLIB$RECLIB"'
+	BEGIN { load_certs() }
 	# ADDR[:PORT][=MODE[/CHAIN]]
 	function address(item,   spec, over, m, c, a, p, j, rest, nc, cc) {
 		spec = item
@@ -576,6 +599,7 @@ make_records()
 	}
 	{
 		host = $1
+		where = host
 		zone = $3
 		sub(/\.$/, "", zone)
 		zone = zone "."
@@ -600,7 +624,7 @@ make_records()
 		for (i = 1; i <= nports; i++) {
 			owner = "_" ports[i] "._tcp." host "."
 			for (j = 1; j <= nr; j++)
-				tlsa(owner, trim(rec[j]))
+				tlsa(owner, trim(rec[j]), host)
 			if ($7 ~ /(^|,)badsig-tlsa(,|$)/)
 				corrupt(owner, "TLSA")
 		}
@@ -611,6 +635,112 @@ make_records()
 		if ($7 !~ /^(-|((badsig-tlsa|badsig-a),?)+)$/)
 			die(host ": unknown dns breakage " $7)
 	}' "$WORK/hosts.tsv"
+}
+
+# records.tbl to tab-separated rows: owner, type, rdata, dns, repeat
+# (the last two "-" when absent), where (FILE:LINE).
+read_records()
+{
+	[ -r "$RECORDS" ] || die "cannot read $RECORDS"
+	awk "$AWKLIB"'
+	/^[ \t]*(#|$)/ { next }
+	{
+		n = split($0, f, /[ \t]+\|[ \t]+/)
+		if (n < 3 || n > 5) {
+			printf "%s:%d: %d columns, want 3 to 5\n", FILENAME,
+			    FNR, n > "/dev/stderr"
+			bad = 1
+			next
+		}
+		for (i = 1; i <= 5; i++) {
+			f[i] = i <= n ? trim(f[i]) : "-"
+			if (f[i] == "") {
+				printf "%s:%d: column %d is empty\n",
+				    FILENAME, FNR, i > "/dev/stderr"
+				bad = 1
+			}
+		}
+		printf "%s\t%s\t%s\t%s\t%s\t%s:%d\n", f[1], f[2], f[3], f[4],
+		    f[5], FILENAME, FNR
+	}
+	END { exit bad }' "$RECORDS" >"$WORK/records.tsv" ||
+	    die "bad $RECORDS"
+}
+
+# From records.tbl: the MX, SRV, CNAME, ... records into the zones and
+# the target lists into work/lists/.
+make_extra_records()
+{
+	mkdir -p "$WORK/lists"
+	awk -F'\t' -v zones="$ZONES" -v zdir="$ZDIR" -v lists="$WORK/lists" \
+	    -v mains="$WORK/mains" -v digests="$WORK/digests" \
+	    "$AWKLIB$RECLIB"'
+	BEGIN { load_certs() }
+	# {N} is the row number in its range, {N%K} cycles through 1..K.
+	function expand(s, n,   k, v) {
+		while (match(s, /\{N(%[1-9][0-9]*)?\}/)) {
+			k = substr(s, RSTART + 2, RLENGTH - 3)
+			v = k == "" ? n : (n - 1) % substr(k, 2) + 1
+			s = substr(s, 1, RSTART - 1) v substr(s, RSTART + RLENGTH)
+		}
+		if (s ~ /[{}]/)
+			die(where ": bad {N} in \"" s "\"")
+		return s
+	}
+	function fqdn(n) {
+		return n ~ /\.$/ ? n : n "."
+	}
+	# The name at the end of MX, SRV, CNAME and NS data is absolute.
+	function absolute(type, r,   f, k, i, out) {
+		if (type != "MX" && type != "SRV" && type != "CNAME" &&
+		    type != "NS")
+			return r
+		k = split(r, f, " ")
+		if (k != (type == "MX" ? 2 : type == "SRV" ? 4 : 1))
+			die(where ": bad " type " data \"" r "\"")
+		if (f[k] != ".")
+			f[k] = fqdn(f[k])
+		out = f[1]
+		for (i = 2; i <= k; i++)
+			out = out " " f[i]
+		return out
+	}
+	function record(owner, type, r, dns) {
+		if (owner !~ /^[A-Za-z0-9_*][A-Za-z0-9_.*-]*$/)
+			die(where ": bad owner name \"" owner "\"")
+		if (type == "list") {
+			if (r !~ /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/)
+				die(where ": bad list name \"" r "\"")
+			sub(/\.$/, "", owner)
+			print owner >> (lists "/" r)
+			return
+		}
+		if (type !~ /^[A-Z][A-Z0-9]*$/)
+			die(where ": bad type \"" type "\"")
+		owner = fqdn(owner)
+		if (type == "TLSA")
+			tlsa(owner, r, "")
+		else
+			add(owner, type, absolute(type, r))
+		if (dns == "badsig")
+			corrupt(owner, type)
+		else if (dns != "-")
+			die(where ": unknown dns breakage " dns)
+	}
+	{
+		where = $6
+		from = to = 1
+		if ($5 != "-") {
+			if ($5 !~ /^[0-9]+-[0-9]+$/)
+				die(where ": bad repeat \"" $5 "\" (want FROM-TO)")
+			split($5, r, "-")
+			from = r[1] + 0
+			to = r[2] + 0
+		} else if (($1 $3) ~ /\{N/)
+			die(where ": {N} without a repeat range")
+		for (n = from; n <= to; n++)
+			record(expand($1, n), $2, expand($3, n), $4)
+	}' "$WORK/records.tsv"
 }
 
 # ldns-keygen writes into the current directory and prints the base name.
@@ -950,11 +1080,13 @@ lab_up()
 	rm -rf "$WORK"
 	mkdir -p "$CERTS" "$ZDIR/plain" "$KEYS" "$RUN" "$LOGS"
 	read_table
+	read_records
 	plan_leaves
 	make_cas
 	make_leaves
 	make_digests
 	make_records
+	make_extra_records
 	make_zones
 	# if a server does not start, leave none running
 	trap 'lab_down' EXIT
