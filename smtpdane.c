@@ -1869,7 +1869,12 @@ main(int argc, char *argv[])
 	free(ports);
 
 	running = xcalloc(opt.jobs, sizeof(*running));
-	if (prime_validation(why, sizeof(why)) == -1) {
+	for (i = 0; i < ntargets; i++)
+		if (!targets[i].discovered)
+			enqueue(JOB_DISCOVER, i);
+	/* No query at all when every target was refused already. */
+	if (queued(JOB_DISCOVER) && prime_validation(why, sizeof(why)) == -1) {
+		queues[JOB_DISCOVER].head = queues[JOB_DISCOVER].n;
 		for (i = 0; i < ntargets; i++)
 			if (!targets[i].discovered) {
 				targets[i].discovered = 1;
@@ -1877,9 +1882,6 @@ main(int argc, char *argv[])
 				    why);
 			}
 	}
-	for (i = 0; i < ntargets; i++)
-		if (!targets[i].discovered)
-			enqueue(JOB_DISCOVER, i);
 	run_jobs();
 	print_ready();
 	if (opt.nagios)
