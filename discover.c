@@ -36,20 +36,6 @@ struct disc {
 	struct msgbuf	 mb;
 };
 
-static void
-say(struct disc *d, enum msg_type type, const char *fmt, ...)
-{
-	char	 text[MAX_TEXT];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	msg_begin(&d->mb, type);
-	msg_put_cstr(&d->mb, text);
-	msg_send(d->fd, &d->mb);
-}
-
 /* A verdict for a host or domain that gets no check of its own. */
 static void
 verdict(struct disc *d, const char *host, uint16_t port, enum result res,
@@ -140,7 +126,8 @@ discover_host(struct disc *d, const char *host, uint16_t port,
 {
 	static const int	 types[] = { RR_TYPE_A, RR_TYPE_AAAA };
 	struct dns_result	 r[2], cn;
-	char			 canon[MAX_HOSTNAME] = "", warning[MAX_TEXT] = "";
+	char			 canon[MAX_HOSTNAME] = "";
+	char			 warning[MAX_TEXT] = "";
 	const char		*tname;
 	size_t			 i, naddr = 0, nx = 0, looked = 0, bad = 0;
 	int			 cname_secure = 0;
@@ -210,8 +197,8 @@ decode_exchanges(struct disc *d, const struct dns_result *r, int srv,
 		p = r->rr[i].data;
 		if (r->rr[i].len <= head || dns_wire_name(p, r->rr[i].len,
 		    head, ex[n].host, sizeof(ex[n].host)) == -1) {
-			say(d, MSG_WARN, "malformed %s record skipped",
-			    srv ? "SRV" : "MX");
+			msg_send_text(d->fd, &d->mb, MSG_WARN,
+			    "malformed %s record skipped", srv ? "SRV" : "MX");
 			continue;
 		}
 		ex[n].pref = p[0] << 8 | p[1];
@@ -290,8 +277,9 @@ discover_mx(struct disc *d)
 	}
 	if (r.status == DNS_NODATA) {
 		/* RFC 5321 section 5.1: the domain is its own MX. */
-		say(d, MSG_DETAIL, "MX %s: none (%s); the domain itself is "
-		    "the mail host", domain, dns_security_name(r.sec));
+		msg_send_text(d->fd, &d->mb, MSG_DETAIL, "MX %s: none (%s); "
+		    "the domain itself is the mail host", domain,
+		    dns_security_name(r.sec));
 		names[0] = domain;
 		discover_host(d, domain, port, names, 1, NULL);
 		goto done;
@@ -307,7 +295,7 @@ discover_mx(struct disc *d)
 	}
 	qsort(ex, n, sizeof(*ex), exchange_order);
 	list_exchanges(ex, n, 0, list, sizeof(list));
-	say(d, MSG_DETAIL, "MX %s: %s (%s)", domain, list,
+	msg_send_text(d->fd, &d->mb, MSG_DETAIL, "MX %s: %s (%s)", domain, list,
 	    dns_security_name(r.sec));
 	if (r.sec != SEC_SECURE)
 		verdict(d, domain, port, R_MX_INSECURE, "MX RRset of %s is "
@@ -317,8 +305,9 @@ discover_mx(struct disc *d)
 	nnames = nexthop_names(domain, &r, r.sec == SEC_SECURE, names);
 	for (i = 0; i < n; i++) {
 		if (strcmp(ex[i].host, ".") == 0) {
-			say(d, MSG_WARN, "MX %s lists \".\" among other "
-			    "records (RFC 7505 section 3)", domain);
+			msg_send_text(d->fd, &d->mb, MSG_WARN, "MX %s lists "
+			    "\".\" among other records (RFC 7505 section 3)",
+			    domain);
 			continue;
 		}
 		discover_host(d, ex[i].host, port, names, nnames, "MX host");
@@ -360,7 +349,7 @@ discover_srv(struct disc *d)
 	}
 	qsort(ex, n, sizeof(*ex), exchange_order);
 	list_exchanges(ex, n, 1, list, sizeof(list));
-	say(d, MSG_DETAIL, "SRV %s: %s (%s)", qname, list,
+	msg_send_text(d->fd, &d->mb, MSG_DETAIL, "SRV %s: %s (%s)", qname, list,
 	    dns_security_name(r.sec));
 	if (r.sec != SEC_SECURE)
 		verdict(d, qname, d->spec->port, R_SRV_INSECURE, "SRV RRset "

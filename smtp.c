@@ -146,20 +146,6 @@ send_stage(struct conn *c, enum stage st)
 	msg_send(c->out, &c->mb);
 }
 
-static void
-send_text(struct conn *c, enum msg_type type, const char *fmt, ...)
-{
-	char	 text[MAX_TEXT];
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	msg_begin(&c->mb, type);
-	msg_put_cstr(&c->mb, text);
-	msg_send(c->out, &c->mb);
-}
-
 static __dead void
 finish(struct conn *c, enum result res, const char *fmt, ...)
 {
@@ -406,8 +392,10 @@ tls_start(struct conn *c)
 			wait_fd(c, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT);
 			continue;
 		}
-		finish(c, R_TLS_FAILURE, "TLS handshake failed: %s%s",
-		    tls_error(c->tls), s->tls_on_connect ?
+		finish(c, R_TLS_FAILURE, "TLS handshake failed: %s%s%s",
+		    tls_error(c->tls), s->expect_ocsp &&
+		    strstr(tls_error(c->tls), "OCSP") != NULL ?
+		    " (-expect-ocsp)" : "", s->tls_on_connect ?
 		    " (does the server expect STARTTLS instead of TLS at "
 		    "once?)" : "");
 	}
@@ -558,7 +546,8 @@ smtp_after_tls(struct conn *c, int banner_pending, char *err,
 		if (setjmp(c->soft_jmp) == 0)
 			quit(c);
 		else
-			send_text(c, MSG_DETAIL, "after QUIT: %s", qerr);
+			msg_send_text(c->out, &c->mb, MSG_DETAIL,
+			    "after QUIT: %s", qerr);
 	}
 	c->soft_err = NULL;
 }
@@ -626,21 +615,21 @@ tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 	msg_put_cstr(&c->mb, c->base);
 	msg_send(c->out, &c->mb);
 	if (res.canon[0] != '\0')
-		send_text(c, MSG_DETAIL, "TLSA owner name is an alias of %s; "
-		    "the base domain stays %s (RFC 7672 section 2.2.3)",
-		    res.canon, c->base);
+		msg_send_text(c->out, &c->mb, MSG_DETAIL, "TLSA owner name "
+		    "is an alias of %s; the base domain stays %s (RFC 7672 "
+		    "section 2.2.3)", res.canon, c->base);
 	if ((t = calloc(res.nrr, sizeof(*t))) == NULL)
 		finish(c, R_INTERNAL, "out of memory");
 	for (i = 0; i < res.nrr; i++) {
 		if (tlsa_parse(res.rr[i].data, res.rr[i].len, &t[n]) == -1) {
-			send_text(c, MSG_WARN, "malformed TLSA record "
-			    "(%zu bytes) ignored", res.rr[i].len);
+			msg_send_text(c->out, &c->mb, MSG_WARN, "malformed "
+			    "TLSA record (%zu bytes) ignored", res.rr[i].len);
 			continue;
 		}
 		n++;
 	}
-	send_text(c, MSG_DETAIL, "TLSA _%u._tcp.%s: secure, %zu record%s",
-	    c->spec->port, c->base, n, n == 1 ? "" : "s");
+	msg_send_text(c->out, &c->mb, MSG_DETAIL, "TLSA _%u._tcp.%s: secure, "
+	    "%zu record%s", c->spec->port, c->base, n, n == 1 ? "" : "s");
 	dns_result_free(&res);
 	*out = t;
 	return n;
@@ -690,7 +679,7 @@ send_outcomes(struct conn *c, const struct tlsa *t, size_t n,
 		msg_send(c->out, &c->mb);
 	}
 	for (i = 0; i < rep->nwarn; i++)
-		send_text(c, MSG_WARN, "%s", rep->warn[i]);
+		msg_send_text(c->out, &c->mb, MSG_WARN, "%s", rep->warn[i]);
 }
 
 static int
@@ -706,7 +695,7 @@ has_name(const struct dane_params *p, const char *name)
 
 static __dead void
 verify(struct conn *c, char *pem, size_t pemlen, const struct tlsa *t,
-    size_t nt, int ocsp_missing, const char *smtp_err)
+    size_t nt, const char *smtp_err)
 {
 	struct dane_params	 p;
 	struct dane_report	 rep;
@@ -734,10 +723,6 @@ verify(struct conn *c, char *pem, size_t pemlen, const struct tlsa *t,
 		if (smtp_err[0] != '\0')
 			finish(c, R_SMTP_ERROR, "%s (the chain itself "
 			    "verified: %s)", smtp_err, rep.reason);
-		if (ocsp_missing)
-			finish(c, R_TLS_FAILURE, "no OCSP response stapled "
-			    "(-expect-ocsp); the chain verified: %s",
-			    rep.reason);
 	}
 	finish(c, res, "%s", rep.reason);
 }
@@ -752,7 +737,7 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	const uint8_t	*chain;
 	char		*pem, smtp_err[MAX_TEXT] = "";
 	size_t		 nt, i, pemlen;
-	int		 ocsp_missing = 0, usable = 0;
+	int		 usable = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.spec = spec;
@@ -784,15 +769,13 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 		finish(&c, R_INTERNAL, "out of memory");
 	memcpy(pem, chain, pemlen);
 	pem[pemlen] = '\0';
-	if (spec->expect_ocsp && tls_peer_ocsp_response_status(c.tls) == -1)
-		ocsp_missing = 1;
 	smtp_after_tls(&c, spec->tls_on_connect, smtp_err, sizeof(smtp_err));
 	tls_close(c.tls);
 	close(c.fd);
 	c.fd = -1;
 	sandbox_enter(SB_CHILD_PARSE, NULL);
 	if (usable == 0)
-		send_text(&c, MSG_DETAIL, "TLS established although no TLSA "
-		    "record is usable");
-	verify(&c, pem, pemlen, t, nt, ocsp_missing, smtp_err);
+		msg_send_text(c.out, &c.mb, MSG_DETAIL, "TLS established "
+		    "although no TLSA record is usable");
+	verify(&c, pem, pemlen, t, nt, smtp_err);
 }

@@ -670,6 +670,11 @@ setup_tls(void)
 	tls_config_insecure_noverifytime(tlscfg);
 	if (tls_config_set_protocols(tlscfg, TLS_PROTOCOLS_DEFAULT) == -1)
 		setup_error("tls protocols: %s", tls_config_error(tlscfg));
+	/*
+	 * With its own verification off, libtls checks a staple no further
+	 * than this: present, for a certificate that names an OCSP
+	 * responder.  That is what -expect-ocsp asks.
+	 */
 	if (opt.expect_ocsp)
 		tls_config_ocsp_require_stapling(tlscfg);
 }

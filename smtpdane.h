@@ -345,6 +345,8 @@ void	 msg_put_u32(struct msgbuf *, uint32_t);
 void	 msg_put_str(struct msgbuf *, const void *, size_t);
 void	 msg_put_cstr(struct msgbuf *, const char *);
 int	 msg_send(int, struct msgbuf *);
+int	 msg_send_text(int, struct msgbuf *, enum msg_type, const char *, ...)
+	    __attribute__((__format__(__printf__, 4, 5)));
 
 struct msgreader {
 	const uint8_t	*p;

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,22 @@ void
 msg_put_cstr(struct msgbuf *m, const char *s)
 {
 	msg_put_str(m, s, s == NULL ? 0 : strlen(s));
+}
+
+/* A whole frame of one formatted string: details and warnings. */
+int
+msg_send_text(int fd, struct msgbuf *m, enum msg_type type,
+    const char *fmt, ...)
+{
+	char	 text[MAX_TEXT];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	msg_begin(m, type);
+	msg_put_cstr(m, text);
+	return msg_send(fd, m);
 }
 
 int
@@ -355,8 +372,8 @@ read_whole_file(const char *path, char **bufp, size_t *lenp, char *err,
 	for (;;) {
 		if (cap - len < 4096) {
 			if (cap >= READ_FILE_MAX) {
-				snprintf(err, errlen, "%s: larger than %d bytes",
-				    path, READ_FILE_MAX);
+				snprintf(err, errlen, "%s: larger than %d "
+				    "bytes", path, READ_FILE_MAX);
 				goto fail;
 			}
 			cap = cap ? cap * 2 : 8192;

@@ -35,7 +35,9 @@
 #include <tls.h>
 #include <unistd.h>
 /* libbsd: keep OpenBSD's strnvis() argument order (and its silence). */
+#ifndef LIBBSD_OPENBSD_VIS
 #define LIBBSD_OPENBSD_VIS
+#endif
 #include <vis.h>
 
 #define DEFAULT_PORT	25

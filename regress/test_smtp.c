@@ -48,7 +48,8 @@ test_good(struct smtp_reply *r)
 			    "250-PIPELINING", "250-starttls", "250 SIZE 100" };
 	const char	*bare[] = { "250" };
 	const char	*greet[] = { "250-STARTTLS hello", "250 SIZE" };
-	const char	*near[] = { "250-mx", "250-STARTTLSX", "250 X-STARTTLS" };
+	const char	*near[] = { "250-mx", "250-STARTTLSX",
+			    "250 X-STARTTLS" };
 	char		 err[256];
 
 	check(feed(r, one, 1, err, sizeof(err)) == REPLY_DONE &&
