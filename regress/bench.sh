@@ -66,10 +66,10 @@ if [ -x ./smtpdane-valgrind ]; then
 	# shellcheck disable=SC2086
 	measure nosandbox "$RUNS" ./smtpdane-valgrind -A "$ANCHOR" $hosts
 fi
-MANY=regress/lab/work/many.txt
+MANY=regress/lab/work/lists/bulk.txt
 if [ -s "$MANY" ]; then
 	count=$(grep -c '^[a-z]' "$MANY")
-	measure "many($count)" 3 ./smtpdane -A "$ANCHOR" -j 20 -f "$MANY"
-	measure serial 1 ./smtpdane -A "$ANCHOR" -j 1 -f "$MANY"
+	measure "many($count)" 3 ./smtpdane -A "$ANCHOR" -mx -j 20 -f "$MANY"
+	measure serial 1 ./smtpdane -A "$ANCHOR" -mx -j 1 -f "$MANY"
 fi
 rm -f "$TMP"
