@@ -245,10 +245,34 @@ check_ordered()
 	done
 }
 
+# expand_digests REASON: sets reason to REASON with each
+# @DIGEST:CERT:S:M@ replaced by that TLSA association data of lab
+# certificate CERT (HOST.KIND or a CA name) from work/digests; returns
+# 1, and adds to why, if the lab made no such data.
+expand_digests()
+{
+	local text=$1 key hex tag
+	reason=
+	while [[ $text =~ @DIGEST:([^@:]+):([0-9]):([0-9])@ ]]; do
+		tag=${BASH_REMATCH[0]}
+		key="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]}"
+		hex=$(awk -v k="$key" '$1 " " $2 " " $3 == k {
+		    print $4; exit }' "$LABWORK/digests" 2>/dev/null)
+		if [ -z "$hex" ]; then
+			why+="; the lab has no digest \"$key\" for $tag"
+			return 1
+		fi
+		reason+=${text%%"$tag"*}$hex
+		text=${text#*"$tag"}
+	done
+	reason+=$text
+}
+
 # check I: sets why to "" if scenario I passed, else to why not.
 check()
 {
 	local i=$1 dir=$TMP/$1 rc us secs want code n got line lre lhost
+	local reason
 	why=
 	if ! read -r rc us 2>/dev/null <"$dir/rc"; then
 		rc="(none)"
@@ -265,8 +289,13 @@ check()
 		while IFS= read -r line; do
 			[[ $line == [![:space:]]* ]] || continue
 			for code in $CODES; do
-				[[ $line == *": $code: "* ]] &&
-				    have[$code]=$(( ${have[$code]:-0} + 1 ))
+				if [[ $line == '{"'* ]]; then
+					[[ $line == *'"result":"'$code'"'* ]] ||
+					    continue
+				elif [[ $line != *": $code: "* ]]; then
+					continue
+				fi
+				have[$code]=$(( ${have[$code]:-0} + 1 ))
 			done
 		done <"$dir/out"
 		IFS=, read -r -a want <<<"${codes[i]}"
@@ -288,12 +317,20 @@ check()
 		done
 	fi
 
-	case ${reasons[i]} in
+	reason=${reasons[i]}
+	if [[ $reason =~ ^#([0-9]+)\ +(.*)$ ]]; then
+		n=$(wc -l <"$dir/out")
+		[ "$n" -eq "${BASH_REMATCH[1]}" ] ||
+		    why+="; $n output lines, want ${BASH_REMATCH[1]}"
+		reason=${BASH_REMATCH[2]}
+	fi
+	expand_digests "$reason" || reason=-
+	case $reason in
 	-|'')	;;
-	!*)	if grep -qE -- "${reasons[i]#!}" "$dir/out"; then
-			why+="; output matches /${reasons[i]#!}/"
+	!*)	if grep -qE -- "${reason#!}" "$dir/out"; then
+			why+="; output matches /${reason#!}/"
 		fi ;;
-	*)	check_ordered "${reasons[i]}" "$dir/out" ;;
+	*)	check_ordered "$reason" "$dir/out" ;;
 	esac
 
 	if [ "$us" -gt $(( ${maxsecs[i]%.*} * 1000000 )) ]; then

@@ -250,6 +250,16 @@ extendedKeyUsage	= serverAuth
 subjectAltName		= \$ENV::SAN
 subjectKeyIdentifier	= none
 authorityKeyIdentifier	= none
+# A leaf that names an OCSP responder: libtls takes a stapled response
+# only for such a certificate.  Nothing fetches the URI.
+[ leaf_ocsp_ext ]
+basicConstraints	= critical, CA:false
+keyUsage		= critical, digitalSignature
+extendedKeyUsage	= serverAuth
+subjectAltName		= \$ENV::SAN
+subjectKeyIdentifier	= none
+authorityKeyIdentifier	= none
+authorityInfoAccess	= OCSP;URI:http://127.0.0.1/ocsp
 EOF
 	: >"$CERTS/index.txt"
 	echo 1000 >"$CERTS/serial"
@@ -346,6 +356,18 @@ make_cas()
 	finish_certs int rogueint
 }
 
+# leaf_issuer HOST KIND: the certificate that signs the host's leaf of
+# that kind (the leaf itself when it is self-signed).
+leaf_issuer()
+{
+	case $2 in
+	forged)	echo rogueint ;;
+	rogue)	echo rogueroot ;;
+	self)	echo "$1.self" ;;
+	*)	echo int ;;
+	esac
+}
+
 # mkleaf HOST KIND: the host's leaf of that kind, named HOST.KIND
 mkleaf()
 {
@@ -359,14 +381,13 @@ mkleaf()
 	san=*)	   SAN=DNS:${2#san=}; _subj=/CN=${2#san=} ;;
 	esac
 	case $2 in
-	leaf|wrongname|wild|san=*)
-		mkcert "$1.$2" "$_subj" leaf_ext 365 int ;;
+	leaf|wrongname|wild|san=*|forged|rogue)
+		mkcert "$1.$2" "$_subj" leaf_ext 365 \
+		    "$(leaf_issuer "$1" "$2")" ;;
+	ocsp)
+		mkcert "$1.$2" "$_subj" leaf_ocsp_ext 365 int ;;
 	expiring)
 		mkcert "$1.$2" "$_subj" leaf_ext 2 int ;;
-	forged)
-		mkcert "$1.$2" "$_subj" leaf_ext 365 rogueint ;;
-	rogue)
-		mkcert "$1.$2" "$_subj" leaf_ext 365 rogueroot ;;
 	self)
 		mkcert "$1.$2" "$_subj" leaf_ext 365 ;;
 	expired)
@@ -456,6 +477,39 @@ make_digests()
 		[ -f "$_f" ] || die "no certificate $_b"
 		echo "$_b $_s 0 $(od -An -v -tx1 "$_f" | tr -d ' \n')"
 	done >>"$WORK/digests"
+}
+
+# --- OCSP staples ---------------------------------------------------
+
+# mkstaple HOST KIND: HOST.KIND.resp, a "good" OCSP response for the
+# host's leaf of that kind, signed by its issuer, valid for 7 days;
+# openssl ocsp answers its own request from a one-line index.
+mkstaple()
+{
+	_b=$CERTS/$1.$2
+	_i=$(leaf_issuer "$1" "$2")
+	[ -f "$_b.pem" ] || die "$1: no $2 leaf to staple a response for"
+	_end=$(openssl x509 -in "$_b.pem" -noout -enddate) ||
+	    die "cannot read $_b.pem"
+	_end=$(date -u -d "${_end#notAfter=}" +%y%m%d%H%M%SZ) ||
+	    die "cannot convert the end date of $_b.pem"
+	_ser=$(openssl x509 -in "$_b.pem" -noout -serial)
+	_sub=$(openssl x509 -in "$_b.pem" -noout -subject -nameopt compat)
+	printf 'V\t%s\t\t%s\tunknown\t%s\n' "$_end" "${_ser#serial=}" \
+	    "${_sub#subject=}" >"$_b.index"
+	q openssl ocsp -index "$_b.index" -rsigner "$CERTS/$_i.pem" \
+	    -rkey "$CERTS/$_i.key" -CA "$CERTS/$_i.pem" \
+	    -issuer "$CERTS/$_i.pem" -cert "$_b.pem" -no_nonce -ndays 7 \
+	    -respout "$_b.resp"
+}
+
+# A staple for each leaf that a server with mode MODE,staple presents.
+make_staples()
+{
+	awk '$2 ~ /,staple$/ { k = $3; sub(/\+.*/, "", k); print $1, k }' \
+	    "$WORK/listen" | sort -u | while read -r _h _k; do
+		mkstaple "$_h" "$_k"
+	done
 }
 
 # --- zone data ------------------------------------------------------
@@ -589,6 +643,8 @@ make_records()
 		if (m != "-") {
 			if (c == "-")
 				die(host ": a server needs a chain")
+			if (m !~ /^[a-z0-9-]+(,staple)?$/)
+				die(host ": bad mode " m)
 			nc = split(c, cc, "+")
 			for (j = 2; j <= nc; j++)
 				if (!is_ca(cc[j]))
@@ -970,6 +1026,11 @@ start_smtp()
 		for l in $listen; do
 			set -- "$@" -l "$l"
 		done
+		case $mode in
+		*,staple)
+			mode=${mode%,staple}
+			set -- "$@" -O "$CERTS/$host.${chain%%+*}.resp" ;;
+		esac
 		"$LABSMTPD" "$@" -c "$WORK/chains/$id.pem" \
 		    -k "$CERTS/$host.${chain%%+*}.key" -m "$mode" \
 		    -P "$RUN/$id.pid" -L "$LOGS/$id.log" \
@@ -1086,6 +1147,7 @@ lab_up()
 	make_leaves
 	make_digests
 	make_records
+	make_staples
 	make_extra_records
 	make_zones
 	# if a server does not start, leave none running
@@ -1131,7 +1193,7 @@ lab_check()
 	[ -f "$WORK/servers" ] || die "the lab was never brought up"
 	while read -r id mode _chain listen _more; do
 		host=${id%.*}
-		case $mode in
+		case ${mode%,staple} in
 		good|multiline-banner|ehlo-200|slow-banner) _st="-starttls smtp" ;;
 		tls-on-connect) _st= ;;
 		*)	continue ;;
