@@ -3,7 +3,6 @@
 PROG=		smtpdane
 PREFIX?=	/usr/local
 BINDIR?=	$(PREFIX)/bin
-MANDIR?=	$(PREFIX)/man/man1
 
 CC?=		cc
 # Test programs and smtpdane-san are built with sanitizers.
@@ -24,6 +23,10 @@ PLAT_PKGS!=	if [ "$(OS)" = OpenBSD ]; then echo; \
 		else echo libbsd-overlay libseccomp; fi
 PLAT_CFLAGS!=	if [ "$(OS)" = OpenBSD ]; then echo; \
 		else echo -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS; fi
+# Manuals: PREFIX/man on OpenBSD, PREFIX/share/man elsewhere.
+MANBASE!=	if [ "$(OS)" = OpenBSD ]; then echo man; \
+		else echo share/man; fi
+MANDIR?=	$(PREFIX)/$(MANBASE)/man1
 
 PKGS=		libtls libunbound libcrypto $(PLAT_PKGS)
 PKG_CFLAGS!=	pkg-config --cflags $(PKGS)
