@@ -364,9 +364,11 @@ option_duration(const char *name, const char *value, int zero_ok)
 {
 	time_t	 t;
 
-	if (parse_duration(value, &t) == -1 || (!zero_ok && t == 0))
+	if (parse_duration(value, &t) == -1)
 		usage_error("-%s: bad duration \"%s\" (use e.g. 30s, 1h30m, "
 		    "7d)", name, value);
+	if (!zero_ok && t == 0)
+		usage_error("-%s: must be longer than 0", name);
 	return t;
 }
 
