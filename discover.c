@@ -105,7 +105,6 @@ send_host(struct disc *d, const char *host, uint16_t port, const char *canon,
 	msg_put_cstr(&d->mb, host);
 	msg_put_u32(&d->mb, port);
 	msg_put_cstr(&d->mb, canon);
-	msg_put_u32(&d->mb, canon[0] != '\0');
 	msg_put_u32(&d->mb, cname_secure);
 	msg_put_u32(&d->mb, nnames);
 	for (i = 0; i < nnames; i++)

@@ -967,7 +967,6 @@ on_host(struct target *t, struct msgreader *r)
 	port = msg_get_u32(r);
 	h->port = port;
 	h->canon = msg_get_str(r, NULL);
-	(void)msg_get_u32(r);		/* alias: canon says it */
 	h->cname_secure = msg_get_u32(r) != 0;
 	n = msg_get_u32(r);
 	for (i = 0; i < n && !r->bad; i++) {

@@ -320,9 +320,9 @@ enum msg_type {
 	MSG_TLS,		/* str version, cipher, servername */
 	MSG_RESULT,		/* u32 result; str reason */
 	MSG_BASE,		/* str: the TLSA base domain chosen */
-	MSG_HOST,		/* discovery: str host; u32 port; str canon;
-				   u32 alias, cname_secure, nnames;
-				   str names...; str warning */
+	MSG_HOST,		/* discovery: str host; u32 port; str canon
+				   ("" unless an alias); u32 cname_secure,
+				   nnames; str names...; str warning */
 	MSG_ADDR,		/* discovery: u32 family, sec; str addr;
 				   str host */
 	MSG_VERDICT,		/* discovery: str host; u32 port, result;

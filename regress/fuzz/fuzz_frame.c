@@ -113,7 +113,7 @@ get_u32s(struct msgreader *r, int n)
 		(void)msg_get_u32(r);
 }
 
-/* Discovery's MSG_HOST: host, port, canon, flags, names, warning. */
+/* Discovery's MSG_HOST: host, port, canon, cname_secure, names, warning. */
 static void
 get_hostinfo(struct msgreader *r)
 {
@@ -122,7 +122,7 @@ get_hostinfo(struct msgreader *r)
 	get_host(r);
 	get_u32s(r, 1);
 	get_host(r);
-	get_u32s(r, 2);
+	get_u32s(r, 1);
 	n = msg_get_u32(r);
 	for (i = 0; i < n && !r->bad; i++) {
 		if (i >= MAX_NAMES - MAX_NAMES / 2) {
