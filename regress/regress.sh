@@ -88,31 +88,12 @@ step()
 	return "$_rc"
 }
 
-# A distribution NSD (or anything else) on port 53 of every address
-# would keep the lab's NSD from binding 127.53.0.1-3.
-free_port53()
-{
-	command -v ss >/dev/null 2>&1 || return 0
-	_held=$(ss -Hlnu 'sport = :53' 2>/dev/null | awk '{ print $4 }' |
-	    grep -E '^(0\.0\.0\.0|\*|\[::\]|127\.53\.0\.[0-9]+):53$')
-	[ -n "$_held" ] || return 0
-	echo "regress.sh: port 53 is held on $(echo "$_held" | tr '\n' ' ');" \
-	    "stopping the distribution's nsd service"
-	if command -v systemctl >/dev/null 2>&1 &&
-	    systemctl is-active --quiet nsd 2>/dev/null; then
-		systemctl stop nsd
-	elif command -v service >/dev/null 2>&1; then
-		service nsd stop >/dev/null 2>&1
-	fi
-}
-
 start=$(now)
 if ! sh regress/install-deps.sh; then
 	note "FAIL: install-deps: cannot install the packages"
 fi
 
 sh "$LABSH" down
-free_port53
 labstart=$(now)
 if sh "$LABSH" up; then
 	labup=1

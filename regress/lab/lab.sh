@@ -1128,6 +1128,24 @@ lab_down()
 	done
 }
 
+# A distribution NSD (or anything else) on port 53 of every address
+# would keep the lab's NSD from binding 127.53.0.1-3.
+free_port53()
+{
+	command -v ss >/dev/null 2>&1 || return 0
+	_held=$(ss -Hlnu 'sport = :53' 2>/dev/null | awk '{ print $4 }' |
+	    grep -E '^(0\.0\.0\.0|\*|\[::\]|127\.53\.0\.[0-9]+):53$') || true
+	[ -n "$_held" ] || return 0
+	echo "lab.sh: port 53 is held on $(echo "$_held" | tr '\n' ' ');" \
+	    "stopping the distribution's nsd service"
+	if command -v systemctl >/dev/null 2>&1 &&
+	    systemctl is-active --quiet nsd 2>/dev/null; then
+		systemctl stop nsd
+	elif command -v service >/dev/null 2>&1; then
+		service nsd stop >/dev/null 2>&1
+	fi
+}
+
 lab_up()
 {
 	for t in openssl ldns-keygen ldns-signzone ldns-key2ds nsd drill \
@@ -1138,6 +1156,7 @@ lab_up()
 	[ -x "$LABSMTPD" ] || die "$LABSMTPD not built (make regress-progs)"
 	[ -x "$BLACKHOLE" ] || die "$BLACKHOLE not built (make regress-progs)"
 	lab_down
+	free_port53
 	rm -rf "$WORK"
 	mkdir -p "$CERTS" "$ZDIR/plain" "$KEYS" "$RUN" "$LOGS"
 	read_table
