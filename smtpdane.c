@@ -908,21 +908,17 @@ fill_spec(struct check_spec *s, const struct hostinfo *h)
 /* A verdict without an address, for a host, a domain or a target. */
 static void
 add_verdict_for(struct target *t, const char *host, uint16_t port,
-    enum result res, const char *fmt, ...)
+    enum result res, const char *reason)
 {
 	struct check	*c;
-	va_list		 ap;
-	char		 text[MAX_TEXT];
 	size_t		 i;
 	int		 added;
 
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
+	/* Not &checks[find_or_add_check()]: that may move checks. */
 	i = find_or_add_check(t, host, port, "", &added);
 	c = &checks[i];
 	if (!c->rep.done)
-		report_set(&c->rep, res, "%s", text);
+		report_set(&c->rep, res, "%s", reason);
 }
 
 static void
@@ -934,7 +930,7 @@ add_verdict(struct target *t, enum result res, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	add_verdict_for(t, t->host, t->port, res, "%s", text);
+	add_verdict_for(t, t->host, t->port, res, text);
 }
 
 static const struct hostinfo *
@@ -1051,7 +1047,7 @@ on_verdict(struct target *t, struct msgreader *r)
 	    !valid_hostname(host))
 		r->bad = 1;
 	else
-		add_verdict_for(t, host, port, res, "%s", reason);
+		add_verdict_for(t, host, port, res, reason);
 	free(host);
 	free(reason);
 }
