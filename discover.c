@@ -240,6 +240,34 @@ list_exchanges(const struct exchange *ex, size_t n, int srv, char *buf,
 	}
 }
 
+/*
+ * The MX or SRV records at owner, decoded and in the order they are
+ * tried, reported in one detail line.  NULL when the RRset is a lone
+ * "." (RFC 7505, RFC 2782): the caller says what that means.
+ */
+static struct exchange *
+exchanges(struct disc *d, const struct dns_result *r, int srv,
+    const char *owner, size_t *np)
+{
+	struct exchange	*ex;
+	char		 list[MAX_TEXT];
+	size_t		 n;
+
+	if ((ex = calloc(MAX_EXCHANGES, sizeof(*ex))) == NULL)
+		_exit(3);
+	n = decode_exchanges(d, r, srv, ex);
+	if (n == 1 && strcmp(ex[0].host, ".") == 0) {
+		free(ex);
+		return NULL;
+	}
+	qsort(ex, n, sizeof(*ex), exchange_order);
+	list_exchanges(ex, n, srv, list, sizeof(list));
+	msg_send_text(d->fd, &d->mb, MSG_DETAIL, "%s %s: %s (%s)",
+	    srv ? "SRV" : "MX", owner, list, dns_security_name(r->sec));
+	*np = n;
+	return ex;
+}
+
 /* The names a DANE-TA leaf may carry besides the base domain. */
 static size_t
 nexthop_names(const char *domain, const struct dns_result *r, int secure,
@@ -261,7 +289,6 @@ discover_mx(struct disc *d)
 	const char		*domain = d->spec->name, *names[2];
 	struct exchange		*ex;
 	struct dns_result	 r;
-	char			 list[MAX_TEXT];
 	size_t			 i, n, nnames;
 	uint16_t		 port = d->spec->port;
 
@@ -283,19 +310,11 @@ discover_mx(struct disc *d)
 		discover_host(d, domain, port, names, 1, NULL);
 		goto done;
 	}
-	if ((ex = calloc(MAX_EXCHANGES, sizeof(*ex))) == NULL)
-		_exit(3);
-	n = decode_exchanges(d, &r, 0, ex);
-	if (n == 1 && strcmp(ex[0].host, ".") == 0) {
+	if ((ex = exchanges(d, &r, 0, domain, &n)) == NULL) {
 		verdict(d, domain, port, R_NULL_MX, "domain accepts no mail "
 		    "(null MX, RFC 7505)");
-		free(ex);
 		goto done;
 	}
-	qsort(ex, n, sizeof(*ex), exchange_order);
-	list_exchanges(ex, n, 0, list, sizeof(list));
-	msg_send_text(d->fd, &d->mb, MSG_DETAIL, "MX %s: %s (%s)", domain, list,
-	    dns_security_name(r.sec));
 	if (r.sec != SEC_SECURE)
 		verdict(d, domain, port, R_MX_INSECURE, "MX RRset of %s is "
 		    "insecure: the domain cannot be DANE-authenticated "
@@ -322,7 +341,7 @@ discover_srv(struct disc *d)
 	const char		*domain = d->spec->name, *names[2];
 	struct exchange		*ex;
 	struct dns_result	 r;
-	char			 qname[MAX_HOSTNAME + 64], list[MAX_TEXT];
+	char			 qname[MAX_HOSTNAME + 64];
 	size_t			 i, n, nnames;
 	uint16_t		 port;
 
@@ -337,19 +356,11 @@ discover_srv(struct disc *d)
 		    r.status == DNS_NXDOMAIN ? "NXDOMAIN" : "NODATA");
 		goto done;
 	}
-	if ((ex = calloc(MAX_EXCHANGES, sizeof(*ex))) == NULL)
-		_exit(3);
-	n = decode_exchanges(d, &r, 1, ex);
-	if (n == 1 && strcmp(ex[0].host, ".") == 0) {
+	if ((ex = exchanges(d, &r, 1, qname, &n)) == NULL) {
 		verdict(d, qname, d->spec->port, R_NO_SERVICE, "service not "
 		    "offered (SRV target \".\", RFC 2782)");
-		free(ex);
 		goto done;
 	}
-	qsort(ex, n, sizeof(*ex), exchange_order);
-	list_exchanges(ex, n, 1, list, sizeof(list));
-	msg_send_text(d->fd, &d->mb, MSG_DETAIL, "SRV %s: %s (%s)", qname, list,
-	    dns_security_name(r.sec));
 	if (r.sec != SEC_SECURE)
 		verdict(d, qname, d->spec->port, R_SRV_INSECURE, "SRV RRset "
 		    "%s is insecure: the service cannot be DANE-authenticated "
