@@ -58,6 +58,12 @@ $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 	$(CC) $(CFLAGS) -o $@ $(SRCS:$(SANDBOX)=regress/sandbox/nosandbox.c) \
 	    $(LDFLAGS) $(LDLIBS)
 
+# The real parent with hostile children (regress/fake/): test code only.
+FAKE_SRCS=	smtpdane.c priv.c dns.c util.c regress/sandbox/nosandbox.c \
+		regress/fake/fakechild.c
+$(PROG)-fake: $(FAKE_SRCS) $(HDRS)
+	$(TESTCC) $(CFLAGS) $(SAN) -o $@ $(FAKE_SRCS) $(LDFLAGS) $(LDLIBS)
+
 # Unit tests always run under the sanitizers.
 regress/test_dane: regress/test_dane.c dane.c util.c $(HDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dane.c dane.c util.c \
@@ -83,7 +89,8 @@ regress/labsmtpd: regress/labsmtpd.c
 regress/blackhole: regress/blackhole.c
 	$(CC) $(CFLAGS) -o $@ regress/blackhole.c $(LDLIBS)
 
-regress-progs: $(PROG) $(PROG)-san $(PROG)-valgrind $(REGRESS_PROGS)
+regress-progs: $(PROG) $(PROG)-san $(PROG)-valgrind $(PROG)-fake \
+		$(REGRESS_PROGS)
 
 # The test command: installs what is missing, builds, runs everything.
 regress:
@@ -111,7 +118,8 @@ install: $(PROG)
 
 clean:
 	-sh regress/lab/lab.sh down
-	rm -f $(PROG) $(PROG)-san $(PROG)-valgrind $(REGRESS_PROGS)
+	rm -f $(PROG) $(PROG)-san $(PROG)-valgrind $(PROG)-fake \
+	    $(REGRESS_PROGS)
 	rm -rf regress/lab/work
 
 .PHONY: all regress regress-progs demo bench fuzz install clean

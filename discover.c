@@ -20,7 +20,13 @@
 
 #include "smtpdane.h"
 
-#define MAX_EXCHANGES	64	/* MX or SRV records followed */
+/*
+ * MX or SRV records followed.  A DNS message of 64 KiB holds fewer than
+ * 4096 such records; past this bound the domain fails, after sorting,
+ * so that the most preferred hosts are the ones checked.  The parent
+ * has the same bound on hosts per target.
+ */
+#define MAX_EXCHANGES	1024
 
 struct exchange {
 	uint16_t	 pref;		/* MX preference, SRV priority */
@@ -192,7 +198,7 @@ decode_exchanges(struct disc *d, const struct dns_result *r, int srv,
 	const uint8_t	*p;
 	size_t		 i, n = 0, head = srv ? 6 : 2;
 
-	for (i = 0; i < r->nrr && n < MAX_EXCHANGES; i++) {
+	for (i = 0; i < r->nrr; i++) {
 		p = r->rr[i].data;
 		if (r->rr[i].len <= head || dns_wire_name(p, r->rr[i].len,
 		    head, ex[n].host, sizeof(ex[n].host)) == -1) {
@@ -220,11 +226,12 @@ exchange_order(const void *a, const void *b)
 	return strcmp(x->host, y->host);
 }
 
+/* One detail line; a list cut at the line's bound says so. */
 static void
 list_exchanges(const struct exchange *ex, size_t n, int srv, char *buf,
     size_t len)
 {
-	char	 item[MAX_HOSTNAME + 32];
+	char	 item[MAX_HOSTNAME + 32], more[48];
 	size_t	 i;
 
 	buf[0] = '\0';
@@ -236,6 +243,11 @@ list_exchanges(const struct exchange *ex, size_t n, int srv, char *buf,
 		else
 			snprintf(item, sizeof(item), "%s%u %s", i ? ", " : "",
 			    ex[i].pref, ex[i].host);
+		snprintf(more, sizeof(more), ", ... (%zu more)", n - i);
+		if (strlen(buf) + strlen(item) + sizeof(more) >= len) {
+			strlcat(buf, more, len);
+			return;
+		}
 		strlcat(buf, item, len);
 	}
 }
@@ -243,7 +255,9 @@ list_exchanges(const struct exchange *ex, size_t n, int srv, char *buf,
 /*
  * The MX or SRV records at owner, decoded and in the order they are
  * tried, reported in one detail line.  NULL when the RRset is a lone
- * "." (RFC 7505, RFC 2782): the caller says what that means.
+ * "." (RFC 7505, RFC 2782): the caller says what that means.  More
+ * than MAX_EXCHANGES records: the first ones in order are checked and
+ * the domain fails, saying so.
  */
 static struct exchange *
 exchanges(struct disc *d, const struct dns_result *r, int srv,
@@ -253,7 +267,7 @@ exchanges(struct disc *d, const struct dns_result *r, int srv,
 	char		 list[MAX_TEXT];
 	size_t		 n;
 
-	if ((ex = calloc(MAX_EXCHANGES, sizeof(*ex))) == NULL)
+	if ((ex = calloc(r->nrr ? r->nrr : 1, sizeof(*ex))) == NULL)
 		_exit(3);
 	n = decode_exchanges(d, r, srv, ex);
 	if (n == 1 && strcmp(ex[0].host, ".") == 0) {
@@ -264,6 +278,12 @@ exchanges(struct disc *d, const struct dns_result *r, int srv,
 	list_exchanges(ex, n, srv, list, sizeof(list));
 	msg_send_text(d->fd, &d->mb, MSG_DETAIL, "%s %s: %s (%s)",
 	    srv ? "SRV" : "MX", owner, list, dns_security_name(r->sec));
+	if (n > MAX_EXCHANGES) {
+		verdict(d, owner, d->spec->port, R_INTERNAL, "%s has %zu %s "
+		    "records; only the first %d in order are checked", owner,
+		    n, srv ? "SRV" : "MX", MAX_EXCHANGES);
+		n = MAX_EXCHANGES;
+	}
 	*np = n;
 	return ex;
 }
@@ -303,11 +323,26 @@ discover_mx(struct disc *d)
 	}
 	if (r.status == DNS_NODATA) {
 		/* RFC 5321 section 5.1: the domain is its own MX. */
-		msg_send_text(d->fd, &d->mb, MSG_DETAIL, "MX %s: none (%s); "
+		msg_send_text(d->fd, &d->mb, MSG_DETAIL, "MX %s: none (%s%s%s); "
 		    "the domain itself is the mail host", domain,
-		    dns_security_name(r.sec));
+		    dns_security_name(r.sec), r.canon[0] ? ", through "
+		    "CNAME to " : "", r.canon);
+		/*
+		 * RFC 7672 section 2.2.1: an insecure denial is as easy
+		 * to forge as an insecure answer, so the domain is no
+		 * more DANE-safe than with an insecure MX RRset.
+		 */
+		if (r.sec != SEC_SECURE) {
+			verdict(d, domain, port, R_MX_INSECURE, "no MX "
+			    "RRset at %s, and the denial is insecure%s%s%s: "
+			    "the domain cannot be DANE-authenticated (RFC "
+			    "7672 section 2.2.1); checked with its own name "
+			    "only", domain, r.canon[0] ? " (CNAME to " : "",
+			    r.canon, r.canon[0] ? ")" : "");
+		}
 		names[0] = domain;
-		discover_host(d, domain, port, names, 1, NULL);
+		discover_host(d, domain, port, names,
+		    r.sec == SEC_SECURE ? 1 : 0, NULL);
 		goto done;
 	}
 	if ((ex = exchanges(d, &r, 0, domain, &n)) == NULL) {
@@ -408,5 +443,7 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *spec)
 		discover_host(&d, spec->name, spec->port, names, 1, NULL);
 		break;
 	}
+	msg_begin(&d.mb, MSG_END);
+	msg_send(fd, &d.mb);
 	_exit(0);
 }

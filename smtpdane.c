@@ -76,6 +76,7 @@ struct report {
 
 struct check {
 	struct check_spec spec;
+	char		*key;		/* see check_key() */
 	char		*host;
 	struct report	 rep;
 	int		 counted;	/* in the tally (once, however often
@@ -102,7 +103,7 @@ struct target {
 	uint16_t	 port;
 	int		 lineno;	/* in the -f file, or 0 */
 	size_t		*checks;	/* indices into checks[] */
-	size_t		 nchecks;
+	size_t		 nchecks, checks_cap;
 	struct report	 rep;		/* discovery, and target-wide failure */
 	int		 discovered;
 	int		 printed;
@@ -113,9 +114,12 @@ enum job_kind { JOB_DISCOVER, JOB_CHECK };
 struct job {
 	enum job_kind	 kind;
 	size_t		 idx;		/* target or check */
-	pid_t		 pid;
-	int		 fd;
+	pid_t		 pid;		/* 0 once reaped */
+	int		 fd;		/* -1 once the pipe is closed */
+	int		 final;		/* the child's last message came */
+	int		 killed;	/* we sent SIGKILL */
 	int64_t		 deadline;
+	int64_t		 closed_at;
 	uint8_t		*buf;
 	size_t		 len, cap;
 };
@@ -127,7 +131,7 @@ static struct ub_ctx	*ubctx;
 static struct target	*targets;
 static size_t		 ntargets;
 static struct check	*checks;
-static size_t		 nchecks;
+static size_t		 nchecks, checks_cap;
 static struct job	*running;
 static size_t		 nrunning;
 static int		 use_color;
@@ -141,6 +145,10 @@ static __dead void usage(void);
 static char *get_text(struct msgreader *);
 static void add_verdict(struct target *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
+static __dead void fatal(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+static __dead void fatalx(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
 static __dead void setup_error(const char *, ...)
     __attribute__((__format__(__printf__, 1, 2)));
 static void report_set(struct report *, enum result, const char *, ...)
@@ -171,13 +179,71 @@ debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The parent's one way out when it cannot go on: every child is killed
+ * and reaped, and the exit status says "internal error" (2), or UNKNOWN
+ * (3) with a status line for a Nagios plugin.
+ */
+static void
+kill_children(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < nrunning; i++)
+		if (running[i].pid != 0)
+			kill(running[i].pid, SIGKILL);
+	for (i = 0; i < nrunning; i++)
+		if (running[i].pid != 0)
+			while (waitpid(running[i].pid, NULL, 0) == -1 &&
+			    errno == EINTR)
+				;
+	nrunning = 0;
+}
+
+static __dead void
+vfatal(int with_errno, const char *fmt, va_list ap)
+{
+	char	 msg[MAX_TEXT];
+	int	 saved = errno;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (with_errno) {
+		strlcat(msg, ": ", sizeof(msg));
+		strlcat(msg, strerror(saved), sizeof(msg));
+	}
+	kill_children();
+	if (opt.nagios)
+		printf("DANE UNKNOWN - smtpdane: %s\n", msg);
+	fflush(stdout);
+	fprintf(stderr, "smtpdane: %s\n", msg);
+	exit(opt.nagios ? 3 : 2);
+}
+
+static __dead void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vfatal(1, fmt, ap);
+}
+
+static __dead void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vfatal(0, fmt, ap);
+}
+
 static void *
 xcalloc(size_t n, size_t size)
 {
 	void	*p;
 
 	if ((p = calloc(n, size)) == NULL)
-		err(2, NULL);
+		fatalx("out of memory");
 	return p;
 }
 
@@ -185,7 +251,7 @@ static void *
 xreallocarray(void *p, size_t n, size_t size)
 {
 	if ((p = reallocarray(p, n, size)) == NULL)
-		err(2, NULL);
+		fatalx("out of memory");
 	return p;
 }
 
@@ -195,7 +261,7 @@ xstrdup(const char *s)
 	char	*p;
 
 	if ((p = strdup(s)) == NULL)
-		err(2, NULL);
+		fatalx("out of memory");
 	return p;
 }
 
@@ -214,7 +280,7 @@ report_set(struct report *r, enum result res, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) == -1)
-		err(2, NULL);
+		fatalx("out of memory");
 	va_end(ap);
 	free(r->reason);
 	r->reason = s;
@@ -447,6 +513,10 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		opt.family = opt.family == AF_INET ? -1 : AF_INET6;
 		break;
 	case O_AKA:
+		/* A leading dot would make X509_check_host() match any
+		 * subdomain: only plain host names are reference ids. */
+		if (!valid_hostname(v))
+			usage_error("-aka: \"%s\" is not a host name", v);
 		if (opt.naka >= MAX_NAMES - 2)
 			usage_error("-aka: at most %d names", MAX_NAMES - 2);
 		opt.aka[opt.naka++] = v;
@@ -735,7 +805,7 @@ prime_validation(char *why, size_t whylen)
  */
 struct queue {
 	size_t	*idx;
-	size_t	 n, head;
+	size_t	 n, cap, head;
 };
 
 static struct queue	 queues[2];	/* by enum job_kind */
@@ -745,7 +815,10 @@ enqueue(enum job_kind kind, size_t idx)
 {
 	struct queue	*q = &queues[kind];
 
-	q->idx = xreallocarray(q->idx, q->n + 1, sizeof(*q->idx));
+	if (q->n == q->cap) {
+		q->cap = q->cap ? q->cap * 2 : 256;
+		q->idx = xreallocarray(q->idx, q->cap, sizeof(*q->idx));
+	}
 	q->idx[q->n++] = idx;
 }
 
@@ -765,7 +838,18 @@ dequeue(enum job_kind *kind, size_t *idx)
 	return 1;
 }
 
+/* A job that could not start goes back to the head of its queue. */
 static void
+requeue(enum job_kind kind)
+{
+	queues[kind].head--;
+}
+
+/*
+ * Out of descriptors or processes is back-pressure, not an error: the
+ * job goes back to its queue until a running one ends.  Returns 0 then.
+ */
+static int
 start_job(enum job_kind kind, size_t idx)
 {
 	struct job	*j;
@@ -773,12 +857,20 @@ start_job(enum job_kind kind, size_t idx)
 	size_t		 i;
 	pid_t		 pid;
 
-	if (pipe(p) == -1)
-		err(1, "pipe");
+	if (pipe(p) == -1) {
+		if ((errno == EMFILE || errno == ENFILE) && nrunning > 0)
+			return 0;
+		fatal("pipe");
+	}
 	fflush(stdout);
 	fflush(stderr);
-	if ((pid = fork()) == -1)
-		err(1, "fork");
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		if ((errno == EAGAIN || errno == ENOMEM) && nrunning > 0)
+			return 0;
+		fatal("fork");
+	}
 	if (pid == 0) {
 		close(p[0]);
 		for (i = 0; i < nrunning; i++)
@@ -789,7 +881,7 @@ start_job(enum job_kind kind, size_t idx)
 	}
 	close(p[1]);
 	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
-		err(1, "fcntl");
+		fatal("fcntl");
 	j = &running[nrunning++];
 	memset(j, 0, sizeof(*j));
 	j->kind = kind;
@@ -804,6 +896,7 @@ start_job(enum job_kind kind, size_t idx)
 	debug("started %s child %ld for %s", kind == JOB_DISCOVER ?
 	    "discovery" : "check", (long)pid, kind == JOB_DISCOVER ?
 	    targets[idx].host : checks[idx].spec.addrstr);
+	return 1;
 }
 
 static struct report *
@@ -815,35 +908,132 @@ job_report(const struct job *j)
 
 /*
  * Checks.  The same (host, address, port) reached from two targets is
- * checked once and reported under each.
+ * checked once and reported under each, but only when everything the
+ * verdict depends on is the same too: the DANE-TA name check depends
+ * on the next-hop domain (RFC 7672 section 3.2.2), and the alias
+ * warning on how the host was reached.  So the key is the host, the
+ * address, the port, the reference identifiers and the warning.  A
+ * verdict without an address belongs to its target alone.
  */
+static char *
+check_key(const struct target *t, const char *host, uint16_t port,
+    const char *addr, const struct hostinfo *h)
+{
+	char	*key, *names = NULL, *tmp;
+	size_t	 i;
+
+	if (h == NULL) {
+		if (asprintf(&key, "verdict\n%zu\n%s\n%u", (size_t)(t -
+		    targets), host, port) == -1)
+			fatalx("out of memory");
+		return key;
+	}
+	if ((names = strdup("")) == NULL)
+		fatalx("out of memory");
+	for (i = 0; i < h->nnames; i++) {
+		if (asprintf(&tmp, "%s %s", names, h->names[i]) == -1)
+			fatalx("out of memory");
+		free(names);
+		names = tmp;
+	}
+	if (asprintf(&key, "check\n%s\n%s\n%u\n%s\n%s", host, addr, port,
+	    names, h->warning) == -1)
+		fatalx("out of memory");
+	free(names);
+	return key;
+}
+
+/* FNV-1a: the index of checks by key, open addressing. */
+static size_t	*check_index;		/* slot -> check + 1, 0 = empty */
+static size_t	 check_slots;
+
+static uint64_t
+key_hash(const char *s)
+{
+	uint64_t	 h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static void
+index_insert(size_t i)
+{
+	size_t	 slot = key_hash(checks[i].key) & (check_slots - 1);
+
+	while (check_index[slot] != 0)
+		slot = (slot + 1) & (check_slots - 1);
+	check_index[slot] = i + 1;
+}
+
+static void
+index_grow(void)
+{
+	size_t	 i;
+
+	free(check_index);
+	check_slots = check_slots ? check_slots * 2 : 1024;
+	check_index = xcalloc(check_slots, sizeof(*check_index));
+	for (i = 0; i < nchecks; i++)
+		index_insert(i);
+}
+
+static size_t
+index_find(const char *key)
+{
+	size_t	 slot, i;
+
+	if (check_slots == 0)
+		return SIZE_MAX;
+	slot = key_hash(key) & (check_slots - 1);
+	while ((i = check_index[slot]) != 0) {
+		if (strcmp(checks[i - 1].key, key) == 0)
+			return i - 1;
+		slot = (slot + 1) & (check_slots - 1);
+	}
+	return SIZE_MAX;
+}
+
 static size_t
 find_or_add_check(struct target *t, const char *host, uint16_t port,
-    const char *addr, int *added)
+    const char *addr, const struct hostinfo *h, int *added)
 {
-	size_t	 i, k;
+	struct check	*c;
+	char		*key = check_key(t, host, port, addr, h);
+	size_t		 i, k;
 
 	*added = 0;
-	for (i = 0; i < nchecks; i++)
-		if (strcmp(checks[i].host, host) == 0 &&
-		    strcmp(checks[i].spec.addrstr, addr) == 0 &&
-		    checks[i].spec.port == port)
-			goto found;
-	checks = xreallocarray(checks, nchecks + 1, sizeof(*checks));
-	memset(&checks[nchecks], 0, sizeof(checks[nchecks]));
-	checks[nchecks].host = xstrdup(host);
-	checks[nchecks].spec.host = checks[nchecks].host;
-	checks[nchecks].spec.port = port;
-	strlcpy(checks[nchecks].spec.addrstr, addr,
-	    sizeof(checks[nchecks].spec.addrstr));
+	if ((i = index_find(key)) != SIZE_MAX) {
+		free(key);
+		goto found;
+	}
+	if (nchecks == checks_cap) {
+		checks_cap = checks_cap ? checks_cap * 2 : 64;
+		checks = xreallocarray(checks, checks_cap, sizeof(*checks));
+	}
+	c = &checks[nchecks];
+	memset(c, 0, sizeof(*c));
+	c->key = key;
+	c->host = xstrdup(host);
+	c->spec.host = c->host;
+	c->spec.port = port;
+	strlcpy(c->spec.addrstr, addr, sizeof(c->spec.addrstr));
 	i = nchecks++;
+	if (2 * nchecks > check_slots)
+		index_grow();
+	else
+		index_insert(i);
 	*added = 1;
  found:
 	for (k = 0; k < t->nchecks; k++)
 		if (t->checks[k] == i)
 			return i;	/* one line per check and target */
-	t->checks = xreallocarray(t->checks, t->nchecks + 1,
-	    sizeof(*t->checks));
+	if (t->nchecks == t->checks_cap) {
+		t->checks_cap = t->checks_cap ? t->checks_cap * 2 : 4;
+		t->checks = xreallocarray(t->checks, t->checks_cap,
+		    sizeof(*t->checks));
+	}
 	t->checks[t->nchecks++] = i;
 	return i;
 }
@@ -915,7 +1105,7 @@ add_verdict_for(struct target *t, const char *host, uint16_t port,
 	int		 added;
 
 	/* Not &checks[find_or_add_check()]: that may move checks. */
-	i = find_or_add_check(t, host, port, "", &added);
+	i = find_or_add_check(t, host, port, "", NULL, &added);
 	c = &checks[i];
 	if (!c->rep.done)
 		report_set(&c->rep, res, "%s", reason);
@@ -933,143 +1123,33 @@ add_verdict(struct target *t, enum result res, const char *fmt, ...)
 	add_verdict_for(t, t->host, t->port, res, text);
 }
 
-static const struct hostinfo *
-find_host(const struct target *t, const char *host)
-{
-	size_t	 i;
+/*
+ * Messages from children.  A child is untrusted: every frame is checked
+ * against msg_rules[] (who may send it, in which stage), every list has
+ * a bound, every string is escaped on arrival so that no byte a server
+ * chose reaches the terminal raw, and a frame with bytes left after its
+ * last field is refused.  A handler returns NULL, or why it refused.
+ */
+#define MAX_LINES	64	/* detail or warning lines per report */
+#define MAX_TLSA_LINES	1024	/* TLSA records reported per check */
+#define MAX_CERT_LINES	64	/* certificates reported per check */
+#define MAX_HOSTS	1024	/* hosts per target (MX, SRV) */
+#define MAX_TARGET_CHECKS 4096	/* checks and verdicts per target */
+#define EXIT_GRACE_MS	1000	/* after end of file, before SIGKILL */
 
-	for (i = t->nhosts; i-- > 0; )
-		if (strcmp(t->hosts[i].host, host) == 0)
-			return &t->hosts[i];
+static const char *
+add_line(char ***list, size_t *n, char *s)
+{
+	if (s == NULL)
+		return "bad text";
+	if (*n >= MAX_LINES) {
+		free(s);
+		return "too many lines";
+	}
+	strlist_add(list, n, s);
 	return NULL;
 }
 
-static int
-valid_name(const char *s)
-{
-	return strcmp(s, ".") == 0 || valid_hostname(s);
-}
-
-static void
-on_host(struct target *t, struct msgreader *r)
-{
-	struct hostinfo	*h;
-	uint32_t	 n, i, port;
-
-	t->hosts = xreallocarray(t->hosts, t->nhosts + 1, sizeof(*t->hosts));
-	h = &t->hosts[t->nhosts];
-	memset(h, 0, sizeof(*h));
-	h->host = msg_get_str(r, NULL);
-	port = msg_get_u32(r);
-	h->port = port;
-	h->canon = msg_get_str(r, NULL);
-	h->cname_secure = msg_get_u32(r) != 0;
-	n = msg_get_u32(r);
-	for (i = 0; i < n && !r->bad; i++) {
-		if (i >= MAX_NAMES - MAX_NAMES / 2) {
-			r->bad = 1;
-			break;
-		}
-		h->names[h->nnames] = msg_get_str(r, NULL);
-		if (h->names[h->nnames] == NULL ||
-		    !valid_name(h->names[h->nnames]))
-			r->bad = 1;
-		h->nnames++;
-	}
-	h->warning = get_text(r);
-	if (r->bad || h->host == NULL || h->canon == NULL ||
-	    h->warning == NULL || !valid_hostname(h->host) ||
-	    port == 0 || port > 65535 ||
-	    (h->canon[0] != '\0' && !valid_hostname(h->canon))) {
-		r->bad = 1;
-		free(h->host);
-		free(h->canon);
-		free(h->warning);
-		for (i = 0; i < h->nnames; i++)
-			free(h->names[i]);
-		return;
-	}
-	t->nhosts++;
-}
-
-static void
-on_address(struct target *t, struct msgreader *r)
-{
-	const struct hostinfo	*h;
-	struct check		*c;
-	uint32_t		 af, sec;
-	char			*addr, *host;
-	size_t			 i;
-	int			 added;
-
-	af = msg_get_u32(r);
-	sec = msg_get_u32(r);
-	addr = msg_get_str(r, NULL);
-	host = msg_get_str(r, NULL);
-	if (r->bad || (af != AF_INET && af != AF_INET6) || sec > SEC_BOGUS ||
-	    !is_address(addr) || (h = find_host(t, host)) == NULL) {
-		r->bad = 1;
-		goto done;
-	}
-	i = find_or_add_check(t, host, h->port, addr, &added);
-	c = &checks[i];
-	if (!added)
-		goto done;
-	set_address(&c->spec, af, addr);
-	fill_spec(&c->spec, h);
-	if (h->warning[0] != '\0')
-		strlist_add(&c->rep.warns, &c->rep.nwarns,
-		    xstrdup(h->warning));
-	/* RFC 7672 section 2.2.2: no DANE without a secure base. */
-	if (set_bases(&c->spec, h, sec == SEC_SECURE) == 0)
-		report_set(&c->rep, R_DANE_NA, "address records insecure "
-		    "(%s RRset not signed): DANE not applicable",
-		    af == AF_INET ? "A" : "AAAA");
-	else
-		enqueue(JOB_CHECK, i);
- done:
-	free(addr);
-	free(host);
-}
-
-static void
-on_verdict(struct target *t, struct msgreader *r)
-{
-	char		*host, *reason;
-	uint32_t	 port, res;
-
-	host = msg_get_str(r, NULL);
-	port = msg_get_u32(r);
-	res = msg_get_u32(r);
-	reason = get_text(r);
-	if (r->bad || host == NULL || reason == NULL || res >= R__MAX ||
-	    res == R_VERIFIED || res == R_VERIFIED_WARN || port > 65535 ||
-	    !valid_hostname(host))
-		r->bad = 1;
-	else
-		add_verdict_for(t, host, port, res, reason);
-	free(host);
-	free(reason);
-}
-
-/*
- * Discovery ended.  A child that died or timed out leaves a verdict;
- * one that found nothing at all is a bug, said so rather than hidden.
- */
-static void
-discovery_done(struct target *t)
-{
-	t->discovered = 1;
-	if (t->rep.done && t->rep.result != R_VERIFIED)
-		add_verdict(t, t->rep.result, "%s", t->rep.reason);
-	else if (t->nchecks == 0)
-		add_verdict(t, R_INTERNAL, "discovery reported nothing");
-}
-
-/*
- * Messages from children.  Every string is escaped on arrival, so no
- * byte a server chose reaches the terminal raw.
- */
 static char *
 get_text(struct msgreader *r)
 {
@@ -1102,13 +1182,187 @@ get_pem(struct msgreader *r)
 	return s;
 }
 
-static void
-on_tlsa(struct report *rep, struct msgreader *r)
+static int
+valid_name(const char *s)
 {
+	return strcmp(s, ".") == 0 || valid_hostname(s);
+}
+
+static void
+free_hostinfo(struct hostinfo *h)
+{
+	size_t	 i;
+
+	free(h->host);
+	free(h->canon);
+	free(h->warning);
+	for (i = 0; i < h->nnames; i++)
+		free(h->names[i]);
+}
+
+static const char *
+on_host(struct job *j, struct msgreader *r)
+{
+	struct target	*t = &targets[j->idx];
+	struct hostinfo	*h;
+	uint32_t	 n, i, port;
+
+	if (t->nhosts >= MAX_HOSTS)
+		return "too many hosts";
+	t->hosts = xreallocarray(t->hosts, t->nhosts + 1, sizeof(*t->hosts));
+	h = &t->hosts[t->nhosts];
+	memset(h, 0, sizeof(*h));
+	h->host = msg_get_str(r, NULL);
+	port = msg_get_u32(r);
+	h->port = port;
+	h->canon = msg_get_str(r, NULL);
+	h->cname_secure = msg_get_u32(r) != 0;
+	n = msg_get_u32(r);
+	for (i = 0; i < n && !r->bad; i++) {
+		if (i >= MAX_NAMES - MAX_NAMES / 2) {
+			r->bad = 1;
+			break;
+		}
+		h->names[h->nnames] = msg_get_str(r, NULL);
+		if (h->names[h->nnames] == NULL ||
+		    !valid_name(h->names[h->nnames]))
+			r->bad = 1;
+		h->nnames++;
+	}
+	h->warning = get_text(r);
+	if (r->bad || h->host == NULL || h->canon == NULL ||
+	    h->warning == NULL || !valid_hostname(h->host) ||
+	    port == 0 || port > 65535 ||
+	    (h->canon[0] != '\0' && !valid_hostname(h->canon))) {
+		free_hostinfo(h);
+		return "bad host";
+	}
+	t->nhosts++;
+	return NULL;
+}
+
+static const struct hostinfo *
+find_host(const struct target *t, const char *host)
+{
+	size_t	 i;
+
+	for (i = t->nhosts; i-- > 0; )
+		if (strcmp(t->hosts[i].host, host) == 0)
+			return &t->hosts[i];
+	return NULL;
+}
+
+static void
+new_check(struct check *c, const struct hostinfo *h, int af,
+    const char *addr, int sec)
+{
+	set_address(&c->spec, af, addr);
+	fill_spec(&c->spec, h);
+	if (h->warning[0] != '\0')
+		strlist_add(&c->rep.warns, &c->rep.nwarns,
+		    xstrdup(h->warning));
+	/* RFC 7672 section 2.2.2: no DANE without a secure base. */
+	if (set_bases(&c->spec, h, sec == SEC_SECURE) == 0)
+		report_set(&c->rep, R_DANE_NA, "address records insecure "
+		    "(%s RRset not signed): DANE not applicable",
+		    af == AF_INET ? "A" : "AAAA");
+	else
+		enqueue(JOB_CHECK, c - checks);
+}
+
+static const char *
+on_address(struct job *j, struct msgreader *r)
+{
+	struct target		*t = &targets[j->idx];
+	const struct hostinfo	*h;
+	const char		*why = NULL;
+	uint32_t		 af, sec;
+	char			*addr, *host;
+	size_t			 i;
+	int			 added;
+
+	af = msg_get_u32(r);
+	sec = msg_get_u32(r);
+	addr = msg_get_str(r, NULL);
+	host = msg_get_str(r, NULL);
+	if (r->bad || (af != AF_INET && af != AF_INET6) || sec > SEC_BOGUS ||
+	    !is_address(addr) || (h = find_host(t, host)) == NULL)
+		why = "bad address";
+	else if (t->nchecks >= MAX_TARGET_CHECKS)
+		why = "too many addresses";
+	else {
+		i = find_or_add_check(t, host, h->port, addr, h, &added);
+		if (added)
+			new_check(&checks[i], h, af, addr, sec);
+	}
+	free(addr);
+	free(host);
+	return why;
+}
+
+static const char *
+on_verdict(struct job *j, struct msgreader *r)
+{
+	struct target	*t = &targets[j->idx];
+	const char	*why = NULL;
+	char		*host, *reason;
+	uint32_t	 port, res;
+
+	host = msg_get_str(r, NULL);
+	port = msg_get_u32(r);
+	res = msg_get_u32(r);
+	reason = get_text(r);
+	if (r->bad || host == NULL || reason == NULL || res >= R__MAX ||
+	    res == R_VERIFIED || res == R_VERIFIED_WARN || port > 65535 ||
+	    !valid_hostname(host))
+		why = "bad verdict";
+	else if (t->nchecks >= MAX_TARGET_CHECKS)
+		why = "too many verdicts";
+	else
+		add_verdict_for(t, host, port, res, reason);
+	free(host);
+	free(reason);
+	return why;
+}
+
+static const char *
+on_stage(struct job *j, struct msgreader *r)
+{
+	uint32_t	 v = msg_get_u32(r);
+
+	if (j->kind == JOB_DISCOVER ? v != ST_DISCOVER :
+	    v == ST_START || v > ST_DONE)
+		return "bad stage";
+	job_report(j)->stage = v;
+	return NULL;
+}
+
+static const char *
+on_detail(struct job *j, struct msgreader *r)
+{
+	struct report	*rep = job_report(j);
+
+	return add_line(&rep->details, &rep->ndetails, get_text(r));
+}
+
+static const char *
+on_warn(struct job *j, struct msgreader *r)
+{
+	struct report	*rep = job_report(j);
+
+	return add_line(&rep->warns, &rep->nwarns, get_text(r));
+}
+
+static const char *
+on_tlsa(struct job *j, struct msgreader *r)
+{
+	struct report		*rep = job_report(j);
 	struct tlsa_line	*l;
 	char			*data, hex[2 * 1024 + 1];
 	size_t			 len;
 
+	if (rep->ntlsa >= MAX_TLSA_LINES)
+		return "too many TLSA records";
 	rep->tlsa = xreallocarray(rep->tlsa, rep->ntlsa + 1,
 	    sizeof(*rep->tlsa));
 	l = &rep->tlsa[rep->ntlsa];
@@ -1121,24 +1375,28 @@ on_tlsa(struct report *rep, struct msgreader *r)
 	l->matched = msg_get_u32(r) != 0;
 	l->depth = (int)(msg_get_u32(r) & 0xff) - 1;
 	l->text = get_text(r);
-	if (r->bad || data == NULL || l->text == NULL) {
-		r->bad = 1;
+	if (r->bad || data == NULL || l->text == NULL || l->usage > 255 ||
+	    l->selector > 255 || l->mtype > 255) {
 		free(data);
 		free(l->text);
-		return;
+		return "bad TLSA record";
 	}
 	hexify((uint8_t *)data, len > 1024 ? 1024 : len, hex, sizeof(hex));
 	free(data);
 	l->hex = xstrdup(hex);
 	rep->ntlsa++;
+	return NULL;
 }
 
-static void
-on_cert(struct report *rep, struct msgreader *r)
+static const char *
+on_cert(struct job *j, struct msgreader *r)
 {
+	struct report		*rep = job_report(j);
 	struct cert_line	*l;
 	uint64_t		 hi, lo;
 
+	if (rep->ncerts >= MAX_CERT_LINES)
+		return "too many certificates";
 	rep->certs = xreallocarray(rep->certs, rep->ncerts + 1,
 	    sizeof(*rep->certs));
 	l = &rep->certs[rep->ncerts];
@@ -1157,91 +1415,193 @@ on_cert(struct report *rep, struct msgreader *r)
 	l->pem = get_pem(r);
 	if (r->bad || l->subject == NULL || l->issuer == NULL ||
 	    l->names == NULL || l->spki == NULL || l->pem == NULL) {
-		r->bad = 1;
 		free(l->subject);
 		free(l->issuer);
 		free(l->names);
 		free(l->spki);
 		free(l->pem);
-		return;
+		return "bad certificate";
 	}
 	rep->ncerts++;
+	return NULL;
 }
 
-static void
-on_message(struct job *j, uint32_t type, struct msgreader *r)
+static const char *
+on_tls(struct job *j, struct msgreader *r)
+{
+	struct report	*rep = job_report(j);
+
+	if (rep->tls_version != NULL)
+		return "TLS facts sent twice";
+	rep->tls_version = get_text(r);
+	rep->tls_cipher = get_text(r);
+	rep->sni = get_text(r);
+	return r->bad ? "bad TLS facts" : NULL;
+}
+
+static const char *
+on_base(struct job *j, struct msgreader *r)
+{
+	struct report	*rep = job_report(j);
+
+	if (rep->base != NULL)
+		return "base domain sent twice";
+	if ((rep->base = get_text(r)) == NULL || !valid_hostname(rep->base))
+		return "bad base domain";
+	return NULL;
+}
+
+/* Results a check child may send; discovery sends MSG_VERDICT. */
+static int
+check_result(uint32_t v)
+{
+	switch (v) {
+	case R_MX_INSECURE:
+	case R_SRV_INSECURE:
+	case R_NULL_MX:
+	case R_NO_SERVICE:
+	case R_USAGE:
+	case R_NO_ADDRESS:
+		return 0;
+	default:
+		return v < R__MAX;
+	}
+}
+
+static const char *
+on_result(struct job *j, struct msgreader *r)
 {
 	struct report	*rep = job_report(j);
 	uint32_t	 v;
 	char		*s;
 
-	switch (type) {
-	case MSG_STAGE:
-		v = msg_get_u32(r);
-		if (v < ST__MAX)
-			rep->stage = v;
-		break;
-	case MSG_DETAIL:
-		if ((s = get_text(r)) != NULL)
-			strlist_add(&rep->details, &rep->ndetails, s);
-		break;
-	case MSG_WARN:
-		if ((s = get_text(r)) != NULL)
-			strlist_add(&rep->warns, &rep->nwarns, s);
-		break;
-	case MSG_TLSA:
-		on_tlsa(rep, r);
-		break;
-	case MSG_CERT:
-		on_cert(rep, r);
-		break;
-	case MSG_TLS:
-		free(rep->tls_version);
-		free(rep->tls_cipher);
-		free(rep->sni);
-		rep->tls_version = get_text(r);
-		rep->tls_cipher = get_text(r);
-		rep->sni = get_text(r);
-		break;
-	case MSG_BASE:
-		free(rep->base);
-		if ((rep->base = get_text(r)) != NULL &&
-		    !valid_hostname(rep->base))
-			r->bad = 1;
-		break;
-	case MSG_RESULT:
-		v = msg_get_u32(r);
-		if ((s = get_text(r)) == NULL || v >= R__MAX) {
-			free(s);
-			r->bad = 1;
-			break;
-		}
-		if (!rep->done)
-			report_set(rep, v, "%s", s);
+	v = msg_get_u32(r);
+	if ((s = get_text(r)) == NULL || r->bad || !check_result(v)) {
 		free(s);
-		break;
-	case MSG_HOST:
-	case MSG_ADDR:
-	case MSG_VERDICT:
-		if (j->kind != JOB_DISCOVER)
-			r->bad = 1;
-		else if (type == MSG_HOST)
-			on_host(&targets[j->idx], r);
-		else if (type == MSG_ADDR)
-			on_address(&targets[j->idx], r);
-		else
-			on_verdict(&targets[j->idx], r);
-		break;
-	case MSG_SANDBOX:
-		v = msg_get_u32(r);
-		if (!r->bad)
-			report_set(rep, R_INTERNAL, "sandbox violation: %s "
-			    "during %s", sandbox_syscall_name(v),
-			    stage_name(rep->stage));
-		break;
-	default:
-		r->bad = 1;
+		return "bad result";
 	}
+	if (!rep->done)
+		report_set(rep, v, "%s", s);
+	free(s);
+	return NULL;
+}
+
+static const char *
+on_end(struct job *j, struct msgreader *r)
+{
+	return NULL;
+}
+
+static const char *
+on_sandbox(struct job *j, struct msgreader *r)
+{
+	struct report	*rep = job_report(j);
+	uint32_t	 v = msg_get_u32(r);
+
+	if (r->bad)
+		return "bad sandbox report";
+	report_set(rep, R_INTERNAL, "sandbox violation: %s during %s",
+	    sandbox_syscall_name(v), stage_name(rep->stage));
+	return NULL;
+}
+
+/*
+ * Who may send what.  "final" messages end a child's report: nothing
+ * may follow them, and a child that sent one is never judged as timed
+ * out or crashed (unless its sandbox killed it).
+ */
+#define FROM_DISCOVER	(1 << JOB_DISCOVER)
+#define FROM_CHECK	(1 << JOB_CHECK)
+#define STAGE(s)	(1U << (s))
+#define ANY_STAGE	(~0U)
+#define CHECK_STAGES	(STAGE(ST_TLSA) | STAGE(ST_CONNECT) | \
+			 STAGE(ST_BANNER) | STAGE(ST_EHLO) | \
+			 STAGE(ST_STARTTLS) | STAGE(ST_HANDSHAKE) | \
+			 STAGE(ST_EHLO_TLS) | STAGE(ST_VERIFY) | \
+			 STAGE(ST_QUIT) | STAGE(ST_DONE) | STAGE(ST_START))
+
+static const struct msg_rule {
+	const char	*name;
+	int		 from;		/* FROM_* */
+	uint32_t	 stages;	/* STAGE()s it may come in */
+	int		 final;
+	const char	*(*handler)(struct job *, struct msgreader *);
+} msg_rules[MSG__MAX] = {
+	[MSG_STAGE] =	{ "stage", FROM_DISCOVER | FROM_CHECK, ANY_STAGE, 0,
+			  on_stage },
+	[MSG_DETAIL] =	{ "detail", FROM_DISCOVER | FROM_CHECK, ANY_STAGE, 0,
+			  on_detail },
+	[MSG_WARN] =	{ "warning", FROM_DISCOVER | FROM_CHECK, ANY_STAGE, 0,
+			  on_warn },
+	[MSG_TLSA] =	{ "TLSA outcome", FROM_CHECK, STAGE(ST_VERIFY), 0,
+			  on_tlsa },
+	[MSG_CERT] =	{ "certificate", FROM_CHECK, STAGE(ST_VERIFY), 0,
+			  on_cert },
+	[MSG_TLS] =	{ "TLS facts", FROM_CHECK, STAGE(ST_HANDSHAKE), 0,
+			  on_tls },
+	[MSG_RESULT] =	{ "result", FROM_CHECK, CHECK_STAGES, 1, on_result },
+	[MSG_BASE] =	{ "base domain", FROM_CHECK, STAGE(ST_TLSA), 0,
+			  on_base },
+	[MSG_HOST] =	{ "host", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
+			  on_host },
+	[MSG_ADDR] =	{ "address", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
+			  on_address },
+	[MSG_VERDICT] =	{ "verdict", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
+			  on_verdict },
+	[MSG_SANDBOX] =	{ "sandbox violation", FROM_DISCOVER | FROM_CHECK,
+			  ANY_STAGE, 1, on_sandbox },
+	[MSG_END] =	{ "end", FROM_DISCOVER, STAGE(ST_DISCOVER), 1,
+			  on_end },
+};
+
+/* Returns NULL, or why the frame is refused (the child is killed). */
+static const char *
+on_message(struct job *j, uint32_t type, struct msgreader *r,
+    char *why, size_t whylen)
+{
+	const struct msg_rule	*m;
+	const char		*bad;
+	enum stage		 st = job_report(j)->stage;
+
+	if (j->final) {
+		snprintf(why, whylen, "a message after the final one");
+		return why;
+	}
+	if (type == 0 || type >= MSG__MAX || msg_rules[type].name == NULL) {
+		snprintf(why, whylen, "unknown message type %u", type);
+		return why;
+	}
+	m = &msg_rules[type];
+	if ((m->from & (1 << j->kind)) == 0 ||
+	    (m->stages & STAGE(st)) == 0) {
+		snprintf(why, whylen, "%s message from a %s child during %s",
+		    m->name, j->kind == JOB_CHECK ? "check" : "discovery",
+		    stage_name(st));
+		return why;
+	}
+	if ((bad = m->handler(j, r)) == NULL && !r->bad && r->left != 0)
+		bad = "bytes after its last field";
+	if (bad != NULL || r->bad) {
+		snprintf(why, whylen, "%s message: %s", m->name,
+		    bad != NULL ? bad : "malformed");
+		return why;
+	}
+	j->final = m->final;
+	return NULL;
+}
+
+/*
+ * Discovery ended.  A child that died or timed out leaves a verdict;
+ * one that found nothing at all is a bug, said so rather than hidden.
+ */
+static void
+discovery_done(struct target *t)
+{
+	t->discovered = 1;
+	if (t->rep.done && t->rep.result != R_VERIFIED)
+		add_verdict(t, t->rep.result, "%s", t->rep.reason);
+	else if (t->nchecks == 0)
+		add_verdict(t, R_INTERNAL, "discovery reported nothing");
 }
 
 /*
@@ -1251,15 +1611,17 @@ static void
 judge_exit(struct job *j, int status)
 {
 	struct report	*rep = job_report(j);
+	const char	*killed;
 	int		 sig;
 
 	if (WIFSIGNALED(status)) {
 		sig = WTERMSIG(status);
-		if (rep->done && sandbox_kill_text(sig) == NULL)
+		killed = sandbox_kill_text(sig);
+		if (killed != NULL)
+			report_set(rep, R_INTERNAL, "%s during %s", killed,
+			    stage_name(rep->stage));
+		else if (rep->done || j->final)
 			return;
-		if (sandbox_kill_text(sig) != NULL)
-			report_set(rep, R_INTERNAL, "%s during %s",
-			    sandbox_kill_text(sig), stage_name(rep->stage));
 		else if (sig == SIGALRM)
 			report_set(rep, R_TIMEOUT, "timed out after %llds "
 			    "during %s", (long long)opt.timeout,
@@ -1273,27 +1635,51 @@ judge_exit(struct job *j, int status)
 			report_set(rep, R_INTERNAL, "child failed during %s: "
 			    "exit status %d", stage_name(rep->stage),
 			    WEXITSTATUS(status));
-	} else if (!rep->done && j->kind == JOB_CHECK)
+	} else if (!rep->done && !j->final)
 		report_set(rep, R_INTERNAL, "child ended without a result "
 		    "during %s", stage_name(rep->stage));
 }
 
+/* The job's pipe is done with; the process is reaped later. */
 static void
-end_job(struct job *j)
+close_job(struct job *j)
 {
-	int	 status;
-
 	close(j->fd);
 	j->fd = -1;
-	while (waitpid(j->pid, &status, 0) == -1)
-		if (errno != EINTR)
-			err(1, "waitpid");
-	judge_exit(j, status);
+	j->closed_at = now_ms();
 	free(j->buf);
 	j->buf = NULL;
+	j->len = j->cap = 0;
+}
+
+/* Never blocks: a child that outlives its pipe is killed, then reaped. */
+static void
+reap_job(struct job *j)
+{
+	pid_t	 pid;
+	int	 status;
+
+	if ((pid = waitpid(j->pid, &status, WNOHANG)) == 0) {
+		if (!j->killed && now_ms() - j->closed_at >= EXIT_GRACE_MS) {
+			kill(j->pid, SIGKILL);
+			j->killed = 1;
+			if (!job_report(j)->done && !j->final)
+				report_set(job_report(j), R_INTERNAL, "child "
+				    "did not exit after closing its pipe, "
+				    "during %s", stage_name(
+				    job_report(j)->stage));
+		}
+		return;
+	}
+	if (pid == -1 && errno == EINTR)
+		return;
+	if (pid == -1)
+		fatal("waitpid");
+	judge_exit(j, status);
+	j->pid = 0;
 	if (j->kind == JOB_DISCOVER)
 		discovery_done(&targets[j->idx]);
-	debug("child %ld done: %s", (long)j->pid, job_report(j)->done ?
+	debug("child done: %s", job_report(j)->done ?
 	    result_name(job_report(j)->result) : "addresses");
 }
 
@@ -1303,9 +1689,10 @@ kill_job(struct job *j, enum result res, const char *why)
 	struct report	*rep = job_report(j);
 
 	kill(j->pid, SIGKILL);
-	if (!rep->done || res == R_INTERNAL)
+	j->killed = 1;
+	if (res == R_INTERNAL || (!rep->done && !j->final))
 		report_set(rep, res, "%s", why);
-	end_job(j);
+	close_job(j);
 }
 
 static void
@@ -1314,14 +1701,15 @@ parse_frames(struct job *j)
 	struct msgreader	 r;
 	uint32_t		 type;
 	size_t			 used, off = 0;
+	char			 why[256], msg[300];
 	int			 n;
 
 	while ((n = msg_frame(j->buf + off, j->len - off, &type, &r,
 	    &used)) == 1) {
-		on_message(j, type, &r);
-		if (r.bad) {
-			kill_job(j, R_INTERNAL, "malformed message from the "
-			    "child");
+		if (on_message(j, type, &r, why, sizeof(why)) != NULL) {
+			snprintf(msg, sizeof(msg), "refused the child's "
+			    "report: %s", why);
+			kill_job(j, R_INTERNAL, msg);
 			return;
 		}
 		off += used;
@@ -1334,7 +1722,7 @@ parse_frames(struct job *j)
 	j->len -= off;
 }
 
-/* Read what a child wrote; returns 0 once the job is over. */
+/* Read what a child wrote; returns 0 once its pipe is closed. */
 static int
 read_job(struct job *j)
 {
@@ -1353,14 +1741,10 @@ read_job(struct job *j)
 		return 1;
 	if (n <= 0) {
 		if (j->len > 0)
-			parse_frames(j);
-		if (j->fd != -1) {
-			if (j->len > 0)
-				kill_job(j, R_INTERNAL, "child output ends "
-				    "in the middle of a message");
-			else
-				end_job(j);
-		}
+			kill_job(j, R_INTERNAL, "child output ends in the "
+			    "middle of a message");
+		else
+			close_job(j);
 		return 0;
 	}
 	j->len += n;
@@ -1368,6 +1752,11 @@ read_job(struct job *j)
 	return j->fd != -1;
 }
 
+/*
+ * A child past its deadline is killed, but first whatever it has
+ * written is read: when the parent itself was held up, a child that
+ * finished in time must not be judged by the parent's lateness.
+ */
 static void
 expire_jobs(void)
 {
@@ -1379,6 +1768,14 @@ expire_jobs(void)
 		j = &running[i];
 		if (j->fd == -1 || now_ms() < j->deadline)
 			continue;
+		while (read_job(j) && !j->final)
+			;
+		if (j->fd == -1)
+			continue;
+		if (j->final) {
+			close_job(j);
+			continue;
+		}
 		snprintf(why, sizeof(why), "timed out after %llds during %s",
 		    (long long)opt.timeout, stage_name(job_report(j)->stage));
 		kill_job(j, R_TIMEOUT, why);
@@ -1390,9 +1787,12 @@ reap_finished(void)
 {
 	size_t	 i, k = 0;
 
-	for (i = 0; i < nrunning; i++)
-		if (running[i].fd != -1)
+	for (i = 0; i < nrunning; i++) {
+		if (running[i].fd == -1 && running[i].pid != 0)
+			reap_job(&running[i]);
+		if (running[i].fd != -1 || running[i].pid != 0)
 			running[k++] = running[i];
+	}
 	nrunning = k;
 }
 
@@ -1407,49 +1807,72 @@ maybe_narrow(int *narrowed)
 	if (*narrowed || queued(JOB_CHECK) || queued(JOB_DISCOVER))
 		return;
 	for (i = 0; i < nrunning; i++)
-		if (running[i].kind == JOB_DISCOVER)
+		if (running[i].kind == JOB_DISCOVER && running[i].pid != 0)
 			return;
 	sandbox_enter(SB_PARENT_WAIT, NULL);
 	*narrowed = 1;
 	debug("every child forked");
 }
 
+/* How long poll may sleep: until the next deadline or reap. */
+static int
+poll_wait(void)
+{
+	int64_t	 soonest = INT64_MAX, wait;
+	size_t	 i;
+
+	for (i = 0; i < nrunning; i++) {
+		if (running[i].fd == -1) {
+			soonest = now_ms() + 5;	/* a child to reap */
+			break;
+		}
+		if (running[i].deadline < soonest)
+			soonest = running[i].deadline;
+	}
+	wait = soonest - now_ms();
+	if (wait < 0)
+		wait = 0;
+	return wait > 60000 ? 60000 : (int)wait;
+}
+
 static void
 run_jobs(void)
 {
 	struct pollfd	*pfd;
+	size_t		*which;
 	enum job_kind	 kind;
-	int64_t		 wait, soonest;
-	size_t		 i, q;
+	size_t		 i, q, npfd;
 	int		 narrowed = 0, n;
 
 	pfd = xcalloc(opt.jobs, sizeof(*pfd));
+	which = xcalloc(opt.jobs, sizeof(*which));
 	while (queued(JOB_CHECK) || queued(JOB_DISCOVER) || nrunning > 0) {
 		while (nrunning < (size_t)opt.jobs && dequeue(&kind, &q))
-			start_job(kind, q);
+			if (!start_job(kind, q)) {
+				requeue(kind);
+				break;
+			}
 		maybe_narrow(&narrowed);
-		soonest = INT64_MAX;
-		for (i = 0; i < nrunning; i++) {
-			pfd[i].fd = running[i].fd;
-			pfd[i].events = POLLIN;
-			pfd[i].revents = 0;
-			if (running[i].deadline < soonest)
-				soonest = running[i].deadline;
+		for (i = npfd = 0; i < nrunning; i++) {
+			if (running[i].fd == -1)
+				continue;
+			pfd[npfd].fd = running[i].fd;
+			pfd[npfd].events = POLLIN;
+			pfd[npfd].revents = 0;
+			which[npfd++] = i;
 		}
-		wait = soonest - now_ms();
-		if (wait < 0)
-			wait = 0;
-		n = poll(pfd, nrunning, wait > 60000 ? 60000 : (int)wait);
+		n = poll(pfd, npfd, poll_wait());
 		if (n == -1 && errno != EINTR)
-			err(1, "poll");
-		for (i = 0; n > 0 && i < nrunning; i++)
+			fatal("poll");
+		for (i = 0; n > 0 && i < npfd; i++)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
-				read_job(&running[i]);
+				read_job(&running[which[i]]);
 		expire_jobs();
 		reap_finished();
 		print_ready();
 	}
 	free(pfd);
+	free(which);
 }
 
 /*
@@ -1706,7 +2129,8 @@ count(struct check *c)
 		tally.warned++;
 		if (tally.first_warn[0] == '\0')
 			snprintf(tally.first_warn, sizeof(tally.first_warn),
-			    "%s: %s", head, c->rep.warns[0]);
+			    "%s: %s", head, c->rep.nwarns > 0 ?
+			    c->rep.warns[0] : c->rep.reason);
 	} else {
 		tally.failed++;
 		if (res == R_INTERNAL)

@@ -329,6 +329,7 @@ enum msg_type {
 				   str reason */
 	MSG_SANDBOX,		/* u32 system call number: the child broke
 				   its sandbox and exits */
+	MSG_END,		/* discovery: nothing more follows */
 	MSG__MAX
 };
 

@@ -1,0 +1,108 @@
+#!/bin/sh
+#
+# test_fakechild.sh PROGRAM: the parent against hostile children.
+# PROGRAM is smtpdane-fake (the real parent linked with
+# regress/fake/fakechild.c); each target's first label picks what its
+# child does wrong.  Every target must get its line with the specific
+# reason, the run must end in time, and -nagios must always print its
+# status line.  Needs the lab's DNS (the parent primes validation).
+
+set -u
+PROG=${1:-./smtpdane-fake}
+TOP=$(cd -- "$(dirname -- "$0")/../.." && pwd)
+cd "$TOP" || exit 1
+eval "$(sh regress/lab/lab.sh env)"
+export DNS_RESOLVER
+OUT=$(mktemp)
+trap 'rm -f "$OUT"' EXIT
+
+if [ ! -x "$PROG" ]; then
+	echo "FAIL: fakechild: $PROG is not built"
+	exit 1
+fi
+
+# expect LABEL REGEX: the line of LABEL.dane.test must match REGEX
+expect()
+{
+	if grep -E "^$1\.dane\.test[ :].*$2" "$OUT" >/dev/null; then
+		echo "PASS: fakechild: $1"
+	else
+		echo "FAIL: fakechild: $1: no line matching /$2/ in:"
+		sed 's/^/    /' "$OUT"
+	fi
+}
+
+CASES='
+d-result|internal-error: refused the child.s report: result message from a discovery child during discovery
+d-stage|internal-error: refused the child.s report: stage message: bad stage
+d-unknown|internal-error: malformed frame from the child
+d-trailing|internal-error: refused the child.s report: end message: bytes after its last field
+d-afterend|internal-error: refused the child.s report: a message after the final one
+d-details|internal-error: refused the child.s report: detail message: too many lines
+d-hosts|internal-error: refused the child.s report: host message: too many hosts
+d-verdict|internal-error: refused the child.s report: verdict message: bad verdict
+d-noend|internal-error: child ended without a result during discovery
+d-linger|internal-error: child did not exit after closing its pipe, during discovery
+d-crash|internal-error: child crashed during discovery: signal 6
+d-garbage|internal-error: malformed frame from the child
+c-host|internal-error: refused the child.s report: host message from a check child during TLSA lookup
+c-mxresult|internal-error: refused the child.s report: result message: bad result
+c-tlsearly|internal-error: refused the child.s report: TLS facts message from a check child during TLSA lookup
+c-twice|internal-error: refused the child.s report: a message after the final one
+c-linger|verified: fake verified, then lingers
+c-slow|verified: fake verified, pipe kept open
+c-noresult|internal-error: child ended without a result during TLSA lookup
+c-exit3|internal-error: child failed during TLSA lookup: exit status 3
+good|verified: fake verified
+'
+targets=$(echo "$CASES" | sed -n 's/|.*/.dane.test/p')
+n=$(echo "$targets" | wc -w)
+
+t0=$(date +%s)
+# shellcheck disable=SC2086
+"$PROG" -A "$ANCHOR" -timeout 2s -j 8 $targets >"$OUT" 2>&1
+rc=$?
+t1=$(date +%s)
+echo "$CASES" | while IFS='|' read -r label re; do
+	[ -n "$label" ] && expect "$label" "$re"
+done
+# d-noend's check ran before its discovery failed: both are reported.
+lines=$(grep -E '^[a-z0-9-]+\.dane\.test[ :]' "$OUT" | cut -d' ' -f1 | cut -d: -f1 | sort -u | wc -l)
+if [ "$lines" -eq "$n" ] && [ "$rc" -eq 1 ]; then
+	echo "PASS: fakechild: every target ($n) has its line, exit 1"
+else
+	echo "FAIL: fakechild: $lines targets with a line of $n, exit $rc"
+fi
+if ! grep -q 'timed out' "$OUT"; then
+	echo "PASS: fakechild: no child that sent its result timed out"
+else
+	echo "FAIL: fakechild: a timeout was reported:"
+	grep 'timed out' "$OUT"
+fi
+if [ $((t1 - t0)) -le 12 ]; then
+	echo "PASS: fakechild: ended in $((t1 - t0))s"
+else
+	echo "FAIL: fakechild: took $((t1 - t0))s (lingering children?)"
+fi
+
+# -nagios: a status line whatever the children did, then the details.
+# shellcheck disable=SC2086
+"$PROG" -nagios -A "$ANCHOR" -timeout 2s $targets >"$OUT" 2>&1
+rc=$?
+if head -1 "$OUT" | grep -qE '^DANE (CRITICAL|UNKNOWN) - .*\| checks=' &&
+    [ "$rc" -eq 2 ] || [ "$rc" -eq 3 ]; then
+	echo "PASS: fakechild: -nagios status line, exit $rc"
+else
+	echo "FAIL: fakechild: -nagios: exit $rc, output:"
+	sed 's/^/    /' "$OUT"
+fi
+# Only the discovery child that claims a verdict, under -nagios.
+"$PROG" -nagios -A "$ANCHOR" d-result.dane.test >"$OUT" 2>&1
+rc=$?
+if head -1 "$OUT" | grep -qE '^DANE UNKNOWN - 1/1 checks' && [ "$rc" -eq 3 ]
+then
+	echo "PASS: fakechild: -nagios d-result: UNKNOWN"
+else
+	echo "FAIL: fakechild: -nagios d-result: exit $rc, output:"
+	sed 's/^/    /' "$OUT"
+fi
