@@ -9,6 +9,7 @@
  * deadline, and prints the results in command-line order.
  */
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -129,7 +130,7 @@ static struct dns_config dnscfg;
 static struct tls_config *tlscfg;
 static struct ub_ctx	*ubctx;
 static struct target	*targets;
-static size_t		 ntargets;
+static size_t		 ntargets, targets_cap;
 static struct check	*checks;
 static size_t		 nchecks, checks_cap;
 static struct job	*running;
@@ -636,7 +637,11 @@ add_target(const char *spec, int lineno)
 	char		 host[MAX_HOSTNAME];
 	const char	*why;
 
-	targets = xreallocarray(targets, ntargets + 1, sizeof(*targets));
+	if (ntargets == targets_cap) {
+		targets_cap = targets_cap ? targets_cap * 2 : 64;
+		targets = xreallocarray(targets, targets_cap,
+		    sizeof(*targets));
+	}
 	t = &targets[ntargets++];
 	memset(t, 0, sizeof(*t));
 	t->spec = xstrdup(spec);
@@ -828,27 +833,50 @@ queued(enum job_kind kind)
 	return queues[kind].head < queues[kind].n;
 }
 
+/* The next job to start, left in its queue until it has started. */
 static int
-dequeue(enum job_kind *kind, size_t *idx)
+peek(enum job_kind *kind, size_t *idx)
 {
 	*kind = queued(JOB_CHECK) ? JOB_CHECK : JOB_DISCOVER;
 	if (!queued(*kind))
 		return 0;
-	*idx = queues[*kind].idx[queues[*kind].head++];
+	*idx = queues[*kind].idx[queues[*kind].head];
 	return 1;
-}
-
-/* A job that could not start goes back to the head of its queue. */
-static void
-requeue(enum job_kind kind)
-{
-	queues[kind].head--;
 }
 
 /*
  * Out of descriptors or processes is back-pressure, not an error: the
- * job goes back to its queue until a running one ends.  Returns 0 then.
+ * job goes back to its queue until a running one ends.  With nothing
+ * running the parent waits a little and tries again; when that does
+ * not help either, the jobs still queued are reported as not checked
+ * and the run ends with exit status 2.
  */
+#define START_RETRIES	20
+#define START_RETRY_MS	100
+
+static int	 start_failures;	/* in a row, with nothing running */
+static char	 gave_up[MAX_TEXT];	/* why jobs were left unchecked */
+
+static void abandon_queued(const char *);
+
+static int
+start_failed(const char *what)
+{
+	char	 why[MAX_TEXT];
+
+	if (nrunning > 0)
+		return 0;
+	if (++start_failures < START_RETRIES) {
+		debug("%s: %s, trying again", what, strerror(errno));
+		poll(NULL, 0, START_RETRY_MS);
+		return 0;
+	}
+	snprintf(why, sizeof(why), "not checked: %s: %s", what,
+	    strerror(errno));
+	abandon_queued(why);
+	return 0;
+}
+
 static int
 start_job(enum job_kind kind, size_t idx)
 {
@@ -858,8 +886,8 @@ start_job(enum job_kind kind, size_t idx)
 	pid_t		 pid;
 
 	if (pipe(p) == -1) {
-		if ((errno == EMFILE || errno == ENFILE) && nrunning > 0)
-			return 0;
+		if (errno == EMFILE || errno == ENFILE)
+			return start_failed("pipe");
 		fatal("pipe");
 	}
 	fflush(stdout);
@@ -867,8 +895,8 @@ start_job(enum job_kind kind, size_t idx)
 	if ((pid = fork()) == -1) {
 		close(p[0]);
 		close(p[1]);
-		if ((errno == EAGAIN || errno == ENOMEM) && nrunning > 0)
-			return 0;
+		if (errno == EAGAIN || errno == ENOMEM)
+			return start_failed("fork");
 		fatal("fork");
 	}
 	if (pid == 0) {
@@ -893,6 +921,7 @@ start_job(enum job_kind kind, size_t idx)
 		checks[idx].rep.started = now_ms();
 	else
 		targets[idx].rep.started = now_ms();
+	start_failures = 0;
 	debug("started %s child %ld for %s", kind == JOB_DISCOVER ?
 	    "discovery" : "check", (long)pid, kind == JOB_DISCOVER ?
 	    targets[idx].host : checks[idx].spec.addrstr);
@@ -1798,6 +1827,25 @@ reap_finished(void)
 
 static void print_ready(void);
 
+/* The parent cannot start children: what is still queued is not run. */
+static void
+abandon_queued(const char *why)
+{
+	struct queue	*q;
+	size_t		 i;
+
+	strlcpy(gave_up, why, sizeof(gave_up));
+	q = &queues[JOB_CHECK];
+	for (; q->head < q->n; q->head++)
+		report_set(&checks[q->idx[q->head]].rep, R_INTERNAL, "%s", why);
+	q = &queues[JOB_DISCOVER];
+	for (; q->head < q->n; q->head++) {
+		i = q->idx[q->head];
+		targets[i].discovered = 1;
+		add_verdict(&targets[i], R_INTERNAL, "%s", why);
+	}
+}
+
 /* Once nothing more can be forked, the parent narrows again. */
 static void
 maybe_narrow(int *narrowed)
@@ -1847,11 +1895,9 @@ run_jobs(void)
 	pfd = xcalloc(opt.jobs, sizeof(*pfd));
 	which = xcalloc(opt.jobs, sizeof(*which));
 	while (queued(JOB_CHECK) || queued(JOB_DISCOVER) || nrunning > 0) {
-		while (nrunning < (size_t)opt.jobs && dequeue(&kind, &q))
-			if (!start_job(kind, q)) {
-				requeue(kind);
-				break;
-			}
+		while (nrunning < (size_t)opt.jobs && peek(&kind, &q) &&
+		    start_job(kind, q))
+			queues[kind].head++;
 		maybe_narrow(&narrowed);
 		for (i = npfd = 0; i < nrunning; i++) {
 			if (running[i].fd == -1)
@@ -1861,7 +1907,8 @@ run_jobs(void)
 			pfd[npfd].revents = 0;
 			which[npfd++] = i;
 		}
-		n = poll(pfd, npfd, poll_wait());
+		/* Nothing running: a start that failed is retried now. */
+		n = poll(pfd, npfd, nrunning > 0 ? poll_wait() : 0);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
 		for (i = 0; n > 0 && i < npfd; i++)
@@ -2198,7 +2245,10 @@ print_nagios(int64_t elapsed)
 	int		 code;
 	size_t		 i, k;
 
-	if (tally.failed > tally.internal) {
+	if (gave_up[0] != '\0') {
+		state = "UNKNOWN";
+		code = 3;
+	} else if (tally.failed > tally.internal) {
 		state = "CRITICAL";
 		code = 2;
 	} else if (tally.internal > 0) {
@@ -2212,7 +2262,10 @@ print_nagios(int64_t elapsed)
 		code = 0;
 	}
 	printf("DANE %s - ", state);
-	if (code == 0)
+	if (gave_up[0] != '\0')
+		printf("%zu/%zu checks failed: smtpdane: %s", tally.failed,
+		    tally.total, gave_up);
+	else if (code == 0)
 		printf("%zu/%zu checks verified", tally.verified, tally.total);
 	else if (code == 1)
 		printf("%zu/%zu checks verified with warnings: %s",
@@ -2229,6 +2282,52 @@ print_nagios(int64_t elapsed)
 		for (k = 0; k < targets[i].nchecks; k++)
 			print_check_text(&checks[targets[i].checks[k]]);
 	return code;
+}
+
+/* Each port once: a million targets on port 25 are one rule. */
+static void
+add_port(uint16_t *ports, size_t *n, uint16_t port)
+{
+	static uint8_t	 seen[65536];
+	size_t		 i;
+
+	if (seen[port])
+		return;
+	for (i = 0; i < *n; i++)
+		if (ports[i] == port)
+			return;
+	seen[port] = 1;
+	ports[(*n)++] = port;
+}
+
+/*
+ * Every running child holds a pipe in the parent: fit -j to the
+ * descriptor limit (raised to its hard limit first), leaving room for
+ * libunbound's sockets and the standard streams.
+ */
+#define FD_RESERVE	32
+
+static void
+fit_jobs_to_limits(void)
+{
+	struct rlimit	 rl;
+	rlim_t		 room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	room = rl.rlim_cur > 2 * FD_RESERVE ? rl.rlim_cur - FD_RESERVE : 
+	    FD_RESERVE;
+	if ((rlim_t)opt.jobs > room) {
+		debug("-j %d lowered to %llu: %llu file descriptors allowed",
+		    opt.jobs, (unsigned long long)room,
+		    (unsigned long long)rl.rlim_cur);
+		opt.jobs = room;
+	}
 }
 
 int
@@ -2253,6 +2352,7 @@ main(int argc, char *argv[])
 	opt.jobs = DEFAULT_JOBS;
 	use_color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
 	parse_command_line(argc, argv, &cl);
+	fit_jobs_to_limits();
 	if (opt.nagios || opt.json)
 		use_color = 0;
 	sandbox_init(opt.debug);
@@ -2285,9 +2385,9 @@ main(int argc, char *argv[])
 	memcpy(ports, dnscfg.resolver_ports, nports * sizeof(*ports));
 	for (i = 0; i < ntargets; i++)
 		/* SRV records name ports we do not know yet. */
-		ports[nports++] = targets[i].disc.mode == DISC_SRV &&
+		add_port(ports, &nports, targets[i].disc.mode == DISC_SRV &&
 		    !targets[i].disc.port_given ? SANDBOX_ANY_PORT :
-		    targets[i].port;
+		    targets[i].port);
 	net.ports = ports;
 	net.nports = nports;
 	sandbox_dns_ports(dnscfg.resolver_ports, dnscfg.nresolvers);
@@ -2320,6 +2420,10 @@ main(int argc, char *argv[])
 		printf("%zu checks: %zu verified, %zu with warnings, "
 		    "%zu failed\n", tally.total, tally.verified, tally.warned,
 		    tally.failed);
+	if (gave_up[0] != '\0') {
+		fprintf(stderr, "smtpdane: %s\n", gave_up);
+		return 2;
+	}
 	return tally.verified == tally.total && tally.target_warnings == 0 ?
 	    0 : 1;
 }

@@ -1,0 +1,101 @@
+#!/bin/sh
+#
+# test_limits.sh PROGRAM: no lost check under resource limits, no
+# false timeout when the parent itself is held up.  Against the lab's
+# 200 generated mail domains (one MX host each).
+#
+#   - a descriptor limit below -j: -j is fitted to it, every domain
+#     gets its line;
+#   - a process limit below -j: failed forks are back-pressure, every
+#     domain gets its line;
+#   - a process limit that allows no child at all: every domain is
+#     reported as not checked, no child is left, exit status 2;
+#   - the parent stopped (SIGSTOP) for longer than -timeout while its
+#     children finish: no "timed out" for a check that ended in time.
+
+set -u
+PROG=${1:-./smtpdane}
+TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
+cd "$TOP" || exit 1
+eval "$(sh regress/lab/lab.sh env)"
+export DNS_RESOLVER
+LIST=regress/lab/work/lists/bulk.txt
+OUT=$(mktemp)
+trap 'rm -f "$OUT"' EXIT
+N=$(grep -c . "$LIST")
+name=${PROG##*/}
+
+# lines OUTFILE: result lines of mail hosts of the bulk domains
+lines()
+{
+	grep -cE '^mx[0-9]+\.bulk\.dane\.test ' "$1"
+}
+
+ok()
+{
+	echo "PASS: limits ($name): $1"
+}
+
+bad()
+{
+	echo "FAIL: limits ($name): $1"
+	sed 's/^/    /' "$OUT" | tail -5
+}
+
+leftover()
+{
+	pgrep -f "^$PROG .*-f $LIST" >/dev/null 2>&1
+}
+
+prlimit --nofile=64 "$PROG" -A "$ANCHOR" -d -j 200 -mx -f "$LIST" \
+    >"$OUT" 2>&1
+rc=$?
+n=$(lines "$OUT")
+if [ "$n" -eq "$N" ] && [ "$rc" -eq 0 ] &&
+    grep -q 'debug: -j 200 lowered to 32' "$OUT"; then
+	ok "descriptor limit 64, -j 200: $n lines, -j fitted"
+else
+	bad "descriptor limit 64, -j 200: $n lines of $N, exit $rc"
+fi
+
+# RLIMIT_NPROC counts every process of the user smtpdane runs as.
+user=nobody
+id _smtpdane >/dev/null 2>&1 && user=_smtpdane
+others=$(ps -u "$user" -o pid= 2>/dev/null | wc -l)
+
+prlimit --nproc=$((others + 30)) "$PROG" -A "$ANCHOR" -j 100 -mx -f "$LIST" >"$OUT" 2>&1
+rc=$?
+n=$(lines "$OUT")
+if [ "$n" -eq "$N" ] && [ "$rc" -eq 0 ]; then
+	ok "process limit 30, -j 100: $n lines"
+else
+	bad "process limit 30, -j 100: $n lines of $N, exit $rc"
+fi
+
+prlimit --nproc=$((others + 1)) "$PROG" -A "$ANCHOR" -j 100 -mx -f "$LIST" >"$OUT" 2>&1
+rc=$?
+n=$(grep -c ': internal-error: not checked: fork: ' "$OUT")
+if [ "$n" -eq "$N" ] && [ "$rc" -eq 2 ] && ! leftover; then
+	ok "no process allowed: $n domains not checked, exit 2"
+else
+	bad "no process allowed: $n of $N not checked, exit $rc"
+fi
+
+# Held up: 40 domains, -timeout 3s, the parent stopped for 5 s.
+head -40 "$LIST" >"$OUT.list"
+"$PROG" -A "$ANCHOR" -timeout 3s -j 40 -mx -f "$OUT.list" >"$OUT" 2>&1 &
+pid=$!
+sleep 0.3
+kill -STOP $pid
+sleep 5
+kill -CONT $pid
+wait $pid
+rc=$?
+n=$(grep -cE '^mx[0-9]+\.bulk\.dane\.test ' "$OUT")
+t=$(grep -c 'timed out' "$OUT")
+rm -f "$OUT.list"
+if [ "$n" -eq 40 ] && [ "$t" -eq 0 ]; then
+	ok "parent stopped 5 s with -timeout 3s: 40 lines, no timeout"
+else
+	bad "parent stopped 5 s: $n lines of 40, $t timeouts, exit $rc"
+fi
