@@ -59,9 +59,14 @@ $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 	    $(LDFLAGS) $(LDLIBS)
 
 # Unit tests always run under the sanitizers.
-regress/test_dane: regress/test_dane.c dane.c util.c $(HDRS)
-	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dane.c dane.c util.c \
-	    $(LDLIBS)
+# The DANE tests also ask OpenSSL's own DANE verifier (libssl), the
+# second opinion of regress/danediff.c.
+DIFFSRCS=	regress/danediff.c dane.c util.c
+DIFFHDRS=	$(HDRS) regress/danediff.h
+
+regress/test_dane: regress/test_dane.c $(DIFFSRCS) $(DIFFHDRS)
+	$(TESTCC) $(CFLAGS) $(SAN) -Iregress -o $@ regress/test_dane.c \
+	    $(DIFFSRCS) $(LDLIBS) -lssl
 
 regress/test_dns: regress/test_dns.c dns.c util.c $(HDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dns.c dns.c util.c \
