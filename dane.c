@@ -34,7 +34,13 @@
 
 #include "smtpdane.h"
 
-#define CHAIN_MAX	32	/* certificates accepted from one server */
+/*
+ * Certificates examined from one server: a bound on the work (path
+ * building is quadratic), not a verdict.  DANE-EE needs the leaf only,
+ * DANE-TA a real chain, which is never that long; the rest is counted
+ * and named in a failure's reason.
+ */
+#define CHAIN_MAX	32
 #define HEX_SHOWN	16	/* digest digits quoted in "no match" text */
 #define SHA256_LEN	32
 #define SHA512_LEN	64
@@ -69,6 +75,7 @@ struct vctx {
 	struct cert	*c;		/* built order, leaf first */
 	size_t		 nc;
 	size_t		 nbuilt;	/* c[0 .. nbuilt - 1]: leaf upwards */
+	size_t		 nignored;	/* presented after the first CHAIN_MAX */
 	STACK_OF(X509)	*sk;		/* all presented, untrusted */
 	size_t		 nnames;
 	time_t		 now;
@@ -603,9 +610,9 @@ chain_load(struct vctx *v, const char *pem, size_t len, char *why,
 	end = pem + len;
 	while (len > 0 && (b = memmem(p, end - p, pem_begin, bl)) != NULL) {
 		if (v->nc == CHAIN_MAX) {
-			setf(why, whylen, "presented chain has more "
-			    "than %d certificates", CHAIN_MAX);
-			return -1;
+			v->nignored++;
+			p = b + bl;
+			continue;
 		}
 		e = memmem(b + bl, end - (b + bl), pem_end, el);
 		if (e == NULL || memmem(b + bl, e - (b + bl), pem_begin,
@@ -1400,6 +1407,11 @@ dane_verify(const char *pem, size_t pemlen, const struct dane_params *p,
 			ta_check(&v, &p->tlsa[i], &r->out[i]);
 	}
 	summarize(&v, nused);
+	if (v.nignored > 0 && r->result != R_VERIFIED &&
+	    r->result != R_VERIFIED_WARN)
+		appendf(r->reason, sizeof(r->reason), "; %zu certificate%s "
+		    "after the first %d were not examined", v.nignored,
+		    v.nignored == 1 ? "" : "s", CHAIN_MAX);
 	chain_free(&v);
 	if (v.failed)
 		return internal(r, "out of memory or libcrypto failure");
