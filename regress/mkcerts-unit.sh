@@ -200,7 +200,7 @@ run openssl req -new -config unit.cnf -key xroot.key -subj "$XROOT" \
 serial=$((serial + 1))
 run openssl x509 -req -in xcross.csr -CA other.pem -CAkey other.key \
     -set_serial "$serial" -sha256 -days 3650 -extfile unit.cnf \
-    -extensions int_ext -out xcross.pem
+    -extensions root_ext -out xcross.pem
 sign xca "/O=smtpdane regress/CN=Unit Cross CA" int_ext xroot 3650
 sign xleaf "$MX" leaf_ext xca 365
 
