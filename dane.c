@@ -1063,6 +1063,26 @@ anchor_depth(STACK_OF(X509) *chain, X509 *anchor)
 	return n - 1;
 }
 
+/*
+ * The anchor's dates do not count for DANE-TA, but they must be dates:
+ * OpenSSL rejects a certificate whose validity does not parse, anchor
+ * or not (found by fuzzing against it).
+ */
+static int
+anchor_dates(STACK_OF(X509) *chain, int top, const struct anchor_try *a,
+    struct dane_outcome *o, const char *pre)
+{
+	time_t	 nb, na;
+
+	if (a->kind == TA_DNS_KEY ||
+	    dates_of(sk_X509_value(chain, top), &nb, &na) == 0)
+		return 0;
+	o->result = R_CHAIN_INVALID;
+	setf(o->text, sizeof(o->text), "%s but the trust anchor at depth %d "
+	    "has unreadable dates", pre, top);
+	return -1;
+}
+
 /* What a libcrypto error means for the administrator, if anything. */
 static const char *
 verify_hint(int err)
@@ -1180,7 +1200,8 @@ ta_verify(struct vctx *v, const struct tlsa *t, const struct anchor_try *a,
 	/* A bare key is above its top: all of it is below the anchor. */
 	top = anchor_depth(chain, a->anchor);
 	ndated = a->kind == TA_DNS_KEY ? top + 1 : top;
-	if (chain_dates(v, chain, ndated, o, pre) == -1)
+	if (chain_dates(v, chain, ndated, o, pre) == -1 ||
+	    anchor_dates(chain, top, a, o, pre) == -1)
 		goto done;
 	if (!name_check(v, leaf, ok, sizeof(ok))) {
 		name_mismatch(v, leaf, o, pre);
