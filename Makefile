@@ -40,8 +40,8 @@ SRCS=		smtpdane.c priv.c $(LIBSRCS)
 HDRS=		smtpdane.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_smtp \
-		regress/test_util regress/dnsq regress/labsmtpd \
-		regress/blackhole
+		regress/test_util regress/test_danediff regress/dnsq \
+		regress/labsmtpd regress/blackhole
 
 all: $(PROG)
 
@@ -66,6 +66,11 @@ DIFFHDRS=	$(HDRS) regress/danediff.h
 
 regress/test_dane: regress/test_dane.c $(DIFFSRCS) $(DIFFHDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -Iregress -o $@ regress/test_dane.c \
+	    $(DIFFSRCS) $(LDLIBS) -lssl
+
+# The same comparison over every lab server (regress/lab/work).
+regress/test_danediff: regress/test_danediff.c $(DIFFSRCS) $(DIFFHDRS)
+	$(TESTCC) $(CFLAGS) $(SAN) -Iregress -o $@ regress/test_danediff.c \
 	    $(DIFFSRCS) $(LDLIBS) -lssl
 
 regress/test_dns: regress/test_dns.c dns.c util.c $(HDRS)
