@@ -70,6 +70,7 @@ struct cert {
 	unsigned char	 dig[2][2][EVP_MAX_MD_SIZE];
 	time_t		 nb;		/* notBefore */
 	time_t		 na;		/* notAfter */
+	int		 dated;		/* nb and na could be read */
 	char		 label[MAX_TEXT];	/* "CN=..." for messages */
 };
 
@@ -433,6 +434,14 @@ dates_of(X509 *x, time_t *nb, time_t *na)
 	if (x == NULL || (b = X509_get0_notBefore(x)) == NULL ||
 	    (a = X509_get0_notAfter(x)) == NULL)
 		return -1;
+	/*
+	 * X509_cmp_time() returns 0 for a malformed time: it is stricter
+	 * than ASN1_TIME_to_tm(), and it is what OpenSSL's verifier uses.
+	 */
+	if (X509_cmp_time(b, NULL) == 0 || X509_cmp_time(a, NULL) == 0) {
+		ERR_clear_error();
+		return -1;
+	}
 	memset(&tm, 0, sizeof(tm));
 	if (ASN1_TIME_to_tm(b, &tm) != 1)
 		return -1;
@@ -585,11 +594,13 @@ cert_load(struct cert *c, const char *blk, size_t len, size_t idx,
 		    "chain does not parse: %s", idx + 1, crypto_error());
 		return -1;
 	}
-	if (dates_of(c->x, &c->nb, &c->na) == -1) {
-		setf(why, whylen, "certificate %zu of the presented "
-		    "chain has unreadable validity dates", idx + 1);
-		return -1;
-	}
+	/*
+	 * Unreadable dates do not matter to DANE-EE; a DANE-TA path
+	 * through this certificate fails in chain_dates().
+	 */
+	c->dated = dates_of(c->x, &c->nb, &c->na) == 0;
+	if (!c->dated)
+		c->nb = c->na = 0;
 	if (cert_derive(c) == -1)
 		return -2;
 	cert_label(c->x, c->label, sizeof(c->label));
@@ -882,7 +893,10 @@ ee_check(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
 	o->depth = 0;
 	o->result = R_VERIFIED;
 	(void)strlcpy(o->text, "matched depth 0 (DANE-EE)", sizeof(o->text));
-	if (v->now < leaf->nb) {
+	if (!leaf->dated)
+		warn_add(v->r, "leaf certificate has unreadable validity "
+		    "dates, accepted for DANE-EE (RFC 7672 section 3.1.1)");
+	else if (v->now < leaf->nb) {
 		date_str(leaf->nb, date, sizeof(date));
 		appendf(o->text, sizeof(o->text), ", leaf not valid until %s "
 		    "(not checked for DANE-EE)", date);
@@ -1010,6 +1024,25 @@ name_mismatch(struct vctx *v, X509 *leaf, struct dane_outcome *o,
 	}
 }
 
+/*
+ * Whether the anchor's own dates count.  RFC 7671 leaves it open;
+ * OpenSSL checks them when the anchor is self-issued (the top of an
+ * ordinary chain, whose dates it checks like the rest), not when it
+ * is an intermediate (found by fuzzing against it).  A bare key from
+ * DNS has no dates; the certificate it signed is checked anyway.
+ */
+static int
+anchor_dated(const struct anchor_try *a)
+{
+	int	 e;
+
+	if (a->kind == TA_DNS_KEY)
+		return 0;
+	e = X509_check_issued(a->anchor, a->anchor);
+	ERR_clear_error();
+	return e == X509_V_OK || e == X509_V_ERR_KEYUSAGE_NO_CERTSIGN;
+}
+
 /* Warnings about the chain that verified, leaf up to the anchor. */
 static void
 chain_warn(struct vctx *v, STACK_OF(X509) *chain, int top,
@@ -1028,7 +1061,7 @@ chain_warn(struct vctx *v, STACK_OF(X509) *chain, int top,
 		if (dates_of(x, &nb, &na) == -1)
 			continue;
 		cert_label(x, label, sizeof(label));
-		if (i == top && a->kind == TA_PRESENTED &&
+		if (i == top && a->kind == TA_PRESENTED && !anchor_dated(a) &&
 		    (v->now > na || v->now < nb)) {
 			date_str(v->now > na ? na : nb, date, sizeof(date));
 			warn_add(v->r, "trust anchor at depth %d (%s) %s %s, "
@@ -1061,26 +1094,6 @@ anchor_depth(STACK_OF(X509) *chain, X509 *anchor)
 		if (X509_cmp(sk_X509_value(chain, i), anchor) == 0)
 			return i;
 	return n - 1;
-}
-
-/*
- * The anchor's dates do not count for DANE-TA, but they must be dates:
- * OpenSSL rejects a certificate whose validity does not parse, anchor
- * or not (found by fuzzing against it).
- */
-static int
-anchor_dates(STACK_OF(X509) *chain, int top, const struct anchor_try *a,
-    struct dane_outcome *o, const char *pre)
-{
-	time_t	 nb, na;
-
-	if (a->kind == TA_DNS_KEY ||
-	    dates_of(sk_X509_value(chain, top), &nb, &na) == 0)
-		return 0;
-	o->result = R_CHAIN_INVALID;
-	setf(o->text, sizeof(o->text), "%s but the trust anchor at depth %d "
-	    "has unreadable dates", pre, top);
-	return -1;
 }
 
 /* What a libcrypto error means for the administrator, if anything. */
@@ -1199,9 +1212,8 @@ ta_verify(struct vctx *v, const struct tlsa *t, const struct anchor_try *a,
 	}
 	/* A bare key is above its top: all of it is below the anchor. */
 	top = anchor_depth(chain, a->anchor);
-	ndated = a->kind == TA_DNS_KEY ? top + 1 : top;
-	if (chain_dates(v, chain, ndated, o, pre) == -1 ||
-	    anchor_dates(chain, top, a, o, pre) == -1)
+	ndated = a->kind == TA_DNS_KEY || anchor_dated(a) ? top + 1 : top;
+	if (chain_dates(v, chain, ndated, o, pre) == -1)
 		goto done;
 	if (!name_check(v, leaf, ok, sizeof(ok))) {
 		name_mismatch(v, leaf, o, pre);

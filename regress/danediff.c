@@ -307,7 +307,10 @@ danediff_check(const char *pem, size_t len, const struct dane_params *p,
 	memset(d, 0, sizeof(*d));
 	d->entry = -1;
 	d->ours = r->result == R_VERIFIED || r->result == R_VERIFIED_WARN;
-	/* Without a chain smtpdane could read there is nothing to judge. */
+	/*
+	 * Without PEM that both can read there is nothing to judge: the
+	 * real chain comes from libtls, always well formed.
+	 */
 	if (r->ncert == 0 || (sk = read_chain(pem, len)) == NULL) {
 		d->kind = DIFF_SKIPPED;
 		(void)snprintf(d->text, sizeof(d->text), "no chain to compare "

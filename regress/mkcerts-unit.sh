@@ -26,6 +26,8 @@
 #              no MD5 form)
 #   oldint     Unit Old Intermediate CA, signed by root, valid 2020-2024
 #   oldleaf    mx.example.test, signed by oldint, valid now
+#   oldroot    Unit Old Root CA, self-signed, valid 2020-2024
+#   oldrleaf   mx.example.test, signed by oldroot, valid now
 #   xroot      Unit Cross Root, self-signed; never sent by the server
 #   other      Unit Other Root, self-signed
 #   xcross     Unit Cross Root again (xroot's key), signed by other
@@ -190,6 +192,12 @@ sign md5 "$MX" leaf_ext rsaint 365 md5
 dated oldint "/O=smtpdane regress/CN=Unit Old Intermediate CA" int_ext root \
     20200101000000Z 20240101000000Z
 sign oldleaf "$MX" leaf_ext oldint 365
+csr oldroot "/O=smtpdane regress/CN=Unit Old Root CA"
+run openssl ca -config unit.cnf -batch -notext -preserveDN -selfsign \
+    -keyfile oldroot.key -in oldroot.csr -out oldroot.pem \
+    -startdate 20200101000000Z -enddate 20240101000000Z \
+    -extfile unit.cnf -extensions root_ext
+sign oldrleaf "$MX" leaf_ext oldroot 365
 
 # The cross-signed chain: xcross is xroot's key under other's name.
 XROOT="/O=smtpdane regress/CN=Unit Cross Root"

@@ -1203,9 +1203,22 @@ t_openssl_rules(void)
 	run_chain(&x, chain("md5", "rsaint", NULL));
 	want(&x, R_VERIFIED, "DANE-EE 3 1 1 matched the leaf");
 	run_done(&x);
-	ta_case("ta-anchor-expired-intermediate", rec(2, 1, 1, "oldint"),
-	    "mx.example.test", chain("oldleaf", "oldint", NULL), R_VERIFIED_WARN,
-	    "DANE-TA 2 1 1 matched depth 1");
+	tbegin("ta-anchor-expired-intermediate");
+	run_init(&x, "mx.example.test");
+	run_add(&x, rec(2, 1, 1, "oldint"));
+	run_chain(&x, chain("oldleaf", "oldint", NULL));
+	want(&x, R_VERIFIED_WARN, "DANE-TA 2 1 1 matched depth 1");
+	want_warn(&x, "trust anchor at depth 1 (CN=Unit Old Intermediate CA) "
+	    "expired on 2024-01-01, which DANE-TA does not check");
+	run_done(&x);
+	/* A self-issued anchor's dates count, as in OpenSSL. */
+	ta_case("ta-anchor-expired-root", rec(2, 0, 1, "oldroot"),
+	    "mx.example.test", chain("oldrleaf", "oldroot", NULL),
+	    R_CERT_EXPIRED, "DANE-TA 2 0 1 matched depth 1 but certificate "
+	    "at depth 1 expired 2024-01-01");
+	ta_case("ta-200-anchor-expired-root", rec(2, 0, 0, "oldroot"),
+	    "mx.example.test", chain("oldrleaf", NULL), R_CERT_EXPIRED,
+	    "certificate at depth 1 expired 2024-01-01");
 
 	/* 40 certificates: only the leaf matters to DANE-EE. */
 	p = chain("leaf", NULL);
