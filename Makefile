@@ -40,8 +40,8 @@ SRCS=		smtpdane.c priv.c $(LIBSRCS)
 HDRS=		smtpdane.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_smtp \
-		regress/test_util regress/dnsq regress/labsmtpd \
-		regress/blackhole
+		regress/test_util regress/test_danediff regress/dnsq \
+		regress/labsmtpd regress/blackhole
 
 all: $(PROG)
 
@@ -65,9 +65,19 @@ $(PROG)-fake: $(FAKE_SRCS) $(HDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -o $@ $(FAKE_SRCS) $(LDFLAGS) $(LDLIBS)
 
 # Unit tests always run under the sanitizers.
-regress/test_dane: regress/test_dane.c dane.c util.c $(HDRS)
-	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dane.c dane.c util.c \
-	    $(LDLIBS)
+# The DANE tests also ask OpenSSL's own DANE verifier (libssl), the
+# second opinion of regress/danediff.c.
+DIFFSRCS=	regress/danediff.c dane.c util.c
+DIFFHDRS=	$(HDRS) regress/danediff.h
+
+regress/test_dane: regress/test_dane.c $(DIFFSRCS) $(DIFFHDRS)
+	$(TESTCC) $(CFLAGS) $(SAN) -Iregress -o $@ regress/test_dane.c \
+	    $(DIFFSRCS) $(LDLIBS) -lssl
+
+# The same comparison over every lab server (regress/lab/work).
+regress/test_danediff: regress/test_danediff.c $(DIFFSRCS) $(DIFFHDRS)
+	$(TESTCC) $(CFLAGS) $(SAN) -Iregress -o $@ regress/test_danediff.c \
+	    $(DIFFSRCS) $(LDLIBS) -lssl
 
 regress/test_dns: regress/test_dns.c dns.c util.c $(HDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dns.c dns.c util.c \

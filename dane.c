@@ -34,8 +34,18 @@
 
 #include "smtpdane.h"
 
-#define CHAIN_MAX	32	/* certificates accepted from one server */
-#define HEX_SHOWN	16	/* digest digits quoted in "no match" text */
+/*
+ * Certificates examined from one server: a bound on the work (path
+ * building is quadratic), not a verdict.  DANE-EE needs the leaf only,
+ * DANE-TA a real chain, which is never that long; the rest is counted
+ * and named in a failure's reason.
+ */
+#define CHAIN_MAX	32
+/* OpenSSL's default security level, which its SMTP senders keep. */
+#define AUTH_LEVEL	1
+#define HEX_SHOWN	16
+/* In an outcome's text when the anchor came from DNS (ta_prefix). */
+#define NOT_SENT	"trust anchor not sent"	/* digest digits quoted in "no match" text */
 #define SHA256_LEN	32
 #define SHA512_LEN	64
 
@@ -60,6 +70,7 @@ struct cert {
 	unsigned char	 dig[2][2][EVP_MAX_MD_SIZE];
 	time_t		 nb;		/* notBefore */
 	time_t		 na;		/* notAfter */
+	int		 dated;		/* nb and na could be read */
 	char		 label[MAX_TEXT];	/* "CN=..." for messages */
 };
 
@@ -69,6 +80,10 @@ struct vctx {
 	struct cert	*c;		/* built order, leaf first */
 	size_t		 nc;
 	size_t		 nbuilt;	/* c[0 .. nbuilt - 1]: leaf upwards */
+	size_t		 nignored;	/* presented after the first CHAIN_MAX */
+	X509		*btop;		/* top of libcrypto's own chain */
+	int		 btop_depth;
+	int		 btop_failed;
 	STACK_OF(X509)	*sk;		/* all presented, untrusted */
 	size_t		 nnames;
 	time_t		 now;
@@ -80,6 +95,14 @@ enum anchor {
 	TA_PRESENTED,		/* a certificate the server sent */
 	TA_DNS_CERT,		/* 2 0 0: the certificate in the record */
 	TA_DNS_KEY		/* 2 1 0: the bare key in the record */
+};
+
+/* One trust anchor to try. */
+struct anchor_try {
+	X509		*anchor;	/* trusted (a bare key: what it signed) */
+	X509		*signedx;	/* from DNS: what its key signed */
+	int		 depth;		/* the anchor's depth */
+	enum anchor	 kind;
 };
 
 static void
@@ -411,6 +434,14 @@ dates_of(X509 *x, time_t *nb, time_t *na)
 	if (x == NULL || (b = X509_get0_notBefore(x)) == NULL ||
 	    (a = X509_get0_notAfter(x)) == NULL)
 		return -1;
+	/*
+	 * X509_cmp_time() returns 0 for a malformed time: it is stricter
+	 * than ASN1_TIME_to_tm(), and it is what OpenSSL's verifier uses.
+	 */
+	if (X509_cmp_time(b, NULL) == 0 || X509_cmp_time(a, NULL) == 0) {
+		ERR_clear_error();
+		return -1;
+	}
 	memset(&tm, 0, sizeof(tm));
 	if (ASN1_TIME_to_tm(b, &tm) != 1)
 		return -1;
@@ -563,11 +594,13 @@ cert_load(struct cert *c, const char *blk, size_t len, size_t idx,
 		    "chain does not parse: %s", idx + 1, crypto_error());
 		return -1;
 	}
-	if (dates_of(c->x, &c->nb, &c->na) == -1) {
-		setf(why, whylen, "certificate %zu of the presented "
-		    "chain has unreadable validity dates", idx + 1);
-		return -1;
-	}
+	/*
+	 * Unreadable dates do not matter to DANE-EE; a DANE-TA path
+	 * through this certificate fails in chain_dates().
+	 */
+	c->dated = dates_of(c->x, &c->nb, &c->na) == 0;
+	if (!c->dated)
+		c->nb = c->na = 0;
 	if (cert_derive(c) == -1)
 		return -2;
 	cert_label(c->x, c->label, sizeof(c->label));
@@ -603,9 +636,9 @@ chain_load(struct vctx *v, const char *pem, size_t len, char *why,
 	end = pem + len;
 	while (len > 0 && (b = memmem(p, end - p, pem_begin, bl)) != NULL) {
 		if (v->nc == CHAIN_MAX) {
-			setf(why, whylen, "presented chain has more "
-			    "than %d certificates", CHAIN_MAX);
-			return -1;
+			v->nignored++;
+			p = b + bl;
+			continue;
 		}
 		e = memmem(b + bl, end - (b + bl), pem_end, el);
 		if (e == NULL || memmem(b + bl, e - (b + bl), pem_begin,
@@ -860,7 +893,10 @@ ee_check(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
 	o->depth = 0;
 	o->result = R_VERIFIED;
 	(void)strlcpy(o->text, "matched depth 0 (DANE-EE)", sizeof(o->text));
-	if (v->now < leaf->nb) {
+	if (!leaf->dated)
+		warn_add(v->r, "leaf certificate has unreadable validity "
+		    "dates, accepted for DANE-EE (RFC 7672 section 3.1.1)");
+	else if (v->now < leaf->nb) {
 		date_str(leaf->nb, date, sizeof(date));
 		appendf(o->text, sizeof(o->text), ", leaf not valid until %s "
 		    "(not checked for DANE-EE)", date);
@@ -988,10 +1024,29 @@ name_mismatch(struct vctx *v, X509 *leaf, struct dane_outcome *o,
 	}
 }
 
+/*
+ * Whether the anchor's own dates count.  RFC 7671 leaves it open;
+ * OpenSSL checks them when the anchor is self-issued (the top of an
+ * ordinary chain, whose dates it checks like the rest), not when it
+ * is an intermediate (found by fuzzing against it).  A bare key from
+ * DNS has no dates; the certificate it signed is checked anyway.
+ */
+static int
+anchor_dated(const struct anchor_try *a)
+{
+	int	 e;
+
+	if (a->kind == TA_DNS_KEY)
+		return 0;
+	e = X509_check_issued(a->anchor, a->anchor);
+	ERR_clear_error();
+	return e == X509_V_OK || e == X509_V_ERR_KEYUSAGE_NO_CERTSIGN;
+}
+
 /* Warnings about the chain that verified, leaf up to the anchor. */
 static void
-chain_warn(struct vctx *v, STACK_OF(X509) *chain, int top, enum anchor kind,
-    const struct tlsa *t)
+chain_warn(struct vctx *v, STACK_OF(X509) *chain, int top,
+    const struct anchor_try *a, const struct tlsa *t)
 {
 	X509	*x;
 	time_t	 nb, na;
@@ -1000,13 +1055,13 @@ chain_warn(struct vctx *v, STACK_OF(X509) *chain, int top, enum anchor kind,
 
 	for (i = 0; i <= top; i++) {
 		/* The certificate from DNS is no part of what was sent. */
-		if (kind == TA_DNS_CERT && i == top)
+		if (a->kind == TA_DNS_CERT && i == top)
 			break;
 		x = sk_X509_value(chain, i);
 		if (dates_of(x, &nb, &na) == -1)
 			continue;
 		cert_label(x, label, sizeof(label));
-		if (i == top && kind == TA_PRESENTED &&
+		if (i == top && a->kind == TA_PRESENTED && !anchor_dated(a) &&
 		    (v->now > na || v->now < nb)) {
 			date_str(v->now > na ? na : nb, date, sizeof(date));
 			warn_add(v->r, "trust anchor at depth %d (%s) %s %s, "
@@ -1016,17 +1071,18 @@ chain_warn(struct vctx *v, STACK_OF(X509) *chain, int top, enum anchor kind,
 		} else
 			expiry_warn(v, i, label, na);
 	}
-	if (kind != TA_PRESENTED)
+	if (a->kind != TA_PRESENTED) {
+		cert_label(a->signedx, label, sizeof(label));
 		warn_add(v->r, "server does not send its trust anchor: "
 		    "DANE-TA %u %u %u matched by the signature on depth %d "
-		    "(%s)", t->usage, t->selector, t->mtype,
-		    (int)v->nbuilt - 1, v->c[v->nbuilt - 1].label);
+		    "(%s)", t->usage, t->selector, t->mtype, a->depth - 1,
+		    label);
+	}
 }
 
 /*
- * Where the anchor sits in the verified chain.  Not always on top:
- * when the leaf itself is the anchor, OpenSSL leaves the leaf's issuers
- * above it.
+ * Where the anchor sits in the verified chain; with a bare key from
+ * DNS, the certificate it signed.
  */
 static int
 anchor_depth(STACK_OF(X509) *chain, X509 *anchor)
@@ -1040,46 +1096,98 @@ anchor_depth(STACK_OF(X509) *chain, X509 *anchor)
 	return n - 1;
 }
 
+/* What a libcrypto error means for the administrator, if anything. */
+static const char *
+verify_hint(int err)
+{
+	switch (err) {
+	case X509_V_ERR_INVALID_PURPOSE:
+		return " (a DANE-TA chain must be fit for a TLS server: "
+		    "extendedKeyUsage must allow serverAuth)";
+	case X509_V_ERR_CA_MD_TOO_WEAK:
+		return " (senders at OpenSSL's default security level "
+		    "refuse MD5 and SHA-1 signatures below the trust anchor)";
+	case X509_V_ERR_CA_KEY_TOO_SMALL:
+	case X509_V_ERR_EE_KEY_TOO_SMALL:
+		return " (below OpenSSL's default security level)";
+	}
+	return "";
+}
+
+/*
+ * A store context for the DANE-TA path from the leaf to anchor: the
+ * anchor alone is trusted (a partial chain is fine), every presented
+ * certificate may be an intermediate, and libcrypto checks what an
+ * OpenSSL sender checks: the TLS server purpose and its security
+ * level (signature digests and key sizes).  Dates are smtpdane's job
+ * (chain_dates), since the anchor's own do not count.
+ */
+static X509_STORE_CTX *
+ta_store_ctx(struct vctx *v, X509 *anchor, X509_STORE **stp)
+{
+	X509_STORE_CTX	*xc = NULL;
+	X509_STORE	*st;
+	X509		*leaf = v->c[0].x;
+
+	*stp = NULL;
+	if ((st = X509_STORE_new()) == NULL)
+		return NULL;
+	*stp = st;
+	/*
+	 * A trusted leaf (signed by a bare key from DNS) is a chain by
+	 * itself; libcrypto would otherwise look for its issuers.
+	 */
+	if ((anchor != NULL && X509_STORE_add_cert(st, anchor) != 1) ||
+	    (xc = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(xc, st, leaf, anchor == leaf ? NULL :
+	    v->sk) != 1 ||
+	    X509_STORE_CTX_set_purpose(xc, X509_PURPOSE_SSL_SERVER) != 1 ||
+	    X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(xc),
+	    X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME) != 1) {
+		X509_STORE_CTX_free(xc);
+		return NULL;
+	}
+	X509_VERIFY_PARAM_set_auth_level(X509_STORE_CTX_get0_param(xc),
+	    AUTH_LEVEL);
+	return xc;
+}
+
+/* The "matched ..." start of every text about one anchor. */
+static void
+ta_prefix(const struct anchor_try *a, char *buf, size_t len)
+{
+	char	 label[MAX_TEXT];
+
+	if (a->kind == TA_PRESENTED) {
+		setf(buf, len, "matched depth %d", a->depth);
+		return;
+	}
+	cert_label(a->signedx, label, sizeof(label));
+	setf(buf, len, "matched depth %d (" NOT_SENT " by the "
+	    "server, its %s signed depth %d, %s)", a->depth,
+	    a->kind == TA_DNS_KEY ? "key" : "certificate's key", a->depth - 1,
+	    label);
+}
+
 /*
  * Verify the chain from the leaf to a DANE-TA trust anchor with
- * libcrypto: the anchor alone is trusted (a partial chain is fine),
- * every presented certificate may serve as an intermediate.  Dates are
- * checked here rather than by libcrypto, since the anchor's own do not
- * matter; then the leaf's name.
+ * libcrypto, check the dates below the anchor, then the leaf's name.
  */
 static void
-ta_verify(struct vctx *v, const struct tlsa *t, X509 *anchor, int adepth,
-    enum anchor kind, struct dane_outcome *o)
+ta_verify(struct vctx *v, const struct tlsa *t, const struct anchor_try *a,
+    struct dane_outcome *o)
 {
-	X509_STORE	*st = NULL;
-	X509_STORE_CTX	*xc = NULL;
-	STACK_OF(X509)	*chain, *untrusted;
+	X509_STORE	*st;
+	X509_STORE_CTX	*xc;
+	STACK_OF(X509)	*chain;
 	X509		*leaf = v->c[0].x;
 	char		 pre[MAX_TEXT], ok[MAX_TEXT];
 	int		 n, ndated, top;
 
 	o->matched = 1;
-	o->depth = adepth;
-	if (kind == TA_PRESENTED)
-		setf(pre, sizeof(pre), "matched depth %d", adepth);
-	else
-		setf(pre, sizeof(pre), "matched depth %d (trust "
-		    "anchor not sent by the server, its %s signed depth %d, "
-		    "%s)", adepth, kind == TA_DNS_KEY ? "key" :
-		    "certificate's key", (int)v->nbuilt - 1,
-		    v->c[v->nbuilt - 1].label);
-
-	/*
-	 * A trusted leaf is a chain by itself; OpenSSL would otherwise
-	 * keep its issuers above it and check the leaf's signature.
-	 */
-	untrusted = anchor == leaf ? NULL : v->sk;
-	if ((st = X509_STORE_new()) == NULL ||
-	    X509_STORE_add_cert(st, anchor) != 1 ||
-	    (xc = X509_STORE_CTX_new()) == NULL ||
-	    X509_STORE_CTX_init(xc, st, leaf, untrusted) != 1 ||
-	    X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(xc),
-	    X509_V_FLAG_PARTIAL_CHAIN | X509_V_FLAG_NO_CHECK_TIME) != 1) {
+	o->depth = a->depth;
+	ta_prefix(a, pre, sizeof(pre));
+	if ((xc = ta_store_ctx(v, a->anchor, &st)) == NULL) {
 		v->failed = 1;
 		o->result = R_INTERNAL;
 		setf(o->text, sizeof(o->text), "%s but libcrypto "
@@ -1090,9 +1198,9 @@ ta_verify(struct vctx *v, const struct tlsa *t, X509 *anchor, int adepth,
 		n = X509_STORE_CTX_get_error(xc);
 		o->result = R_CHAIN_INVALID;
 		setf(o->text, sizeof(o->text), "%s but chain does "
-		    "not verify: %s at depth %d", pre,
+		    "not verify: %s at depth %d%s", pre,
 		    X509_verify_cert_error_string(n),
-		    X509_STORE_CTX_get_error_depth(xc));
+		    X509_STORE_CTX_get_error_depth(xc), verify_hint(n));
 		goto done;
 	}
 	if ((chain = X509_STORE_CTX_get0_chain(xc)) == NULL ||
@@ -1103,8 +1211,8 @@ ta_verify(struct vctx *v, const struct tlsa *t, X509 *anchor, int adepth,
 		goto done;
 	}
 	/* A bare key is above its top: all of it is below the anchor. */
-	top = anchor_depth(chain, anchor);
-	ndated = kind == TA_DNS_KEY ? top + 1 : top;
+	top = anchor_depth(chain, a->anchor);
+	ndated = a->kind == TA_DNS_KEY || anchor_dated(a) ? top + 1 : top;
 	if (chain_dates(v, chain, ndated, o, pre) == -1)
 		goto done;
 	if (!name_check(v, leaf, ok, sizeof(ok))) {
@@ -1113,13 +1221,13 @@ ta_verify(struct vctx *v, const struct tlsa *t, X509 *anchor, int adepth,
 	}
 	o->verified = 1;
 	o->result = R_VERIFIED;
-	if (kind == TA_PRESENTED)
+	if (a->kind == TA_PRESENTED)
 		setf(o->text, sizeof(o->text), "matched depth %d "
-		    "(DANE-TA), chain verified, leaf name %s", adepth, ok);
+		    "(DANE-TA), chain verified, leaf name %s", a->depth, ok);
 	else
 		setf(o->text, sizeof(o->text), "%s, chain verified, "
 		    "leaf name %s", pre, ok);
-	chain_warn(v, chain, top, kind, t);
+	chain_warn(v, chain, top, a, t);
  done:
 	X509_STORE_CTX_free(xc);
 	X509_STORE_free(st);
@@ -1127,78 +1235,189 @@ ta_verify(struct vctx *v, const struct tlsa *t, X509 *anchor, int adepth,
 }
 
 /*
- * A 2 0 0 or 2 1 0 record carries the anchor itself, so the server
- * need not send it (RFC 7671 sections 5.2.2, 5.2.3): it counts when its
- * key signed the topmost certificate of the chain.  Returns 1 when it
- * did (o filled in), else 0.
+ * The top of the chain that libcrypto builds from the presented
+ * certificates alone (by names and key identifiers, as OpenSSL's DANE
+ * code does before it tries a bare key from DNS).  Computed once.
+ */
+static X509 *
+built_top(struct vctx *v)
+{
+	X509_STORE	*st;
+	X509_STORE_CTX	*xc;
+	STACK_OF(X509)	*chain;
+	int		 i, n;
+
+	if (v->btop != NULL || v->btop_failed)
+		return v->btop;
+	v->btop_failed = 1;
+	/* No anchor: verification fails, the chain built stays. */
+	if ((xc = ta_store_ctx(v, NULL, &st)) != NULL) {
+		(void)X509_verify_cert(xc);
+		if ((chain = X509_STORE_CTX_get0_chain(xc)) != NULL &&
+		    (n = sk_X509_num(chain)) > 0)
+			for (i = 0; i < (int)v->nc; i++)
+				if (v->c[i].x == sk_X509_value(chain, n - 1)) {
+					v->btop = v->c[i].x;
+					v->btop_depth = n - 1;
+					v->btop_failed = 0;
+				}
+	}
+	X509_STORE_CTX_free(xc);
+	X509_STORE_free(st);
+	ERR_clear_error();
+	return v->btop;
+}
+
+/*
+ * 2 0 0: the anchor's certificate is in DNS, so the server need not
+ * send it (RFC 7671 section 5.2.2), and the chain may reach it below
+ * its top, as a cross-signed chain does: anchor at the first
+ * certificate, from the leaf up, that it signed.  Never the leaf
+ * itself.  Returns 1 when it signed one (o filled in), else 0.
  */
 static int
-ta_absent(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
+ta_dns_cert(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
 {
 	const unsigned char	*p = t->data;
-	X509			*top = v->c[v->nbuilt - 1].x, *ta;
+	struct anchor_try	 a;
+	X509			*ta;
+	size_t			 i;
+
+	if ((ta = d2i_X509(NULL, &p, (long)t->len)) == NULL) {
+		ERR_clear_error();
+		return 0;
+	}
+	for (i = 0; i < v->nbuilt; i++)
+		if (X509_cmp(ta, v->c[0].x) != 0 && issued_by(v->c[i].x, ta))
+			break;
+	if (i < v->nbuilt) {
+		a.anchor = ta;
+		a.signedx = v->c[i].x;
+		a.depth = (int)i + 1;
+		a.kind = TA_DNS_CERT;
+		ta_verify(v, t, &a, o);
+	}
+	X509_free(ta);
+	return i < v->nbuilt;
+}
+
+/*
+ * 2 1 0: a bare key (RFC 7671 section 5.2.3).  As OpenSSL does, it
+ * counts when it signed the top of the chain built from what was
+ * sent; that certificate is then trusted as the key's stand-in.
+ */
+static int
+ta_dns_key(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
+{
+	const unsigned char	*p = t->data;
+	struct anchor_try	 a;
 	EVP_PKEY		*k;
+	X509			*top;
 	int			 signer;
 
-	if (t->mtype != TLSA_MT_FULL || t->len == 0 || t->len > LONG_MAX)
-		return 0;
-	if (t->selector == TLSA_SEL_CERT) {
-		if ((ta = d2i_X509(NULL, &p, (long)t->len)) == NULL) {
-			ERR_clear_error();
-			return 0;
-		}
-		signer = X509_check_issued(ta, top) == X509_V_OK &&
-		    (k = X509_get0_pubkey(ta)) != NULL &&
-		    X509_verify(top, k) == 1;
-		ERR_clear_error();
-		if (signer)
-			ta_verify(v, t, ta, (int)v->nbuilt, TA_DNS_CERT, o);
-		X509_free(ta);
-		return signer;
-	}
 	if ((k = d2i_PUBKEY(NULL, &p, (long)t->len)) == NULL) {
 		ERR_clear_error();
 		return 0;
 	}
-	signer = X509_verify(top, k) == 1;
+	signer = (top = built_top(v)) != NULL && X509_verify(top, k) == 1;
 	EVP_PKEY_free(k);
 	ERR_clear_error();
-	/* The key has no certificate: trust what it signed. */
-	if (signer)
-		ta_verify(v, t, top, (int)v->nbuilt, TA_DNS_KEY, o);
+	if (signer) {
+		a.anchor = a.signedx = top;
+		a.depth = v->btop_depth + 1;
+		a.kind = TA_DNS_KEY;
+		ta_verify(v, t, &a, o);
+	}
 	return signer;
 }
 
+/* A 2 x 0 record carries the anchor itself. */
+static int
+ta_absent(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
+{
+	if (t->mtype != TLSA_MT_FULL || t->len == 0 || t->len > LONG_MAX)
+		return 0;
+	if (t->selector == TLSA_SEL_CERT)
+		return ta_dns_cert(v, t, o);
+	return ta_dns_key(v, t, o);
+}
+
+static int
+is_leaf(struct vctx *v, size_t i)
+{
+	return i == 0 || X509_cmp(v->c[i].x, v->c[0].x) == 0;
+}
+
+static void
+ta_mismatch(struct vctx *v, const struct tlsa *t, int leaf,
+    struct dane_outcome *o)
+{
+	X509	*top;
+	char	 label[MAX_TEXT];
+
+	o->result = R_TLSA_MISMATCH;
+	if (leaf) {
+		/*
+		 * RFC 6698 section 2.1.1: the anchor validates the leaf;
+		 * a record for the leaf itself is DANE-EE's.  OpenSSL
+		 * (Postfix, Exim) never matches DANE-TA at depth 0.
+		 */
+		o->matched = 1;
+		o->depth = 0;
+		setf(o->text, sizeof(o->text), "matched depth 0, the leaf "
+		    "itself: DANE-TA never authenticates the leaf; publish a "
+		    "DANE-EE 3 %u %u record for it instead (OpenSSL, and so "
+		    "Postfix and Exim, never match DANE-TA at depth 0)",
+		    t->selector, t->mtype);
+		return;
+	}
+	nomatch_text(v, t, o->text, sizeof(o->text));
+	if (t->mtype != TLSA_MT_FULL)
+		return;
+	if (t->selector == TLSA_SEL_CERT)
+		appendf(o->text, sizeof(o->text), "; the record's certificate "
+		    "signed none of depth 0 to %zu", v->nbuilt - 1);
+	else if ((top = built_top(v)) != NULL) {
+		cert_label(top, label, sizeof(label));
+		appendf(o->text, sizeof(o->text), "; the record's key did not "
+		    "sign depth %d (%s), the top of the chain", v->btop_depth,
+		    label);
+	}
+}
+
 /*
- * DANE-TA(2): any presented certificate that matches is a trust anchor
- * (RFC 7671 section 5.2); try each, keep the best outcome.
+ * DANE-TA(2): any presented certificate above the leaf that matches
+ * is a trust anchor (RFC 7671 section 5.2); try each, keep the best
+ * outcome.
  */
 static void
 ta_check(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
 {
 	struct dane_outcome	 cur;
+	struct anchor_try	 a;
 	size_t			 i;
-	int			 found = 0;
+	int			 found = 0, leaf = 0;
 
 	for (i = 0; i < v->nc && !o->verified; i++) {
 		if (!rec_match(t, &v->c[i]))
 			continue;
+		if (is_leaf(v, i)) {
+			leaf = 1;
+			continue;
+		}
 		memset(&cur, 0, sizeof(cur));
 		cur.usable = 1;
-		ta_verify(v, t, v->c[i].x, (int)i, TA_PRESENTED, &cur);
+		a.anchor = a.signedx = v->c[i].x;
+		a.depth = (int)i;
+		a.kind = TA_PRESENTED;
+		ta_verify(v, t, &a, &cur);
 		if (!found || rank(cur.result) > rank(o->result))
 			*o = cur;
 		found = 1;
 	}
 	if (found || ta_absent(v, t, o))
 		return;
-	o->result = R_TLSA_MISMATCH;
-	nomatch_text(v, t, o->text, sizeof(o->text));
-	if (t->mtype == TLSA_MT_FULL)
-		appendf(o->text, sizeof(o->text), "; the record's %s did not "
-		    "sign depth %d (%s)", t->selector == TLSA_SEL_CERT ?
-		    "certificate" : "key", (int)v->nbuilt - 1,
-		    v->c[v->nbuilt - 1].label);
+	ta_mismatch(v, t, leaf, o);
 }
 
 /*
@@ -1273,8 +1492,8 @@ summarize(struct vctx *v, size_t nused)
 			else
 				appendf(r->reason, sizeof(r->reason),
 				    "depth %d%s", o->depth,
-				    o->depth >= (int)v->nbuilt ?
-				    " (trust anchor not sent)" : "");
+				    strstr(o->text, "(" NOT_SENT) != NULL ?
+				    " (" NOT_SENT ")" : "");
 		} else if (o->matched && (best == SIZE_MAX ||
 		    rank(o->result) > rank(r->out[best].result)))
 			best = i;
@@ -1400,6 +1619,11 @@ dane_verify(const char *pem, size_t pemlen, const struct dane_params *p,
 			ta_check(&v, &p->tlsa[i], &r->out[i]);
 	}
 	summarize(&v, nused);
+	if (v.nignored > 0 && r->result != R_VERIFIED &&
+	    r->result != R_VERIFIED_WARN)
+		appendf(r->reason, sizeof(r->reason), "; %zu certificate%s "
+		    "after the first %d were not examined", v.nignored,
+		    v.nignored == 1 ? "" : "s", CHAIN_MAX);
 	chain_free(&v);
 	if (v.failed)
 		return internal(r, "out of memory or libcrypto failure");

@@ -19,6 +19,22 @@
 #   leaf2      mx.example.test, signed by root2
 #   self       mx.example.test, self-signed end entity
 #   evil       names with an escape byte in them, signed by int
+#   client     mx.example.test, extendedKeyUsage clientAuth only, by int
+#   sha1       mx.example.test, signed by int with SHA-1
+#   rsaint     Unit RSA Intermediate CA (RSA 2048), signed by root
+#   md5        mx.example.test, signed by rsaint with MD5 (ECDSA has
+#              no MD5 form)
+#   oldint     Unit Old Intermediate CA, signed by root, valid 2020-2024
+#   oldleaf    mx.example.test, signed by oldint, valid now
+#   oldroot    Unit Old Root CA, self-signed, valid 2020-2024
+#   oldrleaf   mx.example.test, signed by oldroot, valid now
+#   xroot      Unit Cross Root, self-signed; never sent by the server
+#   other      Unit Other Root, self-signed
+#   xcross     Unit Cross Root again (xroot's key), signed by other
+#   xca        Unit Cross CA, signed by xroot (so by xcross's key too)
+#   xleaf      mx.example.test, signed by xca: the cross-signed chain
+#              xleaf <- xca <- xcross <- other, whose anchor xroot is
+#              only in DNS and signed xca at depth 1
 #
 # Each NAME comes as NAME.pem (certificate) and NAME.key.
 #
@@ -86,6 +102,12 @@ authorityKeyIdentifier	= keyid
 [ cnonly_ext ]
 basicConstraints	= CA:FALSE
 authorityKeyIdentifier	= keyid
+[ client_ext ]
+basicConstraints	= CA:FALSE
+keyUsage		= critical, digitalSignature
+extendedKeyUsage	= clientAuth
+subjectAltName		= DNS:mx.example.test
+authorityKeyIdentifier	= keyid
 [ evil_ext ]
 basicConstraints	= CA:FALSE
 subjectAltName		= DNS:mx${ESC}[31m.example.test, DNS:mx.example.test
@@ -123,13 +145,13 @@ csr()
 	    -out "$1.csr"
 }
 
-# sign name subject extensions ca days
+# sign name subject extensions ca days [digest]
 sign()
 {
 	csr "$1" "$2"
 	serial=$((serial + 1))
 	run openssl x509 -req -in "$1.csr" -CA "$4.pem" -CAkey "$4.key" \
-	    -set_serial "$serial" -sha256 -days "$5" \
+	    -set_serial "$serial" -"${6:-sha256}" -days "$5" \
 	    -extfile unit.cnf -extensions "$3" -out "$1.pem"
 }
 
@@ -157,6 +179,38 @@ dated expired "$MX" leaf_ext int 20200101000000Z 20240101000000Z
 dated future "$MX" leaf_ext int 20900101000000Z 20910101000000Z
 sign soon "$MX" leaf_ext int 2
 sign evil "/CN=mx${ESC}[31m.example.test" evil_ext int 365
+sign client "$MX" client_ext int 365
+sign sha1 "$MX" leaf_ext int 365 sha1
+run openssl genrsa -out rsaint.key 2048
+run openssl req -new -config unit.cnf -key rsaint.key \
+    -subj "/O=smtpdane regress/CN=Unit RSA Intermediate CA" -out rsaint.csr
+serial=$((serial + 1))
+run openssl x509 -req -in rsaint.csr -CA root.pem -CAkey root.key \
+    -set_serial "$serial" -sha256 -days 3650 -extfile unit.cnf \
+    -extensions int_ext -out rsaint.pem
+sign md5 "$MX" leaf_ext rsaint 365 md5
+dated oldint "/O=smtpdane regress/CN=Unit Old Intermediate CA" int_ext root \
+    20200101000000Z 20240101000000Z
+sign oldleaf "$MX" leaf_ext oldint 365
+csr oldroot "/O=smtpdane regress/CN=Unit Old Root CA"
+run openssl ca -config unit.cnf -batch -notext -preserveDN -selfsign \
+    -keyfile oldroot.key -in oldroot.csr -out oldroot.pem \
+    -startdate 20200101000000Z -enddate 20240101000000Z \
+    -extfile unit.cnf -extensions root_ext
+sign oldrleaf "$MX" leaf_ext oldroot 365
+
+# The cross-signed chain: xcross is xroot's key under other's name.
+XROOT="/O=smtpdane regress/CN=Unit Cross Root"
+selfsigned xroot "$XROOT" root_ext
+selfsigned other "/O=smtpdane regress/CN=Unit Other Root" root_ext
+run openssl req -new -config unit.cnf -key xroot.key -subj "$XROOT" \
+    -out xcross.csr
+serial=$((serial + 1))
+run openssl x509 -req -in xcross.csr -CA other.pem -CAkey other.key \
+    -set_serial "$serial" -sha256 -days 3650 -extfile unit.cnf \
+    -extensions root_ext -out xcross.pem
+sign xca "/O=smtpdane regress/CN=Unit Cross CA" int_ext xroot 3650
+sign xleaf "$MX" leaf_ext xca 365
 
 # The forger copies the intermediate's subject and key identifier, so
 # that only the signature tells its leaf apart.

@@ -28,6 +28,7 @@ UNITS='
 regress/test_util
 regress/mkcerts-unit.sh @UNIT@
 regress/test_dane @UNIT@
+regress/test_danediff regress/lab/work
 regress/test_dns
 regress/test_dns_live.sh
 regress/test_smtp

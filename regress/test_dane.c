@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "smtpdane.h"
+#include "danediff.h"
 
 #define DAY	(24 * 60 * 60)
 #define MAXREC	8
@@ -32,6 +33,10 @@ static const char	*certdir;
 static int		 nfail, npass;
 static char		 tname[128];
 static char		 tfail[2048];
+
+/* The differential check against OpenSSL, over every verify case. */
+static int		 ndiff, nagree, nlisted, nunlisted, nskipped;
+static int		 nentry[16];
 
 static void	tbegin(const char *);
 static void	tcheck(int, const char *, ...)
@@ -268,6 +273,8 @@ struct run {
 	struct dane_report	 r;
 	char			*pem;
 	int			 rc;
+	int			 diffed;
+	struct danediff		 d;
 };
 
 static void
@@ -327,6 +334,62 @@ run_verify(struct run *x, const char *pem, size_t len)
 	tcheck(x->rc == 0, "dane_verify returned %d: %s", x->rc, x->r.reason);
 	tcheck(x->r.nout == x->nt, "nout %zu, want %zu", x->r.nout, x->nt);
 	tcheck(report_printable(&x->r), "non-printable byte in report");
+	if (danediff_check(pem, len, &x->p, &x->r, &x->d) == -1) {
+		fprintf(stderr, "test_dane: OpenSSL set-up failed\n");
+		exit(2);
+	}
+	x->diffed = 1;
+}
+
+/*
+ * One more line per case: what OpenSSL's DANE verifier says about the
+ * same input, and whether the difference, if any, is on purpose.
+ */
+static void
+diff_report(const char *name, const struct danediff *d)
+{
+	switch (d->kind) {
+	case DIFF_SKIPPED:
+		nskipped++;
+		npass++;
+		printf("PASS: danediff %s: %s\n", name, d->text);
+		return;
+	case DIFF_AGREE:
+		nagree++;
+		npass++;
+		printf("PASS: danediff %s: agree: %s\n", name, d->text);
+		break;
+	case DIFF_LISTED:
+		nlisted++;
+		npass++;
+		if (d->entry >= 0 && (size_t)d->entry <
+		    sizeof(nentry) / sizeof(nentry[0]))
+			nentry[d->entry]++;
+		printf("PASS: danediff %s: listed difference \"%s\" (%s): "
+		    "%s\n", name, danediff_entry_name(d->entry),
+		    danediff_entry_rfc(d->entry), d->text);
+		break;
+	case DIFF_UNLISTED:
+		nunlisted++;
+		nfail++;
+		printf("FAIL: danediff %s: disagreement: %s\n", name, d->text);
+		break;
+	}
+	ndiff++;
+}
+
+static void
+diff_summary(void)
+{
+	size_t	 i;
+
+	printf("danediff: %d cases compared with OpenSSL, %d agreements, "
+	    "%d listed differences, %d unlisted disagreements (%d cases "
+	    "without a chain)\n", ndiff, nagree, nlisted, nunlisted,
+	    nskipped);
+	for (i = 0; i < danediff_nentries(); i++)
+		printf("danediff: listed \"%s\": %d\n",
+		    danediff_entry_name(i), nentry[i]);
 }
 
 static void
@@ -346,6 +409,8 @@ run_done(struct run *x)
 		tlsa_free(&x->t[i]);
 	free(x->pem);
 	tend();
+	if (x->diffed)
+		diff_report(tname, &x->d);
 }
 
 static const char *
@@ -579,17 +644,6 @@ t_pem(void)
 	run_verify(&x, NULL, 0);
 	want(&x, R_TLS_FAILURE, "server presented no certificate");
 	want_out(&x, 0, 0, 0, 0, -1, "unusable: PKIX-EE");
-	run_done(&x);
-
-	tbegin("pem-too-many");
-	run_init(&x, "mx.example.test");
-	run_add(&x, rec(3, 1, 1, "leaf"));
-	run_chain(&x, chain("leaf", "int", "int", "int", "int", "int", "int",
-	    "int", "int", "int", "int", "int", "int", "int", "int", "int",
-	    "int", "int", "int", "int", "int", "int", "int", "int", "int",
-	    "int", "int", "int", "int", "int", "int", "int", "int", NULL));
-	want(&x, R_TLS_FAILURE, "presented chain has more than 32 "
-	    "certificates");
 	run_done(&x);
 
 	tbegin("pem-garbage");
@@ -864,13 +918,12 @@ t_multi(void)
 
 	tbegin("multi-most-specific-failure");
 	run_init(&x, "mx.example.org");
-	run_add(&x, rec(2, 1, 1, "int"));	/* leaf expired */
-	run_add(&x, rec(2, 1, 1, "expired"));	/* anchor, name wrong */
-	run_chain(&x, chain("expired", "int", NULL));
-	want(&x, R_NAME_MISMATCH, "DANE-TA 2 1 1 matched depth 0 but leaf "
+	run_add(&x, rec(2, 1, 1, "int"));	/* name wrong */
+	run_add(&x, rec(2, 1, 1, "leaf"));	/* the leaf itself */
+	run_chain(&x, chain("leaf", "int", NULL));
+	want(&x, R_NAME_MISMATCH, "DANE-TA 2 1 1 matched depth 1 but leaf "
 	    "name mismatch: wanted mx.example.org");
-	want_out(&x, 0, 1, 1, 0, 1, "matched depth 1 but certificate at "
-	    "depth 0 expired 2024-01-01");
+	want_out(&x, 1, 1, 1, 0, 0, "matched depth 0, the leaf itself");
 	run_done(&x);
 }
 
@@ -1043,7 +1096,7 @@ t_ta(void)
 	run_chain(&x, chain("leaf", "int", NULL));
 	want(&x, R_TLSA_MISMATCH, "no usable TLSA record matched");
 	want_out(&x, 0, 1, 0, 0, -1, "the record's key did not sign depth 1 "
-	    "(CN=Unit Intermediate CA)");
+	    "(CN=Unit Intermediate CA), the top of the chain");
 	run_done(&x);
 
 	tbegin("ta-200-not-sent-leaf-expired");
@@ -1054,34 +1107,23 @@ t_ta(void)
 	    "anchor not sent by the server");
 	run_done(&x);
 
-	ta_case("ta-leaf-is-anchor", rec(2, 1, 1, "forged"),
-	    "mx.example.test", chain("forged", "int", NULL), R_VERIFIED,
-	    "DANE-TA 2 1 1 matched depth 0");
+	/*
+	 * The key signed the leaf, but the chain libcrypto builds by
+	 * names goes on to int, whose signature it is not: OpenSSL
+	 * fails, and so must smtpdane.
+	 */
+	tbegin("ta-210-signed-leaf-not-top");
+	run_init(&x, "mx.example.test");
+	run_add(&x, rec(2, 1, 0, "fakeint"));
+	run_chain(&x, chain("forged", "int", NULL));
+	want(&x, R_TLSA_MISMATCH, "no usable TLSA record matched");
+	want_out(&x, 0, 1, 0, 0, -1, "the record's key did not sign depth 1 "
+	    "(CN=Unit Intermediate CA), the top of the chain");
+	run_done(&x);
 	ta_case("ta-210-signed-leaf-only", rec(2, 1, 0, "fakeint"),
-	    "mx.example.test", chain("forged", "int", NULL), R_VERIFIED_WARN,
+	    "mx.example.test", chain("forged", NULL), R_VERIFIED_WARN,
 	    "DANE-TA 2 1 0 matched depth 1 (trust anchor not sent)");
 
-	tbegin("ta-self-signed-leaf-depth-0");
-	run_init(&x, "mx.example.test");
-	run_add(&x, rec(2, 0, 1, "self"));
-	run_chain(&x, chain("self", NULL));
-	want(&x, R_VERIFIED, "DANE-TA 2 0 1 matched depth 0");
-	want_out(&x, 0, 1, 1, 1, 0, "matched depth 0 (DANE-TA), chain "
-	    "verified, leaf name mx.example.test");
-	run_done(&x);
-
-	tbegin("ta-anchor-dates-not-checked");
-	run_init(&x, "mx.example.test");
-	run_add(&x, rec(2, 1, 1, "expired"));
-	run_chain(&x, chain("expired", "int", NULL));
-	want(&x, R_VERIFIED_WARN, "DANE-TA 2 1 1 matched depth 0");
-	want_warn(&x, "trust anchor at depth 0 (CN=mx.example.test) expired "
-	    "on 2024-01-01, which DANE-TA does not check");
-	run_done(&x);
-
-	ta_case("ta-self-signed-leaf-name-checked", rec(2, 0, 1, "self"),
-	    "mx.example.org", chain("self", NULL), R_NAME_MISMATCH,
-	    "DANE-TA 2 0 1 matched depth 0 but leaf name mismatch");
 
 	tbegin("ta-escaped-names");
 	run_init(&x, "mx.example.org");
@@ -1093,6 +1135,113 @@ t_ta(void)
 	    "CN=mx\\033[31m.example.test") == 0, "subject \"%s\"",
 	    x.r.ncert > 0 ? x.r.cert[0].subject : "");
 	run_done(&x);
+}
+
+/*
+ * Where the RFCs leave room, OpenSSL's DANE verifier decides (issue 8):
+ * DANE-TA never at depth 0, a full anchor from DNS found wherever it
+ * signed, purpose and security level on DANE-TA paths only, and a
+ * long chain does not matter to DANE-EE.
+ */
+static void
+t_openssl_rules(void)
+{
+	struct run	 x;
+	char		*p, *q;
+	size_t		 i;
+
+	ta_case("ta-depth0-rejected", rec(2, 1, 1, "forged"),
+	    "mx.example.test", chain("forged", "int", NULL), R_TLSA_MISMATCH,
+	    "DANE-TA 2 1 1 matched depth 0, the leaf itself: DANE-TA never "
+	    "authenticates the leaf; publish a DANE-EE 3 1 1 record");
+	ta_case("ta-depth0-expired-leaf", rec(2, 0, 1, "expired"),
+	    "mx.example.test", chain("expired", "int", NULL), R_TLSA_MISMATCH,
+	    "publish a DANE-EE 3 0 1 record");
+	ta_case("ta-depth0-self-signed", rec(2, 0, 1, "self"),
+	    "mx.example.test", chain("self", NULL), R_TLSA_MISMATCH,
+	    "DANE-TA 2 0 1 matched depth 0, the leaf itself");
+	ta_case("ta-depth0-full-copy-later", rec(2, 0, 0, "leaf"),
+	    "mx.example.test", chain("leaf", "int", "leaf", NULL),
+	    R_TLSA_MISMATCH, "the leaf itself");
+	ta_case("ta-210-own-key-self-signed", rec(2, 1, 0, "self"),
+	    "mx.example.test", chain("self", NULL), R_VERIFIED_WARN,
+	    "DANE-TA 2 1 0 matched depth 1 (trust anchor not sent)");
+
+	tbegin("ta-200-cross-signed-depth-1");
+	run_init(&x, "mx.example.test");
+	run_add(&x, rec(2, 0, 0, "xroot"));
+	run_chain(&x, chain("xleaf", "xca", "xcross", "other", NULL));
+	want(&x, R_VERIFIED_WARN, "DANE-TA 2 0 0 matched depth 2 (trust "
+	    "anchor not sent)");
+	want_warn(&x, "matched by the signature on depth 1 (CN=Unit Cross CA)");
+	run_done(&x);
+	ta_case("ta-210-cross-signed", rec(2, 1, 0, "xroot"),
+	    "mx.example.test", chain("xleaf", "xca", "xcross", "other", NULL),
+	    R_VERIFIED, "DANE-TA 2 1 0 matched depth 2");
+	ta_case("ta-200-cross-signed-wrong-root", rec(2, 0, 0, "root"),
+	    "mx.example.test", chain("xleaf", "xca", "xcross", "other", NULL),
+	    R_TLSA_MISMATCH, "no usable TLSA record matched");
+
+	ta_case("ta-purpose-client-only", rec(2, 1, 1, "int"),
+	    "mx.example.test", chain("client", "int", NULL), R_CHAIN_INVALID,
+	    "DANE-TA 2 1 1 matched depth 1 but chain does not verify: "
+	    "unsuitable certificate purpose at depth 0");
+	ee_case("ee-purpose-not-checked", 1, 1, "client", "client",
+	    R_VERIFIED, "DANE-EE 3 1 1 matched the leaf");
+	ta_case("ta-sha1-signature", rec(2, 1, 1, "int"), "mx.example.test",
+	    chain("sha1", "int", NULL), R_CHAIN_INVALID,
+	    "DANE-TA 2 1 1 matched depth 1 but chain does not verify: CA "
+	    "signature digest algorithm too weak at depth 0");
+	ta_case("ta-md5-signature", rec(2, 1, 1, "rsaint"), "mx.example.test",
+	    chain("md5", "rsaint", NULL), R_CHAIN_INVALID,
+	    "signature digest algorithm too weak at depth 0");
+	ee_case("ee-sha1-not-checked", 1, 1, "sha1", "sha1", R_VERIFIED,
+	    "DANE-EE 3 1 1 matched the leaf");
+	tbegin("ee-md5-not-checked");
+	run_init(&x, "mx.example.test");
+	run_add(&x, rec(3, 1, 1, "md5"));
+	run_chain(&x, chain("md5", "rsaint", NULL));
+	want(&x, R_VERIFIED, "DANE-EE 3 1 1 matched the leaf");
+	run_done(&x);
+	tbegin("ta-anchor-expired-intermediate");
+	run_init(&x, "mx.example.test");
+	run_add(&x, rec(2, 1, 1, "oldint"));
+	run_chain(&x, chain("oldleaf", "oldint", NULL));
+	want(&x, R_VERIFIED_WARN, "DANE-TA 2 1 1 matched depth 1");
+	want_warn(&x, "trust anchor at depth 1 (CN=Unit Old Intermediate CA) "
+	    "expired on 2024-01-01, which DANE-TA does not check");
+	run_done(&x);
+	/* A self-issued anchor's dates count, as in OpenSSL. */
+	ta_case("ta-anchor-expired-root", rec(2, 0, 1, "oldroot"),
+	    "mx.example.test", chain("oldrleaf", "oldroot", NULL),
+	    R_CERT_EXPIRED, "DANE-TA 2 0 1 matched depth 1 but certificate "
+	    "at depth 1 expired 2024-01-01");
+	ta_case("ta-200-anchor-expired-root", rec(2, 0, 0, "oldroot"),
+	    "mx.example.test", chain("oldrleaf", NULL), R_CERT_EXPIRED,
+	    "certificate at depth 1 expired 2024-01-01");
+
+	/* 40 certificates: only the leaf matters to DANE-EE. */
+	p = chain("leaf", NULL);
+	q = pem_of("int");
+	for (i = 1; i < 40; i++) {
+		if ((p = realloc(p, strlen(p) + strlen(q) + 1)) == NULL)
+			exit(2);
+		(void)strcat(p, q);
+	}
+	tbegin("ee-more-than-32-certificates");
+	run_init(&x, "mx.example.test");
+	run_add(&x, rec(3, 1, 1, "leaf"));
+	run_chain(&x, strdup(p));
+	want(&x, R_VERIFIED, "DANE-EE 3 1 1 matched the leaf");
+	tcheck(x.r.ncert == 32, "%zu certificates described", x.r.ncert);
+	run_done(&x);
+	ta_case("ta-more-than-32-certificates", rec(2, 1, 1, "int"),
+	    "mx.example.test", strdup(p), R_VERIFIED,
+	    "DANE-TA 2 1 1 matched depth 1");
+	ta_case("ta-more-than-32-not-examined", rec(2, 0, 1, "root"),
+	    "mx.example.test", p, R_TLSA_MISMATCH,
+	    "8 certificates after the first 32 were not examined");
+	free(q);
 }
 
 static void
@@ -1134,8 +1283,11 @@ main(int argc, char *argv[])
 	t_ee();
 	t_multi();
 	t_ta();
+	t_openssl_rules();
 	t_misc();
 
+	diff_summary();
+	danediff_cleanup();
 	printf("%d passed, %d failed\n", npass, nfail);
 	return nfail > 0 ? 1 : 0;
 }

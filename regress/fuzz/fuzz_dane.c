@@ -21,7 +21,9 @@
  * Lengths past the end of the input are cut to what is left.  Rdata
  * goes through tlsa_parse(), as in the check child.  The report must
  * hold together, carry only escaped text, and never say "verified"
- * unless a usable record really matches what was presented.
+ * unless a usable record really matches what was presented.  And the
+ * verdict must be OpenSSL's (regress/danediff.c): any disagreement
+ * that its table does not list stops the run.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +37,7 @@
 #include <openssl/x509v3.h>
 
 #include "smtpdane.h"
+#include "danediff.h"
 #include "fuzz.h"
 
 #define MAX_RECORDS	15
@@ -278,6 +281,21 @@ check_report(const struct dane_params *p, const struct dane_report *r)
 		FUZZ_CHECK(r->nwarn == 0);
 }
 
+/* The same verdict as OpenSSL's DANE verifier, or a listed difference. */
+static void
+check_openssl(const char *pem, size_t len, const struct dane_params *p,
+    const struct dane_report *r)
+{
+	struct danediff	 d;
+
+	if (danediff_check(pem, len, p, r, &d) == -1)
+		return;		/* OpenSSL out of memory: not a finding */
+	if (d.kind == DIFF_UNLISTED)
+		fprintf(stderr, "danediff: unlisted disagreement: %s\n",
+		    d.text);
+	FUZZ_CHECK(d.kind != DIFF_UNLISTED);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -322,9 +340,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.nnames = i;
 	p.warn_window = flags & 0x40 ? 7 * 86400 : 0;
 
-	if (dane_verify(pem, pemlen, &p, &r) == 0)
+	if (dane_verify(pem, pemlen, &p, &r) == 0) {
 		check_report(&p, &r);
-	else
+		check_openssl(pem, pemlen, &p, &r);
+	} else
 		FUZZ_CHECK(r.result == R_INTERNAL);
 #ifdef FUZZ_DANE_PRINT
 	/* To see what a seed exercises: cc -DFUZZ_DANE_PRINT ... */

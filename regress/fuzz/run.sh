@@ -49,7 +49,7 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=all \
 # tables are all a stack trace needs and build quicker than -g.
 CFLAGS="-std=c99 -gline-tables-only -O1 -Wall -Wextra \
     -Wmissing-prototypes -Wshadow -Wpointer-arith -Wno-unused-parameter \
-    -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS -I$SRC -I$HERE"
+    -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS -I$SRC -I$HERE -I$HERE/.."
 
 # Every source but main()'s file and the other platform's sandbox: the
 # harnesses link what smtp.c's check child pulls in.
@@ -72,6 +72,22 @@ max_len()
 	tlsa)	echo 2048 ;;
 	target)	echo 1024 ;;
 	*)	echo 4096 ;;
+	esac
+}
+
+# Test code a harness links besides smtpdane's sources, from regress/:
+# dane compares every verdict with OpenSSL's DANE verifier (libssl).
+extra_src()
+{
+	case $1 in
+	dane)	echo danediff ;;
+	esac
+}
+
+extra_libs()
+{
+	case $1 in
+	dane)	echo -lssl ;;
 	esac
 }
 
@@ -174,9 +190,19 @@ build()
 	for h in $HARNESSES; do
 		o=$OBJ/fuzz_$h.o
 		stale "$o" "$HERE/fuzz_$h.c" "$HERE/fuzz.h" \
-		    "$SRC/smtpdane.h" || continue
+		    "$SRC/smtpdane.h" "$HERE/../danediff.h" || continue
 		rm -f "$o"
 		compile "$HERE/fuzz_$h.c" "$o" &
+		pids="$pids $!"
+	done
+	for h in $HARNESSES; do
+		x=$(extra_src "$h")
+		[ -n "$x" ] || continue
+		o=$OBJ/$x.o
+		stale "$o" "$HERE/../$x.c" "$HERE/../$x.h" \
+		    "$SRC/smtpdane.h" || continue
+		rm -f "$o"
+		compile "$HERE/../$x.c" "$o" &
 		pids="$pids $!"
 	done
 	for p in $pids; do
@@ -202,9 +228,17 @@ build()
 			BUILD_FAILED=1
 			continue
 		fi
-		if stale "$bin" "$o" $libobjs; then
-			if ! $CC $SAN -fsanitize=fuzzer -o "$bin" "$o" \
-			    $libobjs $PKG_LIBS > "$OBJ/$h.link.log" 2>&1; then
+		x=$(extra_src "$h")
+		xo=${x:+$OBJ/$x.o}
+		if [ -n "$xo" ] && [ ! -e "$xo" ]; then
+			grep -m 1 error: "$xo.log" > "$OBJ/$h.err"
+			BUILD_FAILED=1
+			continue
+		fi
+		if stale "$bin" "$o" $libobjs $xo; then
+			if ! $CC $SAN -fsanitize=fuzzer -o "$bin" "$o" $xo \
+			    $libobjs $PKG_LIBS $(extra_libs "$h") \
+			    > "$OBJ/$h.link.log" 2>&1; then
 				rm -f "$bin"
 				grep -m 1 -e error -e undefined \
 				    "$OBJ/$h.link.log" > "$OBJ/$h.err"
