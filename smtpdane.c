@@ -851,7 +851,7 @@ peek(enum job_kind *kind, size_t *idx)
  * not help either, the jobs still queued are reported as not checked
  * and the run ends with exit status 2.
  */
-#define START_RETRIES	20
+#define START_RETRIES	50
 #define START_RETRY_MS	100
 
 static int	 start_failures;	/* in a row, with nothing running */
