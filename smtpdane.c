@@ -630,12 +630,27 @@ parse_command_line(int argc, char *argv[], struct cmdline *cl)
 		usage_error("no target given");
 }
 
+static const char	*target_file;	/* -f, for "FILE:LINE:" */
+
+/* A line of the -f file that names no target: its own verdict. */
+static struct target *new_target(const char *, int);
+
 static void
-add_target(const char *spec, int lineno)
+add_bad_line(const char *spec, int lineno, const char *why)
 {
 	struct target	*t;
-	char		 host[MAX_HOSTNAME];
-	const char	*why;
+
+	t = new_target(spec, lineno);
+	t->host = xstrdup(spec);
+	t->port = opt.port;
+	t->discovered = 1;
+	add_verdict(t, R_USAGE, "%s:%d: %s", target_file, lineno, why);
+}
+
+static struct target *
+new_target(const char *spec, int lineno)
+{
+	struct target	*t;
 
 	if (ntargets == targets_cap) {
 		targets_cap = targets_cap ? targets_cap * 2 : 64;
@@ -646,6 +661,17 @@ add_target(const char *spec, int lineno)
 	memset(t, 0, sizeof(*t));
 	t->spec = xstrdup(spec);
 	t->lineno = lineno;
+	return t;
+}
+
+static void
+add_target(const char *spec, int lineno)
+{
+	struct target	*t;
+	char		 host[MAX_HOSTNAME];
+	const char	*why;
+
+	t = new_target(spec, lineno);
 	if ((why = parse_target(spec, opt.port, host, sizeof(host),
 	    &t->port)) != NULL) {
 		/* A malformed target on the command line is a usage error;
@@ -656,7 +682,8 @@ add_target(const char *spec, int lineno)
 		t->port = opt.port;
 		t->discovered = 1;
 		if (lineno > 0)
-			add_verdict(t, R_USAGE, "line %d: %s", lineno, why);
+			add_verdict(t, R_USAGE, "%s:%d: %s", target_file,
+			    lineno, why);
 		else
 			add_verdict(t, R_USAGE, "%s", why);
 		return;
@@ -672,11 +699,14 @@ add_target(const char *spec, int lineno)
 	t->disc.timeout = opt.timeout;
 }
 
-/* One target per line; '#' comments and blank lines are skipped. */
+/*
+ * One target per line; '#' comments and blank lines are skipped.  A
+ * line with more than one word is a bad line, not its first word.
+ */
 static void
 add_targets_from_text(char *text)
 {
-	char	*line, *next, *hash;
+	char	*line, *next, *hash, *end;
 	int	 lineno = 0;
 
 	for (line = text; line != NULL; line = next) {
@@ -686,7 +716,13 @@ add_targets_from_text(char *text)
 		if ((hash = strchr(line, '#')) != NULL)
 			*hash = '\0';
 		line += strspn(line, " \t\r");
-		line[strcspn(line, " \t\r")] = '\0';
+		end = line + strcspn(line, " \t\r");
+		if (end[strspn(end, " \t\r")] != '\0') {
+			add_bad_line(line, lineno, "more than one word on "
+			    "the line");
+			continue;
+		}
+		*end = '\0';
 		if (*line != '\0')
 			add_target(line, lineno);
 	}
@@ -2206,6 +2242,18 @@ print_discovery(const struct target *t)
 		printf("%s: warning: %s\n", t->host, t->rep.warns[i]);
 }
 
+/*
+ * A report that cannot be written is no report: a full disk or a
+ * closed pipe (smtpdane ... | head -1) ends the run at once, children
+ * killed and reaped, with exit status 2.
+ */
+static void
+check_output(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		fatal("writing the report");
+}
+
 static void
 print_target(const struct target *t)
 {
@@ -2223,7 +2271,7 @@ print_target(const struct target *t)
 		else
 			print_check_text(c);
 	}
-	fflush(stdout);
+	check_output();
 }
 
 static void
@@ -2284,6 +2332,18 @@ print_nagios(int64_t elapsed)
 	return code;
 }
 
+/* Colour on a terminal, unless NO_COLOR is set and not empty
+ * (no-color.org) or the terminal is TERM=dumb. */
+static int
+want_color(void)
+{
+	const char	*nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (!isatty(STDOUT_FILENO) || (nc != NULL && *nc != '\0'))
+		return 0;
+	return term == NULL || strcmp(term, "dumb") != 0;
+}
+
 /* Each port once: a million targets on port 25 are one rule. */
 static void
 add_port(uint16_t *ports, size_t *n, uint16_t port)
@@ -2339,6 +2399,7 @@ main(int argc, char *argv[])
 	uint16_t	*ports;
 	size_t		 i, len, nports;
 	int64_t		 start = now_ms();
+	int		 code;
 
 	/* libtls's handshake reads /etc/localtime (pitfall 1). */
 	tzset();
@@ -2350,7 +2411,7 @@ main(int argc, char *argv[])
 	opt.timeout = 30;
 	opt.warn_window = 168 * 3600;
 	opt.jobs = DEFAULT_JOBS;
-	use_color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	use_color = want_color();
 	parse_command_line(argc, argv, &cl);
 	fit_jobs_to_limits();
 	if (opt.nagios || opt.json)
@@ -2367,6 +2428,8 @@ main(int argc, char *argv[])
 		if (read_whole_file(cl.target_file, &text, &len, errbuf,
 		    sizeof(errbuf)) == -1)
 			setup_error("-f: %s", errbuf);
+		target_file = strcmp(cl.target_file, "-") == 0 ?
+		    "(stdin)" : cl.target_file;
 		add_targets_from_text(text);
 		free(text);
 	}
@@ -2410,8 +2473,11 @@ main(int argc, char *argv[])
 	}
 	run_jobs();
 	print_ready();
-	if (opt.nagios)
-		return print_nagios(now_ms() - start);
+	if (opt.nagios) {
+		code = print_nagios(now_ms() - start);
+		check_output();
+		return code;
+	}
 	if (opt.json)
 		printf("{\"summary\":{\"checks\":%zu,\"verified\":%zu,"
 		    "\"warnings\":%zu,\"failed\":%zu}}\n", tally.total,
@@ -2420,6 +2486,7 @@ main(int argc, char *argv[])
 		printf("%zu checks: %zu verified, %zu with warnings, "
 		    "%zu failed\n", tally.total, tally.verified, tally.warned,
 		    tally.failed);
+	check_output();
 	if (gave_up[0] != '\0') {
 		fprintf(stderr, "smtpdane: %s\n", gave_up);
 		return 2;

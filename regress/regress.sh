@@ -129,6 +129,7 @@ if [ $labup -eq 1 ]; then
 		step "nohang ($prog)" sh regress/test_nohang.sh "$prog"
 	done
 	step "limits" sh regress/test_limits.sh ./smtpdane
+	step "output" sh regress/test_output.sh ./smtpdane
 	step "fakechild" sh regress/fake/test_fakechild.sh ./smtpdane-fake
 	if [ -x ./smtpdane-valgrind ]; then
 		step "valgrind" sh regress/test_valgrind.sh ./smtpdane-valgrind
