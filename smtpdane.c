@@ -142,7 +142,7 @@ static uint16_t		 mode_port;	/* the mode's default port */
 static int		 port_option;	/* -port was given */
 static size_t		 next_to_print;
 
-static __dead void usage(void);
+static char *nagios_safe(char *);
 static char *get_text(struct msgreader *);
 static void add_verdict(struct target *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
@@ -363,25 +363,37 @@ print_usage(FILE *f)
 }
 
 static __dead void
-usage(void)
+usage_error(const char *fmt, ...)
 {
+	va_list	 ap;
+	char	 msg[MAX_TEXT], *v;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* The words come from the user: no control byte goes out raw. */
+	if ((v = vis_text(msg, strlen(msg))) == NULL)
+		fatalx("out of memory");
+	fprintf(stderr, "smtpdane: %s\n", v);
 	if (opt.nagios)
-		printf("DANE UNKNOWN - bad command line\n");
+		printf("DANE UNKNOWN - smtpdane: %s\n", nagios_safe(v));
+	free(v);
 	print_usage(stderr);
 	exit(opt.nagios ? 3 : 2);
 }
 
-static __dead void
-usage_error(const char *fmt, ...)
+/*
+ * Nagios takes what follows a '|' as performance data: text that is
+ * not ours (server replies, names) must not bring one.
+ */
+static char *
+nagios_safe(char *s)
 {
-	va_list	 ap;
+	char	*p;
 
-	fputs("smtpdane: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	usage();
+	for (p = s; (p = strchr(p, '|')) != NULL; p++)
+		*p = '/';
+	return s;
 }
 
 /* Setup errors exit 2, or UNKNOWN (3) for a Nagios plugin. */
@@ -395,7 +407,7 @@ setup_error(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (opt.nagios)
-		printf("DANE UNKNOWN - %s\n", msg);
+		printf("DANE UNKNOWN - %s\n", nagios_safe(msg));
 	fprintf(stderr, "smtpdane: %s\n", msg);
 	exit(opt.nagios ? 3 : 2);
 }
@@ -635,13 +647,24 @@ static const char	*target_file;	/* -f, for "FILE:LINE:" */
 /* A line of the -f file that names no target: its own verdict. */
 static struct target *new_target(const char *, int);
 
+/* What the user wrote, escaped for printing. */
+static char *
+visdup(const char *s)
+{
+	char	*v;
+
+	if ((v = vis_text(s, strlen(s))) == NULL)
+		fatalx("out of memory");
+	return v;
+}
+
 static void
 add_bad_line(const char *spec, int lineno, const char *why)
 {
 	struct target	*t;
 
 	t = new_target(spec, lineno);
-	t->host = xstrdup(spec);
+	t->host = visdup(spec);
 	t->port = opt.port;
 	t->discovered = 1;
 	add_verdict(t, R_USAGE, "%s:%d: %s", target_file, lineno, why);
@@ -659,7 +682,7 @@ new_target(const char *spec, int lineno)
 	}
 	t = &targets[ntargets++];
 	memset(t, 0, sizeof(*t));
-	t->spec = xstrdup(spec);
+	t->spec = visdup(spec);
 	t->lineno = lineno;
 	return t;
 }
@@ -678,7 +701,7 @@ add_target(const char *spec, int lineno)
 		 * an address literal, or a bad line of a file, a verdict. */
 		if (lineno == 0 && why != target_address_error)
 			usage_error("bad target \"%s\": %s", spec, why);
-		t->host = xstrdup(spec);
+		t->host = visdup(spec);
 		t->port = opt.port;
 		t->discovered = 1;
 		if (lineno > 0)
@@ -2291,6 +2314,7 @@ print_nagios(int64_t elapsed)
 {
 	const char	*state;
 	int		 code;
+	struct check	*c;
 	size_t		 i, k;
 
 	if (gave_up[0] != '\0') {
@@ -2310,6 +2334,8 @@ print_nagios(int64_t elapsed)
 		code = 0;
 	}
 	printf("DANE %s - ", state);
+	nagios_safe(tally.first_bad);
+	nagios_safe(tally.first_warn);
 	if (gave_up[0] != '\0')
 		printf("%zu/%zu checks failed: smtpdane: %s", tally.failed,
 		    tally.total, gave_up);
@@ -2327,8 +2353,11 @@ print_nagios(int64_t elapsed)
 	opt.terse = 1;
 	opt.quiet = 1;
 	for (i = 0; i < ntargets; i++)
-		for (k = 0; k < targets[i].nchecks; k++)
-			print_check_text(&checks[targets[i].checks[k]]);
+		for (k = 0; k < targets[i].nchecks; k++) {
+			c = &checks[targets[i].checks[k]];
+			nagios_safe(c->rep.reason);
+			print_check_text(c);
+		}
 	return code;
 }
 
