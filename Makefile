@@ -112,9 +112,10 @@ regress:
 demo:
 	sh regress/demo.sh
 
-# Wall times against the lab (figures, not assertions).
+# Wall times against the lab (figures, not assertions), in a network
+# namespace of its own like the lab of regress and demo.
 bench: $(PROG) $(PROG)-valgrind regress/labsmtpd regress/blackhole
-	sh regress/bench.sh
+	sh regress/netns.sh sh regress/bench.sh
 
 # Each libFuzzer harness for FUZZ_SECONDS (regress runs their corpora).
 FUZZ_SECONDS?=	300
@@ -126,6 +127,8 @@ install: $(PROG)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
 	install -m 644 $(PROG).1 $(DESTDIR)$(MANDIR)/$(PROG).1
 
+# lab.sh down also stops what a killed run left behind: the lab's
+# namespace is one of networks only, its process ids are the host's.
 clean:
 	-sh regress/lab/lab.sh down
 	rm -f $(PROG) $(PROG)-san $(PROG)-valgrind $(PROG)-fake \

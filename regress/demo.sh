@@ -2,20 +2,32 @@
 #
 # demo.sh: the README's first command.  Installs what is missing,
 # builds smtpdane, brings up the lab (a DNSSEC-signed test zone served
-# by NSD and test mail servers, all on loopback), checks a good and a
-# broken lab host, and takes the lab down again.
+# by NSD and test mail servers, all on loopback) in a private network
+# namespace of its own (regress/netns.sh; root needed), checks a good
+# and a broken lab host, and takes the lab down again.  Nothing of the
+# host's network is touched; LAB_HOST_NETWORK=1 runs the lab there.
 
 set -u
 TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$TOP" || exit 1
 
-sh regress/install-deps.sh || exit 1
-make -s smtpdane regress/labsmtpd regress/blackhole || exit 1
+# Install and build here (apt-get needs the network), then the rest in
+# the namespace, whose last process takes the lab down.
+if [ "${SMTPDANE_NETNS:-}" != 1 ]; then
+	sh regress/install-deps.sh || exit 1
+	make -s smtpdane regress/labsmtpd regress/blackhole || exit 1
+	[ "${LAB_HOST_NETWORK:-}" = 1 ] ||
+	    exec sh regress/netns.sh sh "$TOP/regress/demo.sh" "$@"
+fi
 
+# One lab per work tree: regress/lab/work is this tree's.
 exec 9>regress/lab/.lock
 command -v flock >/dev/null 2>&1 && flock 9
-sh regress/lab/lab.sh up || exit 1
 trap 'sh regress/lab/lab.sh down' EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+sh regress/lab/lab.sh up || exit 1
 eval "$(sh regress/lab/lab.sh env)"
 export DNS_RESOLVER
 

@@ -5,9 +5,10 @@
 # binds fixed loopback addresses and port 53; inside its own namespace it
 # can neither meet the host's DNS or mail servers nor another test run.
 # Needs root (or a user namespace) and unshare(1) and ip(8).  Already
-# inside one (SMTPDANE_NETNS=1), it runs COMMAND as it is.
+# inside one (SMTPDANE_NETNS=1), or asked for the host's network
+# (LAB_HOST_NETWORK=1), it runs COMMAND as it is.
 
-if [ "${SMTPDANE_NETNS:-}" = 1 ]; then
+if [ "${SMTPDANE_NETNS:-}" = 1 ] || [ "${LAB_HOST_NETWORK:-}" = 1 ]; then
 	exec "$@"
 fi
 for t in unshare ip; do

@@ -65,6 +65,21 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/scenarios.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
 
+# Interrupted, the checks that run go too: timeout(1) puts each in a
+# process group of its own, out of reach of the terminal's ^C, and
+# passes on to it a TERM that it gets itself.
+stop_jobs()
+{
+	local j
+	for j in $(jobs -p); do
+		pkill -TERM -P "$j" 2>/dev/null
+		kill -TERM "$j" 2>/dev/null
+	done
+}
+trap 'stop_jobs; exit 129' HUP
+trap 'stop_jobs; exit 130' INT
+trap 'stop_jobs; exit 143' TERM
+
 # --- the table ------------------------------------------------------
 
 # One tab-separated row per scenario, 7 fields, "" for absent ones.

@@ -7,8 +7,12 @@
 # up	 make certificates, sign the zones and start the servers that
 #	 regress/lab/hosts.tbl describes, with the extra records (MX,
 #	 SRV, ...) of regress/lab/records.tbl (a running lab is stopped
-#	 first); lists of generated names go to work/lists/
-# down	 stop every daemon that up started; safe to run twice
+#	 first); lists of generated names go to work/lists/.  Only in
+#	 a private network namespace (regress/netns.sh): elsewhere it
+#	 refuses, exit 2, unless LAB_HOST_NETWORK=1
+# down	 stop every daemon that up started; safe to run twice.  Works
+#	 from outside the lab's namespace too (netns.sh makes no process
+#	 namespace): make clean uses that for a run that was killed
 # status say what runs; exits 0 only when everything does
 # env	 print the shell assignments a test runner needs
 # check	 OpenSSL's own DANE verdict on each lab server (a second opinion)
@@ -1128,26 +1132,35 @@ lab_down()
 	done
 }
 
-# A distribution NSD (or anything else) on port 53 of every address
-# would keep the lab's NSD from binding 127.53.0.1-3.
-free_port53()
+# The lab binds port 53 and fixed loopback addresses: it belongs in a
+# private network namespace of its own (regress/netns.sh, which make
+# regress and regress/demo.sh use), where nothing of the host's can be
+# met or disturbed, never on the host's own network.  SMTPDANE_NETNS=1
+# is netns.sh's mark; then our namespace must also differ from init's
+# or, where /proc/1 cannot be read, have no address but on loopback.
+# LAB_HOST_NETWORK=1 overrides.
+private_netns()
 {
-	command -v ss >/dev/null 2>&1 || return 0
-	_held=$(ss -Hlnu 'sport = :53' 2>/dev/null | awk '{ print $4 }' |
-	    grep -E '^(0\.0\.0\.0|\*|\[::\]|127\.53\.0\.[0-9]+):53$') || true
-	[ -n "$_held" ] || return 0
-	echo "lab.sh: port 53 is held on $(echo "$_held" | tr '\n' ' ');" \
-	    "stopping the distribution's nsd service"
-	if command -v systemctl >/dev/null 2>&1 &&
-	    systemctl is-active --quiet nsd 2>/dev/null; then
-		systemctl stop nsd
-	elif command -v service >/dev/null 2>&1; then
-		service nsd stop >/dev/null 2>&1
+	[ "${LAB_HOST_NETWORK:-}" != 1 ] || return 0
+	[ "${SMTPDANE_NETNS:-}" = 1 ] || return 1
+	if _init=$(readlink /proc/1/ns/net 2>/dev/null); then
+		[ "$(readlink /proc/self/ns/net)" != "$_init" ]
+		return
 	fi
+	command -v ip >/dev/null 2>&1 || return 0
+	_addrs=$(ip -o addr show) || return 1
+	[ -z "$(echo "$_addrs" | awk '$2 != "lo"')" ]
 }
 
 lab_up()
 {
+	if ! private_netns; then
+		echo "lab.sh: refusing to start the lab on this host's network" \
+		    "(it binds port 53 of 127.53.0.1-3 and 127.0.10.N):" \
+		    "run it inside sh regress/netns.sh, as make regress and" \
+		    "regress/demo.sh do, or set LAB_HOST_NETWORK=1" >&2
+		exit 2
+	fi
 	for t in openssl ldns-keygen ldns-signzone ldns-key2ds nsd drill \
 	    base64 od sha256sum sha512sum; do
 		command -v "$t" >/dev/null 2>&1 ||
@@ -1156,7 +1169,6 @@ lab_up()
 	[ -x "$LABSMTPD" ] || die "$LABSMTPD not built (make regress-progs)"
 	[ -x "$BLACKHOLE" ] || die "$BLACKHOLE not built (make regress-progs)"
 	lab_down
-	free_port53
 	rm -rf "$WORK"
 	mkdir -p "$CERTS" "$ZDIR/plain" "$KEYS" "$RUN" "$LOGS"
 	read_table
