@@ -1,75 +1,477 @@
 #!/bin/sh
 #
-# bench.sh: `make bench`.  Wall times of smtpdane against the lab, each
-# measurement repeated and reported as min / median / max seconds:
+# bench.sh: `make bench`.  How fast smtpdane checks N mail hosts, and
+# what it costs, against a bench lab of its own: N hosts, each on its
+# own loopback address with its own TLSA record in a DNSSEC-signed
+# zone served by NSD, half DANE-EE (3 1 1), half DANE-TA (2 1 1, a
+# CA-issued leaf naming the host), all served by one regress/benchsmtpd
+# that holds back every reply and every TLS flight for a delay, the
+# stand-in for network latency.  Everything runs in a private network
+# namespace (regress/netns.sh); nothing is left running afterwards.
 #
-#   one       one good host (one check)
-#   good      every good host of the lab at once
-#   nosandbox the same with the sandbox compiled out (smtpdane-valgrind)
-#   many      the 200-domain file of the discovery tests, -f, -j 20
-#   serial    the same with -j 1: what "one after another" would cost
+# For each N: regress/nullclient (one process connecting to every host
+# at once: SMTP, STARTTLS and the TLS handshake, no DNS, no DANE, no
+# fork) as the lab's ceiling, then smtpdane at each -j ("default" is
+# no -j at all).  Each run is repeated and the median of each figure
+# reported.  Columns:
 #
-# Figures, not assertions: nothing here passes or fails.
+#   wall s	wall seconds
+#   chk/s	checks per second (N / wall)
+#   %null	checks per second as a share of the null client's
+#   floor s	the network floor: REPLIES delayed replies per check x
+#		the delay x ceil(N / J) (the null client: one round)
+#   /floor	wall / floor
+#   cpu ms	user+sys milliseconds per check of smtpdane and every
+#		descendant (wait4's rusage, via regress/benchrun)
+#   rss MB	the parent's own peak RSS (VmHWM at its exit)
+#   pss MB	peak PSS of the whole process tree (sampled from /proc)
+#   dns q	DNS queries per check that reached NSD (nsd-control stats)
+#   srv ms	the server's CPU milliseconds per check
+#   srv rt	delayed rounds per connection (output released at one
+#		time is one): banner, EHLO, STARTTLS, the TLS flight, then
+#		for smtpdane the EHLO over TLS and QUIT; the server's TLS 1.3
+#		session tickets, which no client waits for, count as one
+#		more unless they leave with the EHLO reply
+#   load	1-minute load average when the row started (the machine
+#		is shared: figures are noisy while it is busy)
+#
+# Figures, not assertions: nothing here passes or fails.  The results
+# go to regress/bench.out (BENCH_OUT) as well as to standard output,
+# with the server's TLS parameters (version, cipher, group, key share,
+# HelloRetryRequests, session tickets) at the end.
+#
+# Environment (defaults in brackets):
+#   BENCH_N		host counts to run [300 1000 2000]
+#   BENCH_J		-j values, "default" for none [default 64 300]
+#			(a J above N, or above smtpdane's 512, is skipped)
+#   BENCH_RUNS		runs per row, the median is reported [3]
+#   BENCH_RUNS_LARGE	runs per row for N above 300 [1]
+#   BENCH_DELAY_MS	server delay before each reply and flight [20]
+#   BENCH_REPLIES	delayed replies per check in the floor [4: banner,
+#			EHLO, STARTTLS, TLS flight; what decides a verdict]
+#   BENCH_TICKETS	0: the server sends no TLS 1.3 session tickets [1]
+#   BENCH_SMTPDANE	the program to measure [./smtpdane]
+#   BENCH_ARGS		extra smtpdane options []
+#   BENCH_GO		path to the Go smtpdane: also run it, with a
+#			validating unbound(8) as its resolver []
+#   BENCH_PSS_MS	PSS sampling interval in ms [10]
+#   BENCH_OUT		results file [regress/bench.out]
+#   BENCH_KEEP		1: keep the work directory (its path is printed)
 
 set -u
 TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$TOP" || exit 1
-RUNS=${BENCH_RUNS:-10}
-GOOD="ee311 ee301 ee312 ee310 ee300 eewrongname eeself rollover ta211 ta201
-taorder badselgood crlfbare ehlo200 multibanner mx.wild"
+if [ "${SMTPDANE_NETNS:-}" != 1 ]; then
+	exec sh regress/netns.sh sh regress/bench.sh "$@"
+fi
 
-exec 9>regress/lab/.lock
-command -v flock >/dev/null 2>&1 && flock 9
-sh regress/lab/lab.sh up || exit 1
-trap 'sh regress/lab/lab.sh down' EXIT
-eval "$(sh regress/lab/lab.sh env)"
-export DNS_RESOLVER
+BENCH_N=${BENCH_N:-300 1000 2000}
+BENCH_J=${BENCH_J:-default 64 300}
+RUNS=${BENCH_RUNS:-3}
+RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
+DELAY=${BENCH_DELAY_MS:-20}
+REPLIES=${BENCH_REPLIES:-4}
+SMTPDANE=${BENCH_SMTPDANE:-./smtpdane}
+ARGS=${BENCH_ARGS:-}
+GO=${BENCH_GO:-}
+PSS_MS=${BENCH_PSS_MS:-10}
+OUT=${BENCH_OUT:-$TOP/regress/bench.out}
+DEFJ=$(sed -n 's/^#define[ 	]*DEFAULT_JOBS[ 	]*\([0-9]*\).*/\1/p' \
+    smtpdane.c)
+NS=127.53.0.1
+UNBOUND_ADDR=127.53.0.2
 
-now()
-{
-	date +%s.%N
-}
-
-# measure NAME RUNS COMMAND...: min, median and max wall seconds
-measure()
-{
-	name=$1
-	runs=$2
-	shift 2
-	i=0
-	: >"$TMP"
-	while [ $i -lt "$runs" ]; do
-		t0=$(now)
-		"$@" >/dev/null 2>&1
-		t1=$(now)
-		echo "$t0 $t1" | awk '{ printf "%.3f\n", $2 - $1 }' >>"$TMP"
-		i=$((i + 1))
-	done
-	sort -n "$TMP" | awk -v name="$name" -v runs="$runs" '
-	    { v[NR] = $1 }
-	    END { printf "%-10s %3d runs  min %.3fs  median %.3fs  max %.3fs\n",
-		name, runs, v[1], v[int((NR + 1) / 2)], v[NR] }'
-}
-
-TMP=$(mktemp)
-hosts=
-n=0
-for h in $GOOD; do
-	hosts="$hosts $h.dane.test"
-	n=$((n + 1))
+for t in nsd nsd-control ldns-keygen ldns-signzone ldns-key2ds drill; do
+	if ! command -v $t >/dev/null 2>&1; then
+		echo "bench.sh: $t not found (regress/install-deps.sh)" >&2
+		exit 2
+	fi
 done
-echo "smtpdane $(./smtpdane -V | cut -d' ' -f2), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
-measure one "$RUNS" ./smtpdane -A "$ANCHOR" ee311.dane.test
-# shellcheck disable=SC2086
-measure "good($n)" "$RUNS" ./smtpdane -A "$ANCHOR" $hosts
-if [ -x ./smtpdane-valgrind ]; then
-	# shellcheck disable=SC2086
-	measure nosandbox "$RUNS" ./smtpdane-valgrind -A "$ANCHOR" $hosts
+for p in "$SMTPDANE" regress/benchsmtpd regress/nullclient \
+    regress/benchrun; do
+	if [ ! -x "$p" ]; then
+		echo "bench.sh: $p not built (make bench)" >&2
+		exit 2
+	fi
+done
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/smtpdane-bench.XXXXXX") || exit 2
+mkdir -p "$W/keys" "$W/nsd" "$W/runs"
+SMTPD_PID=
+
+# stop PIDFILE NAME: end a daemon we started, wait until it is gone
+stop()
+{
+	[ -s "$1" ] || return 0
+	_p=$(cat "$1")
+	case $_p in ''|*[!0-9]*) return 0 ;; esac
+	kill "$_p" 2>/dev/null || return 0
+	_i=0
+	while kill -0 "$_p" 2>/dev/null && [ $_i -lt 100 ]; do
+		sleep 0.05
+		_i=$((_i + 1))
+	done
+	kill -9 "$_p" 2>/dev/null || :
+	rm -f "$1"
+}
+
+cleanup()
+{
+	stop "$W/nsd.pid"
+	stop "$W/unbound.pid"
+	if [ -n "$SMTPD_PID" ]; then
+		kill "$SMTPD_PID" 2>/dev/null
+		wait "$SMTPD_PID" 2>/dev/null
+	fi
+	if [ "${BENCH_KEEP:-0}" = 1 ]; then
+		echo "bench.sh: work directory $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+die()
+{
+	echo "bench.sh: $*" >&2
+	exit 2
+}
+
+# --- the bench lab --------------------------------------------------
+
+NMAX=0
+for n in $BENCH_N; do
+	[ "$n" -gt $NMAX ] && NMAX=$n
+done
+[ $NMAX -gt 0 ] || die "BENCH_N names no host count"
+
+# The hosts, their keys and certificates: the server makes them.
+tickets=
+[ "${BENCH_TICKETS:-1}" = 0 ] && tickets=-x
+regress/benchsmtpd -n $NMAX -d "$DELAY" -w "$W" -P "$W/smtpd.pid" \
+    $tickets 2>"$W/smtpd.log" &
+SMTPD_PID=$!
+i=0
+until [ -s "$W/smtpd.pid" ]; do
+	kill -0 $SMTPD_PID 2>/dev/null ||
+	    die "benchsmtpd did not start: $(cat "$W/smtpd.log")"
+	i=$((i + 1))
+	[ $i -lt 600 ] || die "benchsmtpd did not start in 30 s"
+	sleep 0.05
+done
+
+# keygen ZONE [-k]: a key pair in keys/, its base name on stdout
+keygen()
+{
+	(cd "$W/keys" && ldns-keygen -a ECDSAP256SHA256 "$@") ||
+	    die "ldns-keygen $* failed"
+}
+
+# sign ZONE FILE: FILE.in signed into FILE.zone, its DS into FILE.ds,
+# as regress/lab/lab.sh signs its zones
+sign()
+{
+	_ksk=$(keygen -k "$1")
+	_zsk=$(keygen "$1")
+	(cd "$W/keys" && ldns-signzone -i "$FROM" -e "$UNTIL" -o "$1" \
+	    -f "$W/nsd/$2.zone" "$W/nsd/$2.in" "$_ksk" "$_zsk") ||
+	    die "ldns-signzone $1 failed"
+	ldns-key2ds -n -2 "$W/keys/$_ksk.key" | awk '{
+		for (i = 2; i < NF && $i != "DS"; i++)
+			;
+		printf "%s\t3600\tIN\tDS", $1
+		for (i++; i <= NF; i++)
+			printf " %s", $i
+		print ""
+	}' >"$W/nsd/$2.ds"
+}
+
+# zone_head ZONE: SOA and NS
+zone_head()
+{
+	echo "\$TTL 3600"
+	echo "$1	3600	IN	SOA	ns1.test. hostmaster.test. 1 3600 900 604800 300"
+	echo "$1	3600	IN	NS	ns1.test."
+}
+
+FROM=$(date -u -d '-1 hour' +%Y%m%d%H%M%S)
+UNTIL=$(date -u -d '+30 days' +%Y%m%d%H%M%S)
+{
+	zone_head bench.test.
+	cat "$W/records"
+} >"$W/nsd/bench.test.in"
+sign bench.test. bench.test
+{
+	zone_head test.
+	echo "ns1.test.	3600	IN	A	$NS"
+	echo "bench.test.	3600	IN	NS	ns1.test."
+	cat "$W/nsd/bench.test.ds"
+} >"$W/nsd/test.in"
+sign test. test
+{
+	zone_head .
+	echo "test.	3600	IN	NS	ns1.test."
+	echo "ns1.test.	3600	IN	A	$NS"
+	cat "$W/nsd/test.ds"
+} >"$W/nsd/root.in"
+sign . root
+ANCHOR=$W/nsd/root.ds
+
+cat >"$W/nsd.conf" <<EOF
+server:
+	ip-address: $NS
+	port: 53
+	username: ""
+	chroot: ""
+	database: ""
+	zonesdir: "$W/nsd"
+	pidfile: "$W/nsd.pid"
+	xfrdfile: "$W/nsd/xfrd.state"
+	xfrdir: "$W/nsd"
+	zonelistfile: "$W/nsd/zone.list"
+	logfile: "$W/nsd.log"
+	verbosity: 0
+	server-count: 1
+	do-ip6: no
+	hide-version: yes
+remote-control:
+	control-enable: yes
+	control-interface: "$W/nsd.sock"
+zone:
+	name: "."
+	zonefile: "root.zone"
+zone:
+	name: "test."
+	zonefile: "test.zone"
+zone:
+	name: "bench.test."
+	zonefile: "bench.test.zone"
+EOF
+nsd -c "$W/nsd.conf" >"$W/nsd.start" 2>&1 ||
+    die "nsd did not start: $(cat "$W/nsd.start" "$W/nsd.log" 2>/dev/null)"
+i=0
+until drill @$NS "h0000.bench.test" A 2>/dev/null | grep -q 'IN.A'; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || die "NSD does not answer: $(cat "$W/nsd.log")"
+	sleep 0.05
+done
+
+# DNS queries NSD has answered so far
+dns_queries()
+{
+	nsd-control -c "$W/nsd.conf" stats_noreset 2>/dev/null |
+	    sed -n 's/^num\.queries=//p'
+}
+[ -n "$(dns_queries)" ] || die "nsd-control gives no statistics"
+
+# The server's counters: SIGUSR1, then wait for the new file.
+server_stats()
+{
+	_seq=$(sed -n 's/^seq //p' "$W/stats")
+	kill -USR1 $SMTPD_PID
+	_i=0
+	while [ "$(sed -n 's/^seq //p' "$W/stats")" = "$_seq" ]; do
+		_i=$((_i + 1))
+		[ $_i -lt 200 ] || die "benchsmtpd does not answer SIGUSR1"
+		sleep 0.01
+	done
+	cp "$W/stats" "$1"
+}
+
+# A validating unbound for the Go checker, which trusts the AD bit.
+if [ -n "$GO" ]; then
+	command -v unbound >/dev/null 2>&1 ||
+	    die "BENCH_GO needs unbound(8) (apt-get install unbound)"
+	cat >"$W/unbound.conf" <<EOF
+server:
+	interface: $UNBOUND_ADDR
+	port: 53
+	username: ""
+	chroot: ""
+	directory: "$W"
+	pidfile: "$W/unbound.pid"
+	use-syslog: no
+	logfile: "$W/unbound.log"
+	do-ip6: no
+	trust-anchor-file: "$ANCHOR"
+	local-zone: "test." transparent
+	num-threads: 1
+	access-control: 127.0.0.0/8 allow
+	do-not-query-localhost: no
+remote-control:
+	control-enable: no
+stub-zone:
+	name: "."
+	stub-addr: $NS
+EOF
+	unbound -c "$W/unbound.conf" >"$W/unbound.start" 2>&1 ||
+	    die "unbound did not start: $(cat "$W/unbound.start")"
 fi
-MANY=regress/lab/work/lists/bulk.txt
-if [ -s "$MANY" ]; then
-	count=$(grep -c '^[a-z]' "$MANY")
-	measure "many($count)" 3 ./smtpdane -A "$ANCHOR" -mx -j 20 -f "$MANY"
-	measure serial 1 ./smtpdane -A "$ANCHOR" -mx -j 1 -f "$MANY"
-fi
-rm -f "$TMP"
+
+# --- measuring ------------------------------------------------------
+
+# median of the numbers on stdin
+median()
+{
+	sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# field NAME FILE: the value after NAME on a benchrun line
+field()
+{
+	awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' \
+	    "$2"
+}
+
+# counter NAME FILE: a counter of a server stats file
+counter()
+{
+	sed -n "s/^$1 //p" "$2"
+}
+
+# one_run TAG N J COMMAND...: measure once into runs/TAG.RUN.*
+one_run()
+{
+	_tag=$1 _n=$2 _j=$3
+	shift 3
+	_r=$W/runs/$_tag.$RUN
+	server_stats "$_r.s0"
+	_q0=$(dns_queries)
+	regress/benchrun -i "$PSS_MS" -o "$_r.m" "$@" >"$_r.out" \
+	    2>"$_r.err"
+	echo $? >"$_r.rc"
+	_q1=$(dns_queries)
+	server_stats "$_r.s1"
+	echo $((_q1 - _q0)) >"$_r.dns"
+}
+
+# row TAG LABEL N J: one line of the table from the runs of TAG
+row()
+{
+	_tag=$1 _label=$2 _n=$3 _j=$4
+	for f in wall user sys hwm_kb peak_pss_kb; do
+		for m in "$W/runs/$_tag".*.m; do
+			field $f "$m"
+		done | median >"$W/med.$f"
+	done
+	for d in "$W/runs/$_tag".*.dns; do
+		cat "$d"
+	done | median >"$W/med.dns"
+	for s in "$W/runs/$_tag".*.s1; do
+		s0=${s%.s1}.s0
+		echo "$(($(counter cpu_us "$s") - $(counter cpu_us "$s0"))) \
+		    $(($(counter accepted "$s") - $(counter accepted "$s0"))) \
+		    $(($(counter rounds "$s") - $(counter rounds "$s0")))"
+	done >"$W/srv"
+	awk '{ print $1 / ($2 ? $2 : 1) / 1000 }' "$W/srv" | median \
+	    >"$W/med.srv"
+	awk '{ print $3 / ($2 ? $2 : 1) }' "$W/srv" | median >"$W/med.rt"
+	_bad=0
+	for rc in "$W/runs/$_tag".*.rc; do
+		[ "$(cat "$rc")" = 0 ] || _bad=$((_bad + 1))
+	done
+	awk -v tag="$_label" -v n="$_n" -v j="$_j" -v delay="$DELAY" \
+	    -v replies="$REPLIES" -v nullrate="$NULLRATE" -v load="$LOAD" \
+	    -v bad="$_bad" -v runs="$(ls "$W/runs/$_tag".*.m | wc -l)" \
+	    -v wall="$(cat "$W/med.wall")" -v user="$(cat "$W/med.user")" \
+	    -v sys="$(cat "$W/med.sys")" -v hwm="$(cat "$W/med.hwm_kb")" \
+	    -v pss="$(cat "$W/med.peak_pss_kb")" -v dns="$(cat "$W/med.dns")" \
+	    -v srv="$(cat "$W/med.srv")" -v rt="$(cat "$W/med.rt")" '
+	BEGIN {
+		jj = j ~ /^[0-9]+$/ ? j : n
+		rounds = int((n + jj - 1) / jj)
+		floor = replies * delay / 1000 * rounds
+		rate = n / wall
+		printf "%-10s %5d %4s %7.2f %7.1f %5.0f%% %7.2f %6.2f " \
+		    "%6.2f %6.1f %6.1f %5.2f %6.2f %5.2f %5s%s\n", tag, n, j,
+		    wall, rate, (nullrate > 0 ? 100 * rate / nullrate : 100),
+		    floor, wall / floor, (user + sys) * 1000 / n, hwm / 1024,
+		    pss / 1024, dns / n, srv, rt, load,
+		    (bad ? sprintf("  (%d of %d runs failed)", bad, runs) : "")
+	}' | tee -a "$OUT"
+}
+
+header()
+{
+	printf "%-10s %5s %4s %7s %7s %6s %7s %6s %6s %6s %6s %5s %6s %5s %5s\n" \
+	    run N J "wall s" "chk/s" "%null" "floor s" /floor "cpu ms" \
+	    "rss MB" "pss MB" "dns q" "srv ms" "srv rt" load | tee -a "$OUT"
+}
+
+load()
+{
+	cut -d' ' -f1 /proc/loadavg
+}
+
+: >"$OUT"
+{
+	echo "smtpdane bench, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -r)," \
+	    "$(nproc) cores, $(git describe --always --dirty 2>/dev/null ||
+	    echo unknown commit)"
+	echo "delay ${DELAY} ms before each reply and TLS flight;" \
+	    "floor = $REPLIES replies x delay x ceil(N/J);" \
+	    "default -j is ${DEFJ:-?}; runs: median of $RUNS (N <= 300)," \
+	    "$RUNS_LARGE (N > 300)"
+	echo "command: $SMTPDANE -A ANCHOR $ARGS [-j J] HOST ...," \
+	    "DNS_RESOLVER=$NS"
+} | tee "$OUT"
+header
+export DNS_RESOLVER=$NS
+for n in $BENCH_N; do
+	runs=$RUNS
+	[ "$n" -gt 300 ] && runs=$RUNS_LARGE
+	head -n "$n" "$W/hosts" >"$W/hosts.$n"
+	# shellcheck disable=SC2046 # host names have no blanks
+	set -- $(cut -d' ' -f1 "$W/hosts.$n")
+	LOAD=$(load)
+	RUN=1
+	while [ $RUN -le "$runs" ]; do
+		one_run "null.$n" "$n" "$n" regress/nullclient "$W/hosts.$n"
+		RUN=$((RUN + 1))
+	done
+	NULLRATE=0
+	row "null.$n" nullclient "$n" all
+	NULLRATE=$(echo "$n $(cat "$W/med.wall")" | awk '{ print $1 / $2 }')
+	for j in $BENCH_J; do
+		if [ "$j" = default ]; then
+			jopt=
+			jj=${DEFJ:-default}
+		else
+			[ "$j" -le "$n" ] && [ "$j" -le 512 ] || continue
+			jopt="-j $j"
+			jj=$j
+		fi
+		LOAD=$(load)
+		RUN=1
+		while [ $RUN -le "$runs" ]; do
+			# shellcheck disable=SC2086
+			one_run "smtpdane.$n.$jj" "$n" "$jj" "$SMTPDANE" \
+			    -A "$ANCHOR" $ARGS $jopt "$@"
+			RUN=$((RUN + 1))
+		done
+		row "smtpdane.$n.$jj" smtpdane "$n" "$jj"
+	done
+	if [ -n "$GO" ]; then
+		LOAD=$(load)
+		RUN=1
+		while [ $RUN -le "$runs" ]; do
+			one_run "go.$n" "$n" all env \
+			    DNS_RESOLVER=$UNBOUND_ADDR "$GO" "$@"
+			RUN=$((RUN + 1))
+		done
+		row "go.$n" go-smtpdane "$n" all
+	fi
+done
+{
+	echo
+	echo "server TLS parameters over the whole bench (count, what):"
+	sed -n 's/^tls /	/p' "$W/stats"
+	echo "	$(counter hrr "$W/stats") HelloRetryRequests," \
+	    "$(counter tickets "$W/stats") session tickets sent," \
+	    "$(counter records "$W/stats") TLS records sent in" \
+	    "$(counter handshakes "$W/stats") handshakes" \
+	    "($(counter failed "$W/stats") failed)"
+	echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee -a "$OUT"
+echo "results in $OUT"
