@@ -42,8 +42,9 @@
 #
 # Environment (defaults in brackets):
 #   BENCH_N		host counts to run [300 1000 2000]
-#   BENCH_J		-j values, "default" for none [default 64 300]
-#			(a J above N, or above smtpdane's 512, is skipped)
+#   BENCH_J		-j values, "default" for none [default 64 300 512]
+#			(a J above N, or above smtpdane's 512, is skipped;
+#			"none" runs no smtpdane)
 #   BENCH_RUNS		runs per row, the median is reported [3]
 #   BENCH_RUNS_LARGE	runs per row for N above 300 [1]
 #   BENCH_DELAY_MS	server delay before each reply and flight [20]
@@ -53,7 +54,10 @@
 #   BENCH_SMTPDANE	the program to measure [./smtpdane]
 #   BENCH_ARGS		extra smtpdane options []
 #   BENCH_GO		path to the Go smtpdane: also run it, with a
-#			validating unbound(8) as its resolver []
+#			validating unbound(8) as its resolver [], in two
+#			rows: go-cold right after unbound started, go-warm
+#			once more at once, on unbound's warm cache (unbound's
+#			own CPU is in neither row; its queries to NSD are)
 #   BENCH_PSS_MS	PSS sampling interval in ms [10]
 #   BENCH_OUT		results file [regress/bench.out]
 #   BENCH_KEEP		1: keep the work directory (its path is printed)
@@ -66,7 +70,7 @@ if [ "${SMTPDANE_NETNS:-}" != 1 ]; then
 fi
 
 BENCH_N=${BENCH_N:-300 1000 2000}
-BENCH_J=${BENCH_J:-default 64 300}
+BENCH_J=${BENCH_J:-default 64 300 512}
 RUNS=${BENCH_RUNS:-3}
 RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
 DELAY=${BENCH_DELAY_MS:-20}
@@ -305,9 +309,21 @@ stub-zone:
 	name: "."
 	stub-addr: $NS
 EOF
+fi
+
+# (Re)start that unbound: a cold cache.
+unbound_start()
+{
+	stop "$W/unbound.pid"
 	unbound -c "$W/unbound.conf" >"$W/unbound.start" 2>&1 ||
 	    die "unbound did not start: $(cat "$W/unbound.start")"
-fi
+	_i=0
+	until drill @$UNBOUND_ADDR . SOA >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		[ $_i -lt 200 ] || die "unbound does not answer"
+		sleep 0.05
+	done
+}
 
 # --- measuring ------------------------------------------------------
 
@@ -438,6 +454,7 @@ for n in $BENCH_N; do
 			jopt=
 			jj=${DEFJ:-default}
 		else
+			case $j in ''|*[!0-9]*) continue ;; esac
 			[ "$j" -le "$n" ] && [ "$j" -le 512 ] || continue
 			jopt="-j $j"
 			jj=$j
@@ -456,11 +473,15 @@ for n in $BENCH_N; do
 		LOAD=$(load)
 		RUN=1
 		while [ $RUN -le "$runs" ]; do
-			one_run "go.$n" "$n" all env \
+			unbound_start
+			one_run "gocold.$n" "$n" all env \
+			    DNS_RESOLVER=$UNBOUND_ADDR "$GO" "$@"
+			one_run "gowarm.$n" "$n" all env \
 			    DNS_RESOLVER=$UNBOUND_ADDR "$GO" "$@"
 			RUN=$((RUN + 1))
 		done
-		row "go.$n" go-smtpdane "$n" all
+		row "gocold.$n" go-cold "$n" all
+		row "gowarm.$n" go-warm "$n" all
 	fi
 done
 {
