@@ -738,9 +738,12 @@ sc_rule(scmp_filter_ctx ctx, const struct sb_rule *rule, int nr, pid_t self)
 	return -EINVAL;
 }
 
-/* The filter of a stage, for a process whose pid is self. */
+/*
+ * The filter of a stage, for a process whose pid is self; errors are
+ * reported as the process in stage who, which builds it.
+ */
 static scmp_filter_ctx
-sc_build(enum sandbox_stage stage, pid_t self)
+sc_build(enum sandbox_stage stage, pid_t self, enum sandbox_stage who)
 {
 	scmp_filter_ctx	 ctx;
 	size_t		 i;
@@ -748,16 +751,16 @@ sc_build(enum sandbox_stage stage, pid_t self)
 
 	/* Level 3: SECCOMP_RET_KILL_PROCESS, Linux 4.14. */
 	if (seccomp_api_get() < 3)
-		sb_fatal(stage, "no system call filter here (libseccomp API "
+		sb_fatal(who, "no system call filter here (libseccomp API "
 		    "level %u, 3 needed; valgrind emulates none)",
 		    seccomp_api_get());
 	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL)
-		sb_fatal(stage, "seccomp_init failed");
+		sb_fatal(who, "seccomp_init failed");
 	/* A call of another ABI (i386, x32) would dodge every rule. */
 	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS)) != 0 ||
 	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) != 0)
-		sb_fatal(stage, "seccomp attributes: %s", strerror(-r));
+		sb_fatal(who, "seccomp attributes: %s", strerror(-r));
 	/* A binary tree: a few comparisons per call, not one per rule. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (i = 0; i < sizeof(sb_rules) / sizeof(sb_rules[0]); i++) {
@@ -767,7 +770,7 @@ sc_build(enum sandbox_stage stage, pid_t self)
 		if ((nr = seccomp_syscall_resolve_name(sb_rules[i].name)) < 0)
 			continue;
 		if ((r = sc_rule(ctx, &sb_rules[i], nr, self)) != 0)
-			sb_fatal(stage, "seccomp rule for %s: %s",
+			sb_fatal(who, "seccomp rule for %s: %s",
 			    sb_rules[i].name, strerror(-r));
 	}
 	return ctx;
@@ -848,10 +851,10 @@ sc_precompile_stage(enum sandbox_stage stage, struct sc_prog *p)
 	struct sock_filter *other;
 	unsigned short	 i, olen;
 
-	ctx = sc_build(stage, (pid_t)SC_SELF_1);
+	ctx = sc_build(stage, (pid_t)SC_SELF_1, SB_PARENT_RUN);
 	p->insn = sc_export(ctx, &p->len);
 	seccomp_release(ctx);
-	ctx = sc_build(stage, (pid_t)SC_SELF_2);
+	ctx = sc_build(stage, (pid_t)SC_SELF_2, SB_PARENT_RUN);
 	other = sc_export(ctx, &olen);
 	seccomp_release(ctx);
 	if (p->insn == NULL || other == NULL || olen != p->len)
@@ -939,7 +942,7 @@ sc_enter(enum sandbox_stage stage)
 #endif
 	if (sc_load_child(stage, self))
 		return;
-	ctx = sc_build(stage, self);
+	ctx = sc_build(stage, self, stage);
 	if ((r = seccomp_load(ctx)) != 0)
 		sb_fatal(stage, "cannot install the system call filter: %s",
 		    strerror(-r));
