@@ -51,7 +51,10 @@
 #   BENCH_REPLIES	delayed replies per check in the floor [4: banner,
 #			EHLO, STARTTLS, TLS flight; what decides a verdict]
 #   BENCH_TICKETS	0: the server sends no TLS 1.3 session tickets [1]
-#   BENCH_SMTPDANE	the program to measure [./smtpdane]
+#   BENCH_SMTPDANE	the programs to measure [./smtpdane]; with more
+#			than one (before and after a change), their runs
+#			take turns and each has its rows
+#   BENCH_LABELS	their names in the table [smtpdane#1 ...]
 #   BENCH_ARGS		extra smtpdane options []
 #   BENCH_GO		path to the Go smtpdane: also run it, with a
 #			validating unbound(8) as its resolver [], in two
@@ -59,7 +62,19 @@
 #			once more at once, on unbound's warm cache (unbound's
 #			own CPU is in neither row; its queries to NSD are)
 #   BENCH_PSS_MS	PSS sampling interval in ms [10]
+#   BENCH_PERF		a path prefix: after the table, one more smtpdane
+#			run (the first N, -j BENCH_PERF_J [64]) under
+#			perf record -g, the server recorded at the same
+#			time; PREFIX.smtpdane.data and PREFIX.server.data,
+#			and where the CPU went, by library, in the results
+#			(BENCH_PERF_OPTS: perf record's options for smtpdane
+#			[-g]; "--call-graph dwarf" for callers in libraries
+#			built without frame pointers)
 #   BENCH_OUT		results file [regress/bench.out]
+#   BENCH_EXEC		instead of measuring, run this shell command in
+#			the lab, with BENCH_WORK, BENCH_ANCHOR, BENCH_HOSTS
+#			(the hosts file: name, address, usage) and
+#			DNS_RESOLVER set
 #   BENCH_KEEP		1: keep the work directory (its path is printed)
 
 set -u
@@ -91,7 +106,7 @@ for t in nsd nsd-control ldns-keygen ldns-signzone ldns-key2ds drill; do
 		exit 2
 	fi
 done
-for p in "$SMTPDANE" regress/benchsmtpd regress/nullclient \
+for p in $SMTPDANE regress/benchsmtpd regress/nullclient \
     regress/benchrun; do
 	if [ ! -x "$p" ]; then
 		echo "bench.sh: $p not built (make bench)" >&2
@@ -325,6 +340,13 @@ unbound_start()
 	done
 }
 
+# Only a look inside: the lab as it is, a command of the user's.
+if [ -n "${BENCH_EXEC:-}" ]; then
+	BENCH_WORK=$W BENCH_ANCHOR=$ANCHOR BENCH_HOSTS=$W/hosts \
+	    DNS_RESOLVER=$NS sh -c "$BENCH_EXEC"
+	exit
+fi
+
 # --- measuring ------------------------------------------------------
 
 # median of the numbers on stdin
@@ -415,6 +437,23 @@ header()
 	    "rss MB" "pss MB" "dns q" "srv ms" "srv rt" load | tee -a "$OUT"
 }
 
+# label K: the name of the Kth program in the table
+label()
+{
+	_k=$1
+	if [ -z "${BENCH_LABELS:-}" ]; then
+		# shellcheck disable=SC2086
+		[ "$(echo $SMTPDANE | wc -w)" -eq 1 ] && echo smtpdane ||
+		    echo "smtpdane#$_k"
+		return
+	fi
+	# shellcheck disable=SC2086
+	set -- $BENCH_LABELS
+	[ "$_k" -le $# ] || { echo "smtpdane#$_k"; return; }
+	shift $((_k - 1))
+	echo "$1"
+}
+
 load()
 {
 	cut -d' ' -f1 /proc/loadavg
@@ -429,8 +468,8 @@ load()
 	    "floor = $REPLIES replies x delay x ceil(N/J);" \
 	    "default -j is ${DEFJ:-?}; runs: median of $RUNS (N <= 300)," \
 	    "$RUNS_LARGE (N > 300)"
-	echo "command: $SMTPDANE -A ANCHOR $ARGS [-j J] HOST ...," \
-	    "DNS_RESOLVER=$NS"
+	echo "command: PROGRAM -A ANCHOR $ARGS [-j J] HOST ...," \
+	    "DNS_RESOLVER=$NS; PROGRAM: $SMTPDANE"
 } | tee "$OUT"
 header
 export DNS_RESOLVER=$NS
@@ -462,12 +501,21 @@ for n in $BENCH_N; do
 		LOAD=$(load)
 		RUN=1
 		while [ $RUN -le "$runs" ]; do
-			# shellcheck disable=SC2086
-			one_run "smtpdane.$n.$jj" "$n" "$jj" "$SMTPDANE" \
-			    -A "$ANCHOR" $ARGS $jopt "$@"
+			# the programs take turns, so that all see the same load
+			k=0
+			for prog in $SMTPDANE; do
+				k=$((k + 1))
+				# shellcheck disable=SC2086
+				one_run "smtpdane$k.$n.$jj" "$n" "$jj" "$prog" \
+				    -A "$ANCHOR" $ARGS $jopt "$@"
+			done
 			RUN=$((RUN + 1))
 		done
-		row "smtpdane.$n.$jj" smtpdane "$n" "$jj"
+		k=0
+		for prog in $SMTPDANE; do
+			k=$((k + 1))
+			row "smtpdane$k.$n.$jj" "$(label $k)" "$n" "$jj"
+		done
 	done
 	if [ -n "$GO" ]; then
 		LOAD=$(load)
@@ -484,6 +532,40 @@ for n in $BENCH_N; do
 		row "gowarm.$n" go-warm "$n" all
 	fi
 done
+# perf_dso FILE: the share of CPU per program or library in FILE
+perf_dso()
+{
+	perf report -i "$1" --no-children --sort dso --stdio 2>/dev/null |
+	    awk '/^ *[0-9.]+%/ && n < 12 { printf "\t%s\n", $0; n++ }'
+}
+
+if [ -n "${BENCH_PERF:-}" ]; then
+	command -v perf >/dev/null 2>&1 ||
+	    die "BENCH_PERF needs perf (apt-get install linux-perf)"
+	n=${BENCH_N%% *}
+	j=${BENCH_PERF_J:-64}
+	# shellcheck disable=SC2046
+	set -- $(cut -d' ' -f1 "$W/hosts.$n")
+	perf record -q -g -p $SMTPD_PID -o "$BENCH_PERF.server.data" \
+	    >"$W/perf.server.log" 2>&1 &
+	perfsrv=$!
+	sleep 0.5
+	# shellcheck disable=SC2086
+	# shellcheck disable=SC2086
+	perf record -q ${BENCH_PERF_OPTS:--g} -o "$BENCH_PERF.smtpdane.data" \
+	    ${SMTPDANE%% *} \
+	    -A "$ANCHOR" $ARGS -j "$j" "$@" >"$W/perf.out" 2>&1
+	kill -INT $perfsrv
+	wait $perfsrv
+	{
+		echo
+		echo "perf: smtpdane, N=$n -j $j, CPU by program or library:"
+		perf_dso "$BENCH_PERF.smtpdane.data"
+		echo "perf: benchsmtpd during that run:"
+		perf_dso "$BENCH_PERF.server.data"
+	} | tee -a "$OUT"
+fi
+
 {
 	echo
 	echo "server TLS parameters over the whole bench (count, what):"
