@@ -254,6 +254,9 @@ server:
 	server-count: 1
 	do-ip6: no
 	hide-version: yes
+	# Bursts of a few hundred children at once: no lost queries.
+	receive-buffer-size: 8388608
+	send-buffer-size: 8388608
 remote-control:
 	control-enable: yes
 	control-interface: "$W/nsd.sock"
@@ -376,12 +379,21 @@ one_run()
 	_r=$W/runs/$_tag.$RUN
 	server_stats "$_r.s0"
 	_q0=$(dns_queries)
+	_d0=$(udp_drops)
 	regress/benchrun -i "$PSS_MS" -o "$_r.m" "$@" >"$_r.out" \
 	    2>"$_r.err"
 	echo $? >"$_r.rc"
 	_q1=$(dns_queries)
+	_d1=$(udp_drops)
 	server_stats "$_r.s1"
 	echo $((_q1 - _q0)) >"$_r.dns"
+	echo $((_d1 - _d0)) >"$_r.drops"
+}
+
+# UDP datagrams dropped in this namespace for want of buffer space
+udp_drops()
+{
+	awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $6; exit }' /proc/net/snmp
 }
 
 # row TAG LABEL N J: one line of the table from the runs of TAG
@@ -409,9 +421,10 @@ row()
 	for rc in "$W/runs/$_tag".*.rc; do
 		[ "$(cat "$rc")" = 0 ] || _bad=$((_bad + 1))
 	done
+	_drops=$(cat "$W/runs/$_tag".*.drops | awk '{ n += $1 } END { print n }')
 	awk -v tag="$_label" -v n="$_n" -v j="$_j" -v delay="$DELAY" \
 	    -v replies="$REPLIES" -v nullrate="$NULLRATE" -v load="$LOAD" \
-	    -v bad="$_bad" -v runs="$(ls "$W/runs/$_tag".*.m | wc -l)" \
+	    -v bad="$_bad" -v drops="$_drops" -v rows="$W/rows" -v runs="$(ls "$W/runs/$_tag".*.m | wc -l)" \
 	    -v wall="$(cat "$W/med.wall")" -v user="$(cat "$W/med.user")" \
 	    -v sys="$(cat "$W/med.sys")" -v hwm="$(cat "$W/med.hwm_kb")" \
 	    -v pss="$(cat "$W/med.peak_pss_kb")" -v dns="$(cat "$W/med.dns")" \
@@ -426,7 +439,12 @@ row()
 		    wall, rate, (nullrate > 0 ? 100 * rate / nullrate : 100),
 		    floor, wall / floor, (user + sys) * 1000 / n, hwm / 1024,
 		    pss / 1024, dns / n, srv, rt, load,
-		    (bad ? sprintf("  (%d of %d runs failed)", bad, runs) : "")
+		    (bad ? sprintf("  (%d of %d runs failed)", bad, runs) : "") \
+		    (drops ? sprintf("  (%d UDP datagrams dropped)", drops) : "")
+		# for the summary
+		printf "%s %d %s %.6f %.6f %.1f %.1f %.4f %d\n", tag, n, j,
+		    rate, (user + sys) * 1000 / n, hwm, pss, dns / n,
+		    (nullrate > 0 ? 100 * rate / nullrate : 100) >> rows
 	}' | tee -a "$OUT"
 }
 
@@ -532,6 +550,60 @@ for n in $BENCH_N; do
 		row "gowarm.$n" go-warm "$n" all
 	fi
 done
+# What the rows say about issue 9's targets, per program: at the
+# smallest N and default -j, the share of the null client's rate, CPU
+# and PSS; between the smallest and the largest N at each -j, how the
+# rate holds up and how much the parent's RSS grows per target.
+summary()
+{
+	[ -s "$W/rows" ] || return 0
+	awk -v defj="${DEFJ:-x}" '
+	$1 == "nullclient" || $1 ~ /^go-/ { next }
+	{
+		k = $1 " " $3
+		if (!(k in nmin) || $2 < nmin[k]) {
+			nmin[k] = $2; rmin[k] = $4; hmin[k] = $6
+		}
+		if (!(k in nmax) || $2 > nmax[k]) {
+			nmax[k] = $2; rmax[k] = $4; hmax[k] = $6
+		}
+		if (!($1 in small) || $2 < small[$1])
+			small[$1] = $2
+		if ($3 == defj)
+			at[$1 " " $2] = $0
+		if (!($1 in seen)) {
+			seen[$1] = 1
+			order[++nl] = $1
+		}
+		keys[k] = 1
+	}
+	END {
+		for (i = 1; i <= nl; i++) {
+			l = order[i]
+			printf "%s:", l
+			if ((l " " small[l]) in at) {
+				split(at[l " " small[l]], f, " ")
+				printf " N=%d -j %s: %.0f%% of the null client" \
+				    " (target 55%%), %.2f ms CPU per check" \
+				    " (target 2), peak PSS %.1f MB (target 40)," \
+				    " %.2f DNS queries per check;", f[2], f[3],
+				    f[9], f[5], f[7] / 1024, f[8]
+			}
+			printf "\n"
+			for (k in keys) {
+				split(k, f, " ")
+				if (f[1] != l || nmax[k] == nmin[k])
+					continue
+				printf "\t-j %s, N=%d to %d: checks/s %+.0f%%" \
+				    " (target within 15%%), parent RSS %+.1f KB" \
+				    " per target (target 4)\n", f[2], nmin[k],
+				    nmax[k], 100 * (rmax[k] / rmin[k] - 1),
+				    (hmax[k] - hmin[k]) / (nmax[k] - nmin[k])
+			}
+		}
+	}' "$W/rows"
+}
+
 # perf_dso FILE: the share of CPU per program or library in FILE
 perf_dso()
 {
@@ -567,6 +639,9 @@ if [ -n "${BENCH_PERF:-}" ]; then
 fi
 
 {
+	echo
+	echo "issue 9's targets, from the rows above:"
+	summary
 	echo
 	echo "server TLS parameters over the whole bench (count, what):"
 	sed -n 's/^tls /	/p' "$W/stats"

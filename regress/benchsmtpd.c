@@ -861,11 +861,17 @@ main(int argc, char *argv[])
 		errx(2, "bad address %s", first);
 
 	/* A listening socket per host, and the connections. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		err(1, "getrlimit");
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			err(1, "setrlimit");
 	}
 	maxfd = rl.rlim_cur > 1000000 ? 1000000 : rl.rlim_cur;
+	if (maxfd < nhosts + 64)
+		errx(1, "%d descriptors are too few for %d hosts", maxfd,
+		    nhosts);
 	if ((conns = calloc(maxfd, sizeof(*conns))) == NULL)
 		err(1, NULL);
 
