@@ -319,6 +319,8 @@ server:
 	trust-anchor-file: "$ANCHOR"
 	local-zone: "test." transparent
 	num-threads: 1
+	so-rcvbuf: 8m
+	so-sndbuf: 8m
 	access-control: 127.0.0.0/8 allow
 	do-not-query-localhost: no
 remote-control:
@@ -575,6 +577,8 @@ summary()
 			seen[$1] = 1
 			order[++nl] = $1
 		}
+		if (!(k in keys))
+			korder[++nk] = k
 		keys[k] = 1
 	}
 	END {
@@ -590,7 +594,8 @@ summary()
 				    f[9], f[5], f[7] / 1024, f[8]
 			}
 			printf "\n"
-			for (k in keys) {
+			for (m = 1; m <= nk; m++) {
+				k = korder[m]
 				split(k, f, " ")
 				if (f[1] != l || nmax[k] == nmin[k])
 					continue
