@@ -161,14 +161,14 @@ die()
 
 NMAX=0
 for n in $BENCH_N; do
-	[ "$n" -gt $NMAX ] && NMAX=$n
+	[ "$n" -gt "$NMAX" ] && NMAX=$n
 done
-[ $NMAX -gt 0 ] || die "BENCH_N names no host count"
+[ "$NMAX" -gt 0 ] || die "BENCH_N names no host count"
 
 # The hosts, their keys and certificates: the server makes them.
 tickets=
 [ "${BENCH_TICKETS:-1}" = 0 ] && tickets=-x
-regress/benchsmtpd -n $NMAX -d "$DELAY" -w "$W" -P "$W/smtpd.pid" \
+regress/benchsmtpd -n "$NMAX" -d "$DELAY" -w "$W" -P "$W/smtpd.pid" \
     $tickets 2>"$W/smtpd.log" &
 SMTPD_PID=$!
 i=0
@@ -426,7 +426,8 @@ row()
 	_drops=$(cat "$W/runs/$_tag".*.drops | awk '{ n += $1 } END { print n }')
 	awk -v tag="$_label" -v n="$_n" -v j="$_j" -v delay="$DELAY" \
 	    -v replies="$REPLIES" -v nullrate="$NULLRATE" -v load="$LOAD" \
-	    -v bad="$_bad" -v drops="$_drops" -v rows="$W/rows" -v runs="$(ls "$W/runs/$_tag".*.m | wc -l)" \
+	    -v bad="$_bad" -v drops="$_drops" -v rows="$W/rows" \
+	    -v runs="$(cat "$W/runs/$_tag".*.rc | wc -l)" \
 	    -v wall="$(cat "$W/med.wall")" -v user="$(cat "$W/med.user")" \
 	    -v sys="$(cat "$W/med.sys")" -v hwm="$(cat "$W/med.hwm_kb")" \
 	    -v pss="$(cat "$W/med.peak_pss_kb")" -v dns="$(cat "$W/med.dns")" \
@@ -514,7 +515,9 @@ for n in $BENCH_N; do
 			jj=${DEFJ:-default}
 		else
 			case $j in ''|*[!0-9]*) continue ;; esac
-			[ "$j" -le "$n" ] && [ "$j" -le 512 ] || continue
+			if [ "$j" -gt "$n" ] || [ "$j" -gt 512 ]; then
+				continue
+			fi
 			jopt="-j $j"
 			jj=$j
 		fi
