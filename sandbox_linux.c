@@ -28,6 +28,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/filter.h>
 #include <linux/landlock.h>
 #include <linux/seccomp.h>
 
@@ -737,31 +738,29 @@ sc_rule(scmp_filter_ctx ctx, const struct sb_rule *rule, int nr, pid_t self)
 	return -EINVAL;
 }
 
-static void
-sc_enter(enum sandbox_stage stage)
+/*
+ * The filter of a stage, for a process whose pid is self; errors are
+ * reported as the process in stage who, which builds it.
+ */
+static scmp_filter_ctx
+sc_build(enum sandbox_stage stage, pid_t self, enum sandbox_stage who)
 {
 	scmp_filter_ctx	 ctx;
 	size_t		 i;
-	pid_t		 self = getpid();
 	int		 nr, r;
 
-#ifdef SMTPDANE_TEST
-	/* regress/sandbox/sbtest checks Landlock on its own. */
-	if (getenv("SMTPDANE_TEST_NO_SECCOMP") != NULL)
-		return;
-#endif
 	/* Level 3: SECCOMP_RET_KILL_PROCESS, Linux 4.14. */
 	if (seccomp_api_get() < 3)
-		sb_fatal(stage, "no system call filter here (libseccomp API "
+		sb_fatal(who, "no system call filter here (libseccomp API "
 		    "level %u, 3 needed; valgrind emulates none)",
 		    seccomp_api_get());
 	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL)
-		sb_fatal(stage, "seccomp_init failed");
+		sb_fatal(who, "seccomp_init failed");
 	/* A call of another ABI (i386, x32) would dodge every rule. */
 	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 	    SCMP_ACT_KILL_PROCESS)) != 0 ||
 	    (r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0)) != 0)
-		sb_fatal(stage, "seccomp attributes: %s", strerror(-r));
+		sb_fatal(who, "seccomp attributes: %s", strerror(-r));
 	/* A binary tree: a few comparisons per call, not one per rule. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	for (i = 0; i < sizeof(sb_rules) / sizeof(sb_rules[0]); i++) {
@@ -771,9 +770,179 @@ sc_enter(enum sandbox_stage stage)
 		if ((nr = seccomp_syscall_resolve_name(sb_rules[i].name)) < 0)
 			continue;
 		if ((r = sc_rule(ctx, &sb_rules[i], nr, self)) != 0)
-			sb_fatal(stage, "seccomp rule for %s: %s",
+			sb_fatal(who, "seccomp rule for %s: %s",
 			    sb_rules[i].name, strerror(-r));
 	}
+	return ctx;
+}
+
+/*
+ * The children's filters, compiled once in the parent.  Building a
+ * filter (libseccomp's rules, then its BPF code generation) is most
+ * of what a sandbox costs a child, and every child of a stage gets the
+ * same program but for one constant: its own pid, the only process
+ * A_ABORT_SELF lets it signal.  So the parent compiles each child
+ * stage with a placeholder pid that no process can have, notes where
+ * the placeholder lands in the program, and a child writes its pid
+ * there and hands the program to seccomp(2) as it is, which is what
+ * seccomp_load() does with the program it generates.
+ *
+ * The placeholder is trusted only when compiling with a second one
+ * gives the same program but at exactly those places; otherwise, or
+ * on any failure here, the child compiles its filter itself as
+ * before.  Either way it gets the same filter.
+ */
+#define SC_SELF_1	0x7ead5e1fU	/* above any pid_max (2^22) */
+#define SC_SELF_2	0x6eed5a1dU
+#define SC_MAX_SELF	8
+
+struct sc_prog {
+	struct sock_filter	*insn;
+	unsigned short		 len;
+	unsigned short		 self[SC_MAX_SELF];	/* where the pid goes */
+	size_t			 nself;
+};
+
+static struct sc_prog	 sc_child[2];	/* SB_CHILD_NET, SB_CHILD_PARSE */
+static int		 sc_child_ready;
+
+/* The BPF program of ctx, or NULL. */
+static struct sock_filter *
+sc_export(scmp_filter_ctx ctx, unsigned short *lenp)
+{
+	struct sock_filter *insn;
+	size_t		 size = BPF_MAXINSNS * sizeof(*insn), len = 0;
+	ssize_t		 n;
+	int		 fds[2];
+
+	/* A program never exceeds BPF_MAXINSNS: it fits a pipe. */
+	if ((insn = malloc(size + 1)) == NULL)
+		return NULL;
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		free(insn);
+		return NULL;
+	}
+	if (seccomp_export_bpf(ctx, fds[1]) != 0)
+		len = size + 1;		/* failed */
+	close(fds[1]);
+	while (len <= size && (n = read(fds[0], (char *)insn + len,
+	    size + 1 - len)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			len = size + 1;
+			break;
+		}
+		len += n;
+	}
+	close(fds[0]);
+	if (len == 0 || len > size || len % sizeof(*insn) != 0) {
+		free(insn);
+		return NULL;
+	}
+	*lenp = len / sizeof(*insn);
+	return insn;
+}
+
+static int
+sc_precompile_stage(enum sandbox_stage stage, struct sc_prog *p)
+{
+	scmp_filter_ctx	 ctx;
+	struct sock_filter *other;
+	unsigned short	 i, olen;
+
+	ctx = sc_build(stage, (pid_t)SC_SELF_1, SB_PARENT_RUN);
+	p->insn = sc_export(ctx, &p->len);
+	seccomp_release(ctx);
+	ctx = sc_build(stage, (pid_t)SC_SELF_2, SB_PARENT_RUN);
+	other = sc_export(ctx, &olen);
+	seccomp_release(ctx);
+	if (p->insn == NULL || other == NULL || olen != p->len)
+		goto fail;
+	p->nself = 0;
+	for (i = 0; i < p->len; i++) {
+		if (memcmp(&p->insn[i], &other[i], sizeof(other[i])) == 0)
+			continue;
+		/* Only the k of a jump may differ, from one to the other. */
+		if (p->insn[i].code != (BPF_JMP | BPF_JEQ | BPF_K) ||
+		    other[i].code != p->insn[i].code ||
+		    other[i].jt != p->insn[i].jt ||
+		    other[i].jf != p->insn[i].jf ||
+		    p->insn[i].k != SC_SELF_1 || other[i].k != SC_SELF_2 ||
+		    p->nself == SC_MAX_SELF)
+			goto fail;
+		p->self[p->nself++] = i;
+	}
+	if (p->nself == 0)
+		goto fail;
+	free(other);
+	return 1;
+ fail:
+	free(p->insn);
+	free(other);
+	p->insn = NULL;
+	return 0;
+}
+
+/* In the parent, before it forks: sc_child[] for the children. */
+static void
+sc_precompile(void)
+{
+	if (sc_child_ready)
+		return;
+	sc_child_ready = 1;
+	if (!sc_precompile_stage(SB_CHILD_NET, &sc_child[0]) ||
+	    !sc_precompile_stage(SB_CHILD_PARSE, &sc_child[1])) {
+		free(sc_child[0].insn);
+		sc_child[0].insn = NULL;
+		sb_note("children compile their own system call filters");
+		return;
+	}
+	sb_note("children's system call filters compiled once (%u and %u "
+	    "instructions)", sc_child[0].len, sc_child[1].len);
+}
+
+/* A child's precompiled filter with its pid in: 0 if there is none. */
+static int
+sc_load_child(enum sandbox_stage stage, pid_t self)
+{
+	struct sock_fprog fprog;
+	struct sc_prog	*p;
+	size_t		 i;
+
+	if (!sc_child_ready || (stage != SB_CHILD_NET &&
+	    stage != SB_CHILD_PARSE))
+		return 0;
+	p = &sc_child[stage == SB_CHILD_NET ? 0 : 1];
+	if (p->insn == NULL)
+		return 0;
+	for (i = 0; i < p->nself; i++)
+		p->insn[p->self[i]].k = (uint32_t)self;
+	memset(&fprog, 0, sizeof(fprog));
+	fprog.len = p->len;
+	fprog.filter = p->insn;
+	/* As seccomp_load() does, with none of its flags set. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == -1)
+		sb_fatal(stage, "cannot install the system call filter: %s",
+		    strerror(errno));
+	return 1;
+}
+
+static void
+sc_enter(enum sandbox_stage stage)
+{
+	scmp_filter_ctx	 ctx;
+	pid_t		 self = getpid();
+	int		 r;
+
+#ifdef SMTPDANE_TEST
+	/* regress/sandbox/sbtest checks Landlock on its own. */
+	if (getenv("SMTPDANE_TEST_NO_SECCOMP") != NULL)
+		return;
+#endif
+	if (sc_load_child(stage, self))
+		return;
+	ctx = sc_build(stage, self, stage);
 	if ((r = seccomp_load(ctx)) != 0)
 		sb_fatal(stage, "cannot install the system call filter: %s",
 		    strerror(-r));
@@ -887,6 +1056,9 @@ sandbox_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 	if (stage == SB_PARENT_START && !sb_files_named)
 		sb_note("start stage: no file list given, reads are not "
 		    "limited until the run stage");
+	/* Compiled before the first fork, while the parent may. */
+	if (stage == SB_PARENT_RUN)
+		sc_precompile();
 	ll_enter(stage, net);
 	sc_enter(stage);
 }

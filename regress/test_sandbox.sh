@@ -151,6 +151,9 @@ child-mprotect-exec|violation: mprotect|mprotect-exec
 child-tcp-socket|allowed|tcp
 child-udp|allowed|udp
 child-abort|signal: SIGABRT|abort
+child-abort-parent|violation: tgkill|abort-parent
+parse-abort|signal: SIGABRT|parse-abort
+parse-abort-parent|violation: tgkill|parse-abort-parent
 child-x32-abi|signal: SIGSYS|x32-abi
 parse-socket|violation: socket|parse-tcp
 parse-report|allowed|parse-nothing

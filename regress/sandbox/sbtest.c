@@ -401,6 +401,14 @@ c_abort(char *out, size_t len)
 	abort();
 }
 
+/* SIGABRT is for the process itself only (A_ABORT_SELF). */
+static void
+c_abort_parent(char *out, size_t len)
+{
+	outcome(out, len, syscall(SYS_tgkill, fx.parent, fx.parent,
+	    SIGABRT));
+}
+
 /* The child's ids; its groups were read in the start stage. */
 static void
 c_ids(char *out, size_t len)
@@ -542,11 +550,14 @@ static const struct test_case {
 	{ "mmap-exec", IN_NET, c_mmap_exec },
 	{ "mprotect-exec", IN_NET, c_mprotect_exec },
 	{ "abort", IN_NET, c_abort },
+	{ "abort-parent", IN_NET, c_abort_parent },
 	{ "x32-abi", IN_NET, c_x32 },
 	{ "ids", IN_NET, c_ids },
 	{ "parse-tcp", IN_PARSE, c_tcp },
 	{ "parse-connect", IN_PARSE, c_connect_target },
 	{ "parse-nothing", IN_PARSE, c_nothing },
+	{ "parse-abort", IN_PARSE, c_abort },
+	{ "parse-abort-parent", IN_PARSE, c_abort_parent },
 	{ "start-open", IN_START, c_open },
 	{ "start-open-other", IN_START, c_open_other },
 	{ "start-open-write", IN_START, c_open_write },
