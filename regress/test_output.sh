@@ -48,7 +48,7 @@ rc=$( { "$PROG" -A "$ANCHOR" -j 10 -mx -f "$LIST" 2>"$ERR"; echo $? >"$ERR.rc"; 
     head -1 >/dev/null; cat "$ERR.rc")
 t1=$(date +%s)
 rm -f "$ERR.rc"
-if [ "$rc" = 2 ] && [ $((t1 - t0)) -le 4 ] &&
+if [ "$rc" = 2 ] && [ $((t1 - t0)) -le 7 ] &&
     ! pgrep -f "^$PROG -A $ANCHOR -j 10" >/dev/null; then
 	ok "| head -1: stopped after $((t1 - t0))s, exit 2, no child left"
 else
