@@ -634,51 +634,61 @@ tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 	return n;
 }
 
+/*
+ * DANE verification of the chain as presented, reported to the parent.
+ * Shared by the check child and the verify child, which judges the
+ * chain a check child saw for another target's reference names.
+ */
+struct verdict_out {
+	int		 fd;
+	struct msgbuf	*mb;
+};
+
 static void
-send_certs(struct conn *c, const struct dane_report *rep)
+send_certs(struct verdict_out *o, const struct dane_report *rep)
 {
 	const struct dane_cert	*dc;
 	size_t			 i;
 
 	for (i = 0; i < rep->ncert; i++) {
 		dc = &rep->cert[i];
-		msg_begin(&c->mb, MSG_CERT);
-		msg_put_u32(&c->mb, dc->depth);
-		msg_put_cstr(&c->mb, dc->subject);
-		msg_put_cstr(&c->mb, dc->issuer);
-		msg_put_cstr(&c->mb, dc->names);
-		msg_put_u32(&c->mb, (uint64_t)dc->not_before >> 32);
-		msg_put_u32(&c->mb, (uint32_t)dc->not_before);
-		msg_put_u32(&c->mb, (uint64_t)dc->not_after >> 32);
-		msg_put_u32(&c->mb, (uint32_t)dc->not_after);
-		msg_put_cstr(&c->mb, dc->spki_sha256);
-		msg_put_cstr(&c->mb, dc->pem);
-		msg_send(c->out, &c->mb);
+		msg_begin(o->mb, MSG_CERT);
+		msg_put_u32(o->mb, dc->depth);
+		msg_put_cstr(o->mb, dc->subject);
+		msg_put_cstr(o->mb, dc->issuer);
+		msg_put_cstr(o->mb, dc->names);
+		msg_put_u32(o->mb, (uint64_t)dc->not_before >> 32);
+		msg_put_u32(o->mb, (uint32_t)dc->not_before);
+		msg_put_u32(o->mb, (uint64_t)dc->not_after >> 32);
+		msg_put_u32(o->mb, (uint32_t)dc->not_after);
+		msg_put_cstr(o->mb, dc->spki_sha256);
+		msg_put_cstr(o->mb, dc->pem);
+		msg_send(o->fd, o->mb);
 	}
 }
 
 static void
-send_outcomes(struct conn *c, const struct tlsa *t, size_t n,
+send_outcomes(struct verdict_out *o, const struct tlsa *t, size_t n,
     const struct dane_report *rep)
 {
-	const struct dane_outcome *o;
+	const struct dane_outcome *oc;
 	size_t			 i;
 
 	for (i = 0; i < n && i < rep->nout; i++) {
-		o = &rep->out[i];
-		msg_begin(&c->mb, MSG_TLSA);
-		msg_put_u32(&c->mb, t[i].usage);
-		msg_put_u32(&c->mb, t[i].selector);
-		msg_put_u32(&c->mb, t[i].mtype);
-		msg_put_str(&c->mb, t[i].data, t[i].len);
-		msg_put_u32(&c->mb, o->usable);
-		msg_put_u32(&c->mb, o->matched);
-		msg_put_u32(&c->mb, o->depth + 1);
-		msg_put_cstr(&c->mb, o->text);
-		msg_send(c->out, &c->mb);
+		oc = &rep->out[i];
+		msg_begin(o->mb, MSG_TLSA);
+		msg_put_u32(o->mb, t[i].usage);
+		msg_put_u32(o->mb, t[i].selector);
+		msg_put_u32(o->mb, t[i].mtype);
+		msg_put_str(o->mb, t[i].data, t[i].len);
+		msg_put_u32(o->mb, oc->usable);
+		msg_put_u32(o->mb, oc->matched);
+		msg_put_u32(o->mb, oc->depth + 1);
+		msg_put_cstr(o->mb, oc->text);
+		msg_send(o->fd, o->mb);
 	}
 	for (i = 0; i < rep->nwarn; i++)
-		msg_send_text(c->out, &c->mb, MSG_WARN, "%s", rep->warn[i]);
+		msg_send_text(o->fd, o->mb, MSG_WARN, "%s", rep->warn[i]);
 }
 
 static int
@@ -693,43 +703,72 @@ has_name(const struct dane_params *p, const char *name)
 }
 
 static __dead void
-verify(struct conn *c, char *pem, size_t pemlen, const struct tlsa *t,
-    size_t nt, const char *smtp_err)
+verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
+    const struct tlsa *t, size_t nt, const char *base,
+    const struct check_spec *s, const char *smtp_err)
 {
 	struct dane_params	 p;
 	struct dane_report	 rep;
-	const struct check_spec *s = c->spec;
 	enum result		 res;
+	char			 reason[2 * MAX_TEXT + 64];
 	size_t			 i;
 
-	send_stage(c, ST_VERIFY);
 	memset(&p, 0, sizeof(p));
 	memset(&rep, 0, sizeof(rep));
 	p.tlsa = t;
 	p.ntlsa = nt;
 	/* The base domain, then the next-hop names and -aka names. */
-	p.names[p.nnames++] = c->base;
+	p.names[p.nnames++] = base;
 	for (i = 0; i < s->nnames && p.nnames < MAX_NAMES; i++)
 		if (!has_name(&p, s->names[i]))
 			p.names[p.nnames++] = s->names[i];
 	p.now = time(NULL);
 	p.warn_window = s->warn_window;
 	dane_verify(pem, pemlen, &p, &rep);
-	send_certs(c, &rep);
-	send_outcomes(c, t, nt, &rep);
+	send_certs(o, &rep);
+	send_outcomes(o, t, nt, &rep);
 	res = rep.result;
-	if (res == R_VERIFIED || res == R_VERIFIED_WARN) {
-		if (smtp_err[0] != '\0')
-			finish(c, R_SMTP_ERROR, "%s (the chain itself "
-			    "verified: %s)", smtp_err, rep.reason);
+	strlcpy(reason, rep.reason, sizeof(reason));
+	if ((res == R_VERIFIED || res == R_VERIFIED_WARN) &&
+	    smtp_err[0] != '\0') {
+		res = R_SMTP_ERROR;
+		snprintf(reason, sizeof(reason), "%s (the chain itself "
+		    "verified: %s)", smtp_err, rep.reason);
 	}
-	finish(c, res, "%s", rep.reason);
+	msg_begin(o->mb, MSG_RESULT);
+	msg_put_u32(o->mb, res);
+	msg_put_cstr(o->mb, reason);
+	msg_send(o->fd, o->mb);
+	_exit(0);
+}
+
+/*
+ * The verify child: no network at all, only the chain and TLSA records
+ * another check child reported, judged for this check's names.
+ */
+__dead void
+verify_child(int out, const struct verify_spec *vs)
+{
+	struct msgbuf		 mb;
+	struct verdict_out	 o = { out, &mb };
+
+	memset(&mb, 0, sizeof(mb));
+	alarm(vs->check->timeout + 2);
+	sandbox_report_fd(out);
+	/* OpenBSD: "stdio"; Linux: no socket, no file, no TCP port. */
+	sandbox_enter(SB_CHILD_PARSE, NULL);
+	msg_begin(&mb, MSG_STAGE);
+	msg_put_u32(&mb, ST_VERIFY);
+	msg_send(out, &mb);
+	verify_and_report(&o, vs->pem, vs->pemlen, vs->tlsa, vs->ntlsa,
+	    vs->base, vs->check, vs->smtp_err);
 }
 
 __dead void
 check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 {
 	struct conn	 c;
+	struct verdict_out o;
 	struct tlsa	*t = NULL;
 	struct sandbox_net net;
 	uint16_t	 ports[1];
@@ -776,5 +815,13 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	if (usable == 0)
 		msg_send_text(c.out, &c.mb, MSG_DETAIL, "TLS established "
 		    "although no TLSA record is usable");
-	verify(&c, pem, pemlen, t, nt, smtp_err);
+	send_stage(&c, ST_VERIFY);
+	/* The chain as presented, for checks of other names (MSG_CHAIN). */
+	msg_begin(&c.mb, MSG_CHAIN);
+	msg_put_str(&c.mb, pem, pemlen);
+	msg_put_cstr(&c.mb, smtp_err);
+	msg_send(c.out, &c.mb);
+	o.fd = c.out;
+	o.mb = &c.mb;
+	verify_and_report(&o, pem, pemlen, t, nt, c.base, spec, smtp_err);
 }

@@ -49,6 +49,8 @@ struct tlsa_line {
 	char		*hex;
 	int		 usable, matched, depth;
 	char		*text;
+	uint8_t		*data;		/* whole, for a verify child */
+	size_t		 len;
 };
 
 struct cert_line {
@@ -72,12 +74,24 @@ struct report {
 	size_t		 ncerts;
 	char		*tls_version, *tls_cipher, *sni;
 	char		*base;		/* TLSA base domain the child chose */
+	char		*chain;		/* MSG_CHAIN: as presented, or NULL */
+	size_t		 chainlen;
+	char		*smtp_err;	/* MSG_CHAIN: after TLS, or "" */
+	size_t		 nwarns_own;	/* added by the parent, not shared */
+	size_t		 nwarns_pre;	/* warnings before verification */
+	size_t		 ndetails_pre;	/* details before verification */
 	int64_t		 started, ended;
 };
 
 struct check {
 	struct check_spec spec;
 	char		*key;		/* see check_key() */
+	char		*conn_key;	/* host, address, port: see leader */
+	size_t		 leader;	/* the check whose connection this
+					   one shares, or SIZE_MAX */
+	size_t		*followers;	/* checks sharing this connection */
+	size_t		 nfollowers;
+	int		 finished;	/* its own child, if any, is done */
 	char		*host;
 	struct report	 rep;
 	int		 counted;	/* in the tally (once, however often
@@ -110,7 +124,7 @@ struct target {
 	int		 printed;
 };
 
-enum job_kind { JOB_DISCOVER, JOB_CHECK };
+enum job_kind { JOB_DISCOVER, JOB_CHECK, JOB_VERIFY, JOB__MAX };
 
 struct job {
 	enum job_kind	 kind;
@@ -872,7 +886,7 @@ struct queue {
 	size_t	 n, cap, head;
 };
 
-static struct queue	 queues[2];	/* by enum job_kind */
+static struct queue	 queues[JOB__MAX];
 
 static void
 enqueue(enum job_kind kind, size_t idx)
@@ -896,11 +910,25 @@ queued(enum job_kind kind)
 static int
 peek(enum job_kind *kind, size_t *idx)
 {
-	*kind = queued(JOB_CHECK) ? JOB_CHECK : JOB_DISCOVER;
+	*kind = queued(JOB_CHECK) ? JOB_CHECK : queued(JOB_VERIFY) ?
+	    JOB_VERIFY : JOB_DISCOVER;
 	if (!queued(*kind))
 		return 0;
 	*idx = queues[*kind].idx[queues[*kind].head];
 	return 1;
+}
+
+static const char *
+job_kind_name(enum job_kind kind)
+{
+	switch (kind) {
+	case JOB_DISCOVER:
+		return "discovery";
+	case JOB_VERIFY:
+		return "verify";
+	default:
+		return "check";
+	}
 }
 
 /*
@@ -917,6 +945,8 @@ static int	 start_failures;	/* in a row, with nothing running */
 static char	 gave_up[MAX_TEXT];	/* why jobs were left unchecked */
 
 static void abandon_queued(const char *);
+static __dead void start_verify_child(int, size_t);
+static void followers_ready(size_t);
 
 static int
 start_failed(const char *what)
@@ -964,6 +994,8 @@ start_job(enum job_kind kind, size_t idx)
 			close(running[i].fd);
 		if (kind == JOB_DISCOVER)
 			discover_child(p[1], ubctx, &targets[idx].disc);
+		if (kind == JOB_VERIFY)
+			start_verify_child(p[1], idx);
 		check_child(p[1], ubctx, &checks[idx].spec);
 	}
 	close(p[1]);
@@ -976,13 +1008,13 @@ start_job(enum job_kind kind, size_t idx)
 	j->pid = pid;
 	j->fd = p[0];
 	j->deadline = now_ms() + opt.timeout * 1000;
-	if (kind == JOB_CHECK)
+	if (kind != JOB_DISCOVER)
 		checks[idx].rep.started = now_ms();
 	else
 		targets[idx].rep.started = now_ms();
 	start_failures = 0;
-	debug("started %s child %ld for %s", kind == JOB_DISCOVER ?
-	    "discovery" : "check", (long)pid, kind == JOB_DISCOVER ?
+	debug("started %s child %ld for %s", job_kind_name(kind),
+	    (long)pid, kind == JOB_DISCOVER ?
 	    targets[idx].host : checks[idx].spec.addrstr);
 	return 1;
 }
@@ -990,7 +1022,7 @@ start_job(enum job_kind kind, size_t idx)
 static struct report *
 job_report(const struct job *j)
 {
-	return j->kind == JOB_CHECK ? &checks[j->idx].rep :
+	return j->kind != JOB_DISCOVER ? &checks[j->idx].rep :
 	    &targets[j->idx].rep;
 }
 
@@ -1031,9 +1063,17 @@ check_key(const struct target *t, const char *host, uint16_t port,
 	return key;
 }
 
-/* FNV-1a: the index of checks by key, open addressing. */
-static size_t	*check_index;		/* slot -> check + 1, 0 = empty */
-static size_t	 check_slots;
+/*
+ * FNV-1a, open addressing: checks by their key, and the checks that own
+ * a connection by host, address and port.
+ */
+struct index {
+	size_t	*slot;		/* check + 1, 0 = empty */
+	size_t	 nslots, n;
+	int	 conn;		/* keyed by conn_key */
+};
+
+static struct index	 by_key, by_conn = { NULL, 0, 0, 1 };
 
 static uint64_t
 key_hash(const char *s)
@@ -1045,40 +1085,50 @@ key_hash(const char *s)
 	return h;
 }
 
-static void
-index_insert(size_t i)
+static const char *
+index_key(const struct index *ix, size_t i)
 {
-	size_t	 slot = key_hash(checks[i].key) & (check_slots - 1);
-
-	while (check_index[slot] != 0)
-		slot = (slot + 1) & (check_slots - 1);
-	check_index[slot] = i + 1;
+	return ix->conn ? checks[i].conn_key : checks[i].key;
 }
 
 static void
-index_grow(void)
+index_insert(struct index *ix, size_t i)
 {
-	size_t	 i;
+	size_t	 slot = key_hash(index_key(ix, i)) & (ix->nslots - 1);
 
-	free(check_index);
-	check_slots = check_slots ? check_slots * 2 : 1024;
-	check_index = xcalloc(check_slots, sizeof(*check_index));
-	for (i = 0; i < nchecks; i++)
-		index_insert(i);
+	while (ix->slot[slot] != 0)
+		slot = (slot + 1) & (ix->nslots - 1);
+	ix->slot[slot] = i + 1;
+}
+
+static void
+index_add(struct index *ix, size_t i)
+{
+	size_t	*old = ix->slot, oldn = ix->nslots, k;
+
+	if (2 * ++ix->n > ix->nslots) {
+		ix->nslots = ix->nslots ? ix->nslots * 2 : 1024;
+		ix->slot = xcalloc(ix->nslots, sizeof(*ix->slot));
+		for (k = 0; k < oldn; k++)
+			if (old[k] != 0)
+				index_insert(ix, old[k] - 1);
+		free(old);
+	}
+	index_insert(ix, i);
 }
 
 static size_t
-index_find(const char *key)
+index_find(const struct index *ix, const char *key)
 {
 	size_t	 slot, i;
 
-	if (check_slots == 0)
+	if (ix->nslots == 0)
 		return SIZE_MAX;
-	slot = key_hash(key) & (check_slots - 1);
-	while ((i = check_index[slot]) != 0) {
-		if (strcmp(checks[i - 1].key, key) == 0)
+	slot = key_hash(key) & (ix->nslots - 1);
+	while ((i = ix->slot[slot]) != 0) {
+		if (strcmp(index_key(ix, i - 1), key) == 0)
 			return i - 1;
-		slot = (slot + 1) & (check_slots - 1);
+		slot = (slot + 1) & (ix->nslots - 1);
 	}
 	return SIZE_MAX;
 }
@@ -1092,7 +1142,7 @@ find_or_add_check(struct target *t, const char *host, uint16_t port,
 	size_t		 i, k;
 
 	*added = 0;
-	if ((i = index_find(key)) != SIZE_MAX) {
+	if ((i = index_find(&by_key, key)) != SIZE_MAX) {
 		free(key);
 		goto found;
 	}
@@ -1103,15 +1153,13 @@ find_or_add_check(struct target *t, const char *host, uint16_t port,
 	c = &checks[nchecks];
 	memset(c, 0, sizeof(*c));
 	c->key = key;
+	c->leader = SIZE_MAX;
 	c->host = xstrdup(host);
 	c->spec.host = c->host;
 	c->spec.port = port;
 	strlcpy(c->spec.addrstr, addr, sizeof(c->spec.addrstr));
 	i = nchecks++;
-	if (2 * nchecks > check_slots)
-		index_grow();
-	else
-		index_insert(i);
+	index_add(&by_key, i);
 	*added = 1;
  found:
 	for (k = 0; k < t->nchecks; k++)
@@ -1340,22 +1388,139 @@ find_host(const struct target *t, const char *host)
 	return NULL;
 }
 
+/*
+ * Sharing one connection.  Checks of the same (host, address, port) for
+ * targets with other reference names (two mail domains with one mail
+ * host) share the first one's connection: once it is done, a verify
+ * child judges the chain it saw for the other names, without a network
+ * of its own; a check that never got as far as a chain takes the first
+ * one's verdict, which did not depend on names.
+ */
+static void
+copy_lines(char ***dst, size_t *ndst, char **src, size_t from, size_t to)
+{
+	for (; from < to; from++)
+		strlist_add(dst, ndst, xstrdup(src[from]));
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+follower_ready(size_t i)
+{
+	struct check	*c = &checks[i];
+	struct report	*f = &c->rep, *l = &checks[c->leader].rep;
+	int		 chain = l->chain != NULL && l->base != NULL;
+
+	copy_lines(&f->details, &f->ndetails, l->details, 0,
+	    chain ? l->ndetails_pre : l->ndetails);
+	copy_lines(&f->warns, &f->nwarns, l->warns, l->nwarns_own,
+	    chain ? l->nwarns_pre : l->nwarns);
+	f->tls_version = dup_or_null(l->tls_version);
+	f->tls_cipher = dup_or_null(l->tls_cipher);
+	f->sni = dup_or_null(l->sni);
+	f->base = dup_or_null(l->base);
+	f->stage = l->stage;
+	if (chain) {
+		enqueue(JOB_VERIFY, i);
+		return;
+	}
+	report_set(f, l->result, "%s", l->reason != NULL ? l->reason : "");
+	f->started = l->started;
+	f->ended = l->ended;
+	c->finished = 1;
+}
+
+static void
+followers_ready(size_t leader)
+{
+	size_t	 k;
+
+	for (k = 0; k < checks[leader].nfollowers; k++)
+		follower_ready(checks[leader].followers[k]);
+}
+
+static void
+share_or_enqueue(size_t i)
+{
+	struct check	*c = &checks[i], *l;
+	char		*ck;
+	size_t		 li;
+
+	if (asprintf(&ck, "%s\n%s\n%u", c->host, c->spec.addrstr,
+	    c->spec.port) == -1)
+		fatalx("out of memory");
+	if ((li = index_find(&by_conn, ck)) == SIZE_MAX) {
+		c->conn_key = ck;
+		index_add(&by_conn, i);
+		enqueue(JOB_CHECK, i);
+		return;
+	}
+	free(ck);
+	c->leader = li;
+	l = &checks[li];
+	l->followers = xreallocarray(l->followers, l->nfollowers + 1,
+	    sizeof(*l->followers));
+	l->followers[l->nfollowers++] = i;
+	debug("%s [%s]:%u for other names shares check %zu", c->host,
+	    c->spec.addrstr, c->spec.port, li);
+	if (l->finished)
+		follower_ready(i);
+}
+
+/* In the verify child: the leader's chain and records, our names. */
+static __dead void
+start_verify_child(int fd, size_t i)
+{
+	const struct check	*c = &checks[i];
+	const struct report	*l = &checks[c->leader].rep;
+	struct verify_spec	 vs;
+	struct tlsa		*t;
+	size_t			 k;
+
+	if ((t = calloc(l->ntlsa ? l->ntlsa : 1, sizeof(*t))) == NULL)
+		_exit(3);
+	for (k = 0; k < l->ntlsa; k++) {
+		t[k].usage = l->tlsa[k].usage;
+		t[k].selector = l->tlsa[k].selector;
+		t[k].mtype = l->tlsa[k].mtype;
+		t[k].data = l->tlsa[k].data;
+		t[k].len = l->tlsa[k].len;
+	}
+	memset(&vs, 0, sizeof(vs));
+	vs.check = &c->spec;
+	vs.base = l->base;
+	vs.pem = l->chain;
+	vs.pemlen = l->chainlen;
+	vs.tlsa = t;
+	vs.ntlsa = l->ntlsa;
+	vs.smtp_err = l->smtp_err != NULL ? l->smtp_err : "";
+	verify_child(fd, &vs);
+}
+
 static void
 new_check(struct check *c, const struct hostinfo *h, int af,
     const char *addr, int sec)
 {
 	set_address(&c->spec, af, addr);
 	fill_spec(&c->spec, h);
-	if (h->warning[0] != '\0')
+	if (h->warning[0] != '\0') {
 		strlist_add(&c->rep.warns, &c->rep.nwarns,
 		    xstrdup(h->warning));
+		c->rep.nwarns_own = c->rep.nwarns;
+	}
 	/* RFC 7672 section 2.2.2: no DANE without a secure base. */
-	if (set_bases(&c->spec, h, sec == SEC_SECURE) == 0)
+	if (set_bases(&c->spec, h, sec == SEC_SECURE) == 0) {
 		report_set(&c->rep, R_DANE_NA, "address records insecure "
 		    "(%s RRset not signed): DANE not applicable",
 		    af == AF_INET ? "A" : "AAAA");
-	else
-		enqueue(JOB_CHECK, c - checks);
+		c->finished = 1;
+	} else
+		share_or_enqueue(c - checks);
 }
 
 static const char *
@@ -1419,6 +1584,7 @@ on_stage(struct job *j, struct msgreader *r)
 	uint32_t	 v = msg_get_u32(r);
 
 	if (j->kind == JOB_DISCOVER ? v != ST_DISCOVER :
+	    j->kind == JOB_VERIFY ? v != ST_VERIFY :
 	    v == ST_START || v > ST_DONE)
 		return "bad stage";
 	job_report(j)->stage = v;
@@ -1470,7 +1636,8 @@ on_tlsa(struct job *j, struct msgreader *r)
 		return "bad TLSA record";
 	}
 	hexify((uint8_t *)data, len > 1024 ? 1024 : len, hex, sizeof(hex));
-	free(data);
+	l->data = (uint8_t *)data;
+	l->len = len;
 	l->hex = xstrdup(hex);
 	rep->ntlsa++;
 	return NULL;
@@ -1525,6 +1692,33 @@ on_tls(struct job *j, struct msgreader *r)
 	rep->tls_cipher = get_text(r);
 	rep->sni = get_text(r);
 	return r->bad ? "bad TLS facts" : NULL;
+}
+
+static const char *
+on_chain(struct job *j, struct msgreader *r)
+{
+	struct report	*rep = job_report(j);
+	char		*pem, *err;
+	size_t		 len, elen;
+
+	if (rep->chain != NULL)
+		return "chain sent twice";
+	pem = msg_get_str(r, &len);
+	err = msg_get_str(r, &elen);
+	if (r->bad || pem == NULL || err == NULL || elen > MAX_TEXT ||
+	    strspn(pem, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/=- \n") != len) {
+		free(pem);
+		free(err);
+		return "bad chain";
+	}
+	/* Kept raw for a verify child; never printed. */
+	rep->chain = pem;
+	rep->chainlen = len;
+	rep->smtp_err = err;
+	rep->nwarns_pre = rep->nwarns;
+	rep->ndetails_pre = rep->ndetails;
+	return NULL;
 }
 
 static const char *
@@ -1600,6 +1794,8 @@ on_sandbox(struct job *j, struct msgreader *r)
  */
 #define FROM_DISCOVER	(1 << JOB_DISCOVER)
 #define FROM_CHECK	(1 << JOB_CHECK)
+#define FROM_VERIFY	(1 << JOB_VERIFY)
+#define FROM_ANY	(FROM_DISCOVER | FROM_CHECK | FROM_VERIFY)
 #define STAGE(s)	(1U << (s))
 #define ANY_STAGE	(~0U)
 #define CHECK_STAGES	(STAGE(ST_TLSA) | STAGE(ST_CONNECT) | \
@@ -1615,19 +1811,18 @@ static const struct msg_rule {
 	int		 final;
 	const char	*(*handler)(struct job *, struct msgreader *);
 } msg_rules[MSG__MAX] = {
-	[MSG_STAGE] =	{ "stage", FROM_DISCOVER | FROM_CHECK, ANY_STAGE, 0,
-			  on_stage },
-	[MSG_DETAIL] =	{ "detail", FROM_DISCOVER | FROM_CHECK, ANY_STAGE, 0,
-			  on_detail },
-	[MSG_WARN] =	{ "warning", FROM_DISCOVER | FROM_CHECK, ANY_STAGE, 0,
-			  on_warn },
-	[MSG_TLSA] =	{ "TLSA outcome", FROM_CHECK, STAGE(ST_VERIFY), 0,
-			  on_tlsa },
-	[MSG_CERT] =	{ "certificate", FROM_CHECK, STAGE(ST_VERIFY), 0,
-			  on_cert },
+	[MSG_STAGE] =	{ "stage", FROM_ANY, ANY_STAGE, 0, on_stage },
+	[MSG_DETAIL] =	{ "detail", FROM_ANY, ANY_STAGE, 0, on_detail },
+	[MSG_WARN] =	{ "warning", FROM_ANY, ANY_STAGE, 0, on_warn },
+	[MSG_TLSA] =	{ "TLSA outcome", FROM_CHECK | FROM_VERIFY,
+			  STAGE(ST_VERIFY), 0, on_tlsa },
+	[MSG_CERT] =	{ "certificate", FROM_CHECK | FROM_VERIFY,
+			  STAGE(ST_VERIFY), 0, on_cert },
 	[MSG_TLS] =	{ "TLS facts", FROM_CHECK, STAGE(ST_HANDSHAKE), 0,
 			  on_tls },
-	[MSG_RESULT] =	{ "result", FROM_CHECK, CHECK_STAGES, 1, on_result },
+	[MSG_RESULT] =	{ "result", FROM_CHECK | FROM_VERIFY, CHECK_STAGES, 1,
+			  on_result },
+	[MSG_CHAIN] =	{ "chain", FROM_CHECK, STAGE(ST_VERIFY), 0, on_chain },
 	[MSG_BASE] =	{ "base domain", FROM_CHECK, STAGE(ST_TLSA), 0,
 			  on_base },
 	[MSG_HOST] =	{ "host", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
@@ -1636,8 +1831,8 @@ static const struct msg_rule {
 			  on_address },
 	[MSG_VERDICT] =	{ "verdict", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
 			  on_verdict },
-	[MSG_SANDBOX] =	{ "sandbox violation", FROM_DISCOVER | FROM_CHECK,
-			  ANY_STAGE, 1, on_sandbox },
+	[MSG_SANDBOX] =	{ "sandbox violation", FROM_ANY, ANY_STAGE, 1,
+			  on_sandbox },
 	[MSG_END] =	{ "end", FROM_DISCOVER, STAGE(ST_DISCOVER), 1,
 			  on_end },
 };
@@ -1663,8 +1858,7 @@ on_message(struct job *j, uint32_t type, struct msgreader *r,
 	if ((m->from & (1 << j->kind)) == 0 ||
 	    (m->stages & STAGE(st)) == 0) {
 		snprintf(why, whylen, "%s message from a %s child during %s",
-		    m->name, j->kind == JOB_CHECK ? "check" : "discovery",
-		    stage_name(st));
+		    m->name, job_kind_name(j->kind), stage_name(st));
 		return why;
 	}
 	if ((bad = m->handler(j, r)) == NULL && !r->bad && r->left != 0)
@@ -1767,6 +1961,11 @@ reap_job(struct job *j)
 	j->pid = 0;
 	if (j->kind == JOB_DISCOVER)
 		discovery_done(&targets[j->idx]);
+	else {
+		checks[j->idx].finished = 1;
+		if (j->kind == JOB_CHECK)
+			followers_ready(j->idx);
+	}
 	debug("child done: %s", job_report(j)->done ?
 	    result_name(job_report(j)->result) : "addresses");
 }
@@ -1895,8 +2094,18 @@ abandon_queued(const char *why)
 
 	strlcpy(gave_up, why, sizeof(gave_up));
 	q = &queues[JOB_CHECK];
-	for (; q->head < q->n; q->head++)
-		report_set(&checks[q->idx[q->head]].rep, R_INTERNAL, "%s", why);
+	for (; q->head < q->n; q->head++) {
+		i = q->idx[q->head];
+		report_set(&checks[i].rep, R_INTERNAL, "%s", why);
+		checks[i].finished = 1;
+		followers_ready(i);
+	}
+	q = &queues[JOB_VERIFY];
+	for (; q->head < q->n; q->head++) {
+		i = q->idx[q->head];
+		report_set(&checks[i].rep, R_INTERNAL, "%s", why);
+		checks[i].finished = 1;
+	}
 	q = &queues[JOB_DISCOVER];
 	for (; q->head < q->n; q->head++) {
 		i = q->idx[q->head];
@@ -1911,10 +2120,14 @@ maybe_narrow(int *narrowed)
 {
 	size_t	 i;
 
-	if (*narrowed || queued(JOB_CHECK) || queued(JOB_DISCOVER))
+	if (*narrowed || queued(JOB_CHECK) || queued(JOB_DISCOVER) ||
+	    queued(JOB_VERIFY))
 		return;
+	/* A discovery may add checks, a check with followers verifies. */
 	for (i = 0; i < nrunning; i++)
-		if (running[i].kind == JOB_DISCOVER && running[i].pid != 0)
+		if (running[i].pid != 0 && (running[i].kind == JOB_DISCOVER ||
+		    (running[i].kind == JOB_CHECK &&
+		    checks[running[i].idx].nfollowers > 0)))
 			return;
 	sandbox_enter(SB_PARENT_WAIT, NULL);
 	*narrowed = 1;
@@ -1953,7 +2166,8 @@ run_jobs(void)
 
 	pfd = xcalloc(opt.jobs, sizeof(*pfd));
 	which = xcalloc(opt.jobs, sizeof(*which));
-	while (queued(JOB_CHECK) || queued(JOB_DISCOVER) || nrunning > 0) {
+	while (queued(JOB_CHECK) || queued(JOB_DISCOVER) ||
+	    queued(JOB_VERIFY) || nrunning > 0) {
 		while (nrunning < (size_t)opt.jobs && peek(&kind, &q) &&
 		    start_job(kind, q))
 			queues[kind].head++;

@@ -330,6 +330,8 @@ enum msg_type {
 	MSG_SANDBOX,		/* u32 system call number: the child broke
 				   its sandbox and exits */
 	MSG_END,		/* discovery: nothing more follows */
+	MSG_CHAIN,		/* check: str the chain as presented (PEM),
+				   str SMTP error after TLS ("" if none) */
 	MSG__MAX
 };
 
@@ -375,6 +377,22 @@ extern const char target_address_error[];
 
 /* smtp.c: the check child */
 __dead void check_child(int, struct ub_ctx *, const struct check_spec *);
+
+/*
+ * smtp.c: the verify child judges a chain that a check child saw for
+ * another target's reference names, without a connection of its own.
+ */
+struct verify_spec {
+	const struct check_spec *check;	/* names, warn window, timeout */
+	const char	*base;		/* the TLSA base domain used */
+	const char	*pem;		/* the chain as presented */
+	size_t		 pemlen;
+	const struct tlsa *tlsa;
+	size_t		 ntlsa;
+	const char	*smtp_err;	/* after TLS, or "" */
+};
+
+__dead void verify_child(int, const struct verify_spec *);
 
 /*
  * Sandbox (sandbox_openbsd.c, sandbox_linux.c): each process calls
