@@ -134,7 +134,13 @@ get_hostinfo(struct msgreader *r)
 	get_text(r);
 }
 
-/* The field sequence of each message type, as on_message() reads it. */
+/*
+ * The field sequence of each message type, as on_message() reads it.
+ * A message type added to smtpdane.h without a case here fails the
+ * build, rather than a fuzzing run that meets it.
+ */
+_Static_assert(MSG__MAX == MSG_CHAIN + 1, "fuzz_frame.c: a new message type");
+
 static void
 on_message(uint32_t type, struct msgreader *r)
 {
@@ -184,6 +190,15 @@ on_message(uint32_t type, struct msgreader *r)
 	case MSG_VERDICT:
 		get_host(r);
 		get_u32s(r, 2);
+		get_text(r);
+		break;
+	case MSG_SANDBOX:
+		get_u32s(r, 1);
+		break;
+	case MSG_END:
+		break;
+	case MSG_CHAIN:
+		get_pem(r);
 		get_text(r);
 		break;
 	default:
