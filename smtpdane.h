@@ -1,8 +1,8 @@
 /*
  * smtpdane: check that SMTP servers are protected by DANE.
  * One header for every enum, structure and prototype shared between
- * the parent (smtpdane.c), the DNS layer (dns.c), the SMTP child
- * (smtp.c), the DANE matcher (dane.c), the framing helpers (util.c)
+ * the parent (smtpdane.c), the DNS layer (dns.c), the trust-anchor
+ * reader (anchors.c), the SMTP child (smtp.c), the DANE matcher (dane.c), the framing helpers (util.c)
  * and the sandbox (sandbox_*.c).
  */
 #ifndef SMTPDANE_H
@@ -26,6 +26,10 @@
 #define MAX_NAMES	16	/* reference identifiers per check */
 #define MAX_HOSTNAME	256	/* presentation form, with the NUL */
 #define MAX_TEXT	1024	/* one reason or detail line */
+
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /*
  * The verdict of one (host, address, port) check.  Every output form
@@ -124,9 +128,12 @@ struct dns_config {
 struct ub_ctx;
 struct tls_config;
 
+/* anchors.c: trust anchors, as DS/DNSKEY strings for libunbound */
 int	 dns_builtin_anchors(struct dns_config *);
 int	 dns_parse_anchors(const char *, size_t, struct dns_config *,
 	    char *, size_t);
+
+/* dns.c: the libunbound layer */
 int	 dns_parse_resolvers(const char *, struct dns_config *,
 	    char *, size_t);
 int	 dns_parse_resolv_conf(const char *, size_t, struct dns_config *,
@@ -145,6 +152,7 @@ int	 dns_wire_name(const uint8_t *, size_t, size_t, char *, size_t);
 #define RR_TYPE_MX	15
 #define RR_TYPE_AAAA	28
 #define RR_TYPE_SRV	33
+#define RR_TYPE_DS	43
 #define RR_TYPE_DNSKEY	48
 #define RR_TYPE_TLSA	52
 
@@ -370,6 +378,14 @@ void	 hexify(const uint8_t *, size_t, char *, size_t);
 uint16_t parse_port(const char *);
 int	 valid_hostname(const char *);
 int	 is_address(const char *);
+void	 seterr(char *, size_t, const char *, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
+int	 isdigit_a(int);
+int	 isalpha_a(int);
+int	 tolower_a(int);
+int	 parse_num(const char *, size_t, unsigned long, unsigned long *);
+int	 add_string(char ***, size_t *, char *);
+int	 name_norm(const char *, size_t, char *, size_t, char *, size_t);
 const char *parse_target(const char *, uint16_t, char *, size_t, uint16_t *);
 extern const char target_address_error[];
 

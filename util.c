@@ -346,6 +346,142 @@ vis_text(const char *s, size_t len)
 	return out;
 }
 
+/*
+ * Small helpers of the parsers (dns.c, anchors.c): an error message
+ * into a caller's buffer, ASCII classes that do not depend on the
+ * locale, decimal numbers, a growing list of strings and the check
+ * of a domain name.
+ */
+void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+isdigit_a(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int
+isalpha_a(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int
+tolower_a(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+
+int
+parse_num(const char *s, size_t len, unsigned long max, unsigned long *out)
+{
+	unsigned long	v = 0, d;
+	size_t		i;
+
+	if (len == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isdigit_a((unsigned char)s[i]))
+			return -1;
+		d = (unsigned long)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+
+int
+add_string(char ***list, size_t *n, char *s)
+{
+	char	**l;
+
+	if ((l = reallocarray(*list, *n + 1, sizeof(*l))) == NULL)
+		return -1;
+	*list = l;
+	l[(*n)++] = s;
+	return 0;
+}
+
+/*
+ * Check a domain name in presentation form and write it in lower
+ * case with a trailing dot.  Labels hold letters, digits, '-' and
+ * '_' only: that covers host names and _25._tcp prefixes, and keeps
+ * escapes and odd bytes out of everything built from the name.
+ */
+int
+name_norm(const char *s, size_t len, char *out, size_t outsz,
+    char *why, size_t whylen)
+{
+	size_t	i, o = 0, lab = 0, wire = 1;
+	int	c;
+
+	if (len == 0) {
+		seterr(why, whylen, "empty name");
+		return -1;
+	}
+	if (len == 1 && s[0] == '.') {
+		if (outsz < 2) {
+			seterr(why, whylen, "name too long");
+			return -1;
+		}
+		out[0] = '.';
+		out[1] = '\0';
+		return 0;
+	}
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '.') {
+			if (lab == 0) {
+				seterr(why, whylen, "empty label");
+				return -1;
+			}
+			lab = 0;
+		} else if (isalpha_a(c) || isdigit_a(c) || c == '-' ||
+		    c == '_') {
+			if (++lab > 63) {
+				seterr(why, whylen,
+				    "label longer than 63 bytes");
+				return -1;
+			}
+			wire += lab == 1 ? 2 : 1;
+		} else if (c > 0x20 && c < 0x7f) {
+			seterr(why, whylen, "bad character '%c'", c);
+			return -1;
+		} else {
+			seterr(why, whylen, "bad byte 0x%02x", c);
+			return -1;
+		}
+		if (wire > 255) {
+			seterr(why, whylen, "name longer than 255 bytes");
+			return -1;
+		}
+		if (o + 2 >= outsz) {
+			seterr(why, whylen, "name too long");
+			return -1;
+		}
+		out[o++] = (char)tolower_a(c);
+	}
+	if (out[o - 1] != '.')
+		out[o++] = '.';
+	out[o] = '\0';
+	return 0;
+}
+
+
 #define READ_FILE_MAX	(16 * 1024 * 1024)
 
 int

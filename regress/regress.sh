@@ -39,6 +39,7 @@ regress/test_util
 regress/mkcerts-unit.sh @UNIT@
 regress/test_dane @UNIT@
 regress/test_danediff regress/lab/work
+regress/test_anchors
 regress/test_dns
 regress/test_dns_live.sh
 regress/test_smtp

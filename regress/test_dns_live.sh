@@ -64,11 +64,12 @@ for tool in nsd ldns-keygen ldns-signzone ldns-key2ds pkg-config "$CC"; do
 	fi
 done
 
-# The driver: dnsq linked with dns.c.
+# The driver: dnsq linked with dns.c, anchors.c and util.c.
 # shellcheck disable=SC2046,SC2086	# flags are lists of words
-if ! "$CC" -std=c99 -D_GNU_SOURCE -D_DEFAULT_SOURCE -Wall -Wextra -O2 \
+if ! "$CC" -std=c99 -D_GNU_SOURCE -D_DEFAULT_SOURCE -DLIBBSD_OPENBSD_VIS \
+    -Wall -Wextra -O2 \
     ${CFLAGS:-} $(pkg-config --cflags libbsd-overlay) -o "$tmp/dnsq" \
-    "$here/dnsq.c" "$here/../dns.c" \
+    "$here/dnsq.c" "$here/../dns.c" "$here/../anchors.c" "$here/../util.c" \
     $(pkg-config --libs libunbound libbsd-overlay) >"$tmp/cc.log" 2>&1; then
 	fail "live: build dnsq" "$(head -5 "$tmp/cc.log")"
 	exit 1

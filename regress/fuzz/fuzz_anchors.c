@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness: the trust-anchor file reader (dns.c,
+ * libFuzzer harness: the trust-anchor file reader (anchors.c,
  * dns_parse_anchors) on arbitrary text, exactly as long as the file
  * (no NUL after it).  The text is read twice: into an empty
  * configuration and into one that already holds the built-in root
@@ -14,7 +14,7 @@
 #include "smtpdane.h"
 #include "fuzz.h"
 
-/* A record as dns.c writes it: "owner. IN DS ..." or "... DNSKEY ...". */
+/* A record as anchors.c writes it: "owner. IN DS ..." or "... DNSKEY ...". */
 static void
 check_anchor(const char *a)
 {
