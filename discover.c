@@ -42,7 +42,11 @@ struct disc {
 	struct msgbuf	 mb;
 };
 
-/* A verdict for a host or domain that gets no check of its own. */
+/*
+ * A verdict for a host or domain that gets no check of its own.  Not
+ * msg_send_text(): a verdict carries host, port and result before
+ * its text.
+ */
 static void
 verdict(struct disc *d, const char *host, uint16_t port, enum result res,
     const char *fmt, ...)
@@ -426,6 +430,7 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *spec)
 	d.spec = spec;
 	alarm(spec->timeout + 2);
 	sandbox_report_fd(fd);
+	/* OpenBSD "stdio inet"; Linux: DNS sockets, TCP to DNS ports. */
 	sandbox_enter(SB_CHILD_NET, NULL);
 	msg_begin(&d.mb, MSG_STAGE);
 	msg_put_u32(&d.mb, ST_DISCOVER);

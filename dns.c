@@ -796,7 +796,7 @@ dns_type_name(int type)
  * A domain name in uncompressed wire form at p[off], as libunbound
  * hands over MX and SRV rdata: written in lowercase presentation form
  * without the final dot, "." for the root.  -1 when it runs past the
- * data, is too long, or holds a byte no host name has.
+ * data, is too long, or breaks the rule of domain_check().
  */
 int
 dns_wire_name(const uint8_t *p, size_t len, size_t off, char *out,
@@ -811,7 +811,7 @@ dns_wire_name(const uint8_t *p, size_t len, size_t off, char *out,
 				return strlcpy(out, ".", outlen) < outlen ?
 				    0 : -1;
 			out[o] = '\0';
-			return 0;
+			return domain_check(out, o, NULL, 0);
 		}
 		if (label > 63 || label > len - off || o + label + 2 > outlen ||
 		    o + label + 1 > 254)
@@ -820,8 +820,7 @@ dns_wire_name(const uint8_t *p, size_t len, size_t off, char *out,
 			out[o++] = '.';
 		for (i = 0; i < label; i++) {
 			c = p[off + i];
-			if (!isalpha_a(c) && !isdigit_a(c) && c != '-' &&
-			    c != '_')
+			if (c == '.')	/* no label holds a dot unescaped */
 				return -1;
 			out[o++] = tolower_a(c);
 		}

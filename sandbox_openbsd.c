@@ -28,8 +28,6 @@
 
 #include "smtpdane.h"
 
-#define SB_MAX_FILES	8
-
 static const char *const sb_promises[] = {
 	[SB_PARENT_START] = "stdio rpath inet proc id getpw",
 	[SB_PARENT_RUN] = "stdio inet proc",
@@ -45,27 +43,12 @@ static const char *const sb_system_files[] = {
 	"/etc/services",	/* port names */
 };
 
-static const char	*sb_files[SB_MAX_FILES];
-static size_t		 sb_nfiles;
-static int		 sb_files_named;
-
 void
 sandbox_init(int debug)
 {
 	if (debug)
 		fprintf(stderr, "debug: sandbox: pledge and unveil; no TCP "
 		    "port rules on OpenBSD\n");
-}
-
-void
-sandbox_allow_read(const char *path)
-{
-	sb_files_named = 1;
-	if (path == NULL || strcmp(path, "-") == 0)
-		return;
-	if (sb_nfiles == SB_MAX_FILES)
-		errx(2, "sandbox: more than %d files", SB_MAX_FILES);
-	sb_files[sb_nfiles++] = path;
 }
 
 /* pledge(2) has no port rules: nothing to remember. */
@@ -94,15 +77,16 @@ sb_unveil(const char *path)
 void
 sandbox_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 {
-	size_t	 i;
+	const char *const	*files;
+	size_t			 i, nfiles;
 
 	(void)net;	/* pledge has no port rules */
-	if (stage == SB_PARENT_START && sb_files_named) {
-		for (i = 0; i < sizeof(sb_system_files) /
-		    sizeof(sb_system_files[0]); i++)
+	files = sandbox_read_files(&nfiles);
+	if (stage == SB_PARENT_START && files != NULL) {
+		for (i = 0; i < nitems(sb_system_files); i++)
 			sb_unveil(sb_system_files[i]);
-		for (i = 0; i < sb_nfiles; i++)
-			sb_unveil(sb_files[i]);
+		for (i = 0; i < nfiles; i++)
+			sb_unveil(files[i]);
 		if (unveil(NULL, NULL) == -1)
 			err(2, "unveil");
 	}

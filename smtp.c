@@ -128,15 +128,6 @@ smtp_has_extension(const struct smtp_reply *r, const char *keyword)
 /*
  * Reporting to the parent.
  */
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 send_stage(struct conn *c, enum stage st)
 {
@@ -338,7 +329,8 @@ send_line(struct conn *c, const char *cmd)
 }
 
 /*
- * Connecting: a numeric address, no resolver (pitfall 6), with its own
+ * Connecting: a numeric address, no resolver (getaddrinfo would read
+ * /etc files and open netlink sockets in the sandbox), with its own
  * limit so a black hole is told apart from a slow server.
  */
 static void
@@ -750,6 +742,7 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	net.ports = ports;
 	net.nports = 1;
 	sandbox_report_fd(out);
+	/* OpenBSD "stdio inet"; Linux: sockets, TCP to DNS and this port. */
 	sandbox_enter(SB_CHILD_NET, &net);
 
 	nt = tlsa_lookup(&c, ctx, &t);
@@ -772,6 +765,7 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	tls_close(c.tls);
 	close(c.fd);
 	c.fd = -1;
+	/* OpenBSD "stdio"; Linux: memory, write to the parent, exit. */
 	sandbox_enter(SB_CHILD_PARSE, NULL);
 	if (usable == 0)
 		msg_send_text(c.out, &c.mb, MSG_DETAIL, "TLS established "

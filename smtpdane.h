@@ -293,7 +293,7 @@ struct check_spec {
 	time_t		 timeout;
 	time_t		 warn_window;
 	int		 expect_ocsp;
-	struct tls_config *tlscfg;	/* set up in the parent (pitfall 7) */
+	struct tls_config *tlscfg;	/* set up in the parent, before fork */
 };
 
 /* What a discovery child needs. */
@@ -373,6 +373,8 @@ const char *result_name(enum result);
 const char *stage_name(enum stage);
 int	 parse_duration(const char *, time_t *);
 char	*vis_text(const char *, size_t);
+void	 vis_copy(char *, size_t, const void *, size_t);
+int64_t	 now_ms(void);
 int	 read_whole_file(const char *, char **, size_t *, char *, size_t);
 void	 hexify(const uint8_t *, size_t, char *, size_t);
 uint16_t parse_port(const char *);
@@ -385,6 +387,7 @@ int	 isalpha_a(int);
 int	 tolower_a(int);
 int	 parse_num(const char *, size_t, unsigned long, unsigned long *);
 int	 add_string(char ***, size_t *, char *);
+int	 domain_check(const char *, size_t, char *, size_t);
 int	 name_norm(const char *, size_t, char *, size_t, char *, size_t);
 const char *parse_target(const char *, uint16_t, char *, size_t, uint16_t *);
 extern const char target_address_error[];
@@ -413,7 +416,8 @@ struct sandbox_net {
 #define SANDBOX_ANY_PORT	0
 
 void	 sandbox_init(int);	/* debug flag: say what is not available */
-void	 sandbox_allow_read(const char *);	/* before SB_PARENT_START */
+void	 sandbox_allow_read(const char *);	/* util.c; before SB_PARENT_START */
+const char *const *sandbox_read_files(size_t *);	/* util.c */
 void	 sandbox_dns_ports(const uint16_t *, size_t);	/* before RUN */
 void	 sandbox_report_fd(int);	/* a child, before SB_CHILD_NET */
 void	 sandbox_enter(enum sandbox_stage, const struct sandbox_net *);

@@ -3,7 +3,8 @@
  * behind it, for a build that runs under valgrind only
  * (regress/test_valgrind.sh).  valgrind emulates neither seccomp nor
  * Landlock, and the real sandbox refuses to run without seccomp.
- * Never link this into smtpdane itself.
+ * Never link this into smtpdane itself.  Where sandbox_openbsd.c has
+ * nothing to do either, the two read alike on purpose.
  */
 #include <signal.h>
 #include <stdint.h>
@@ -17,12 +18,6 @@ sandbox_init(int debug)
 	if (debug)
 		fprintf(stderr, "debug: sandbox: none (a build for "
 		    "valgrind)\n");
-}
-
-void
-sandbox_allow_read(const char *path)
-{
-	(void)path;
 }
 
 void

@@ -468,7 +468,8 @@ c_dns(char *out, size_t len)
 
 /*
  * A libunbound context as smtpdane makes one, before any sandbox: the
- * anchors as strings (pitfall 3), test. sent to the resolver.
+ * anchors as strings (a file would be read lazily, at the first
+ * lookup, inside the sandbox), test. sent to the resolver.
  */
 static void
 dns_setup(const char *name)
