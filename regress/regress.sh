@@ -44,6 +44,7 @@ regress/test_dns
 regress/test_dns_live.sh
 regress/test_smtp
 regress/test_sandbox.sh
+regress/test_openbsd.sh
 regress/fuzz/run.sh replay
 '
 
