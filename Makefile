@@ -1,3 +1,17 @@
+# Copyright (c) 2026 the smtpdane authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+
 # smtpdane: works with GNU make (Debian) and OpenBSD make.
 
 PROG=		smtpdane
@@ -35,13 +49,13 @@ PKG_LIBS!=	pkg-config --libs $(PKGS)
 CFLAGS+=	-std=c99 $(OPT) $(WARN) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I.
 LDLIBS+=	$(PKG_LIBS)
 
-LIBSRCS=	dns.c discover.c smtp.c dane.c util.c $(SANDBOX)
+LIBSRCS=	dns.c anchors.c discover.c smtp.c dane.c util.c $(SANDBOX)
 SRCS=		smtpdane.c priv.c $(LIBSRCS)
 HDRS=		smtpdane.h
 
-REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_smtp \
-		regress/test_util regress/test_danediff regress/dnsq \
-		regress/labsmtpd regress/blackhole
+REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_anchors \
+		regress/test_smtp regress/test_util regress/test_danediff \
+		regress/dnsq regress/labsmtpd regress/blackhole
 
 all: $(PROG)
 
@@ -59,7 +73,7 @@ $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 	    $(LDFLAGS) $(LDLIBS)
 
 # The real parent with hostile children (regress/fake/): test code only.
-FAKE_SRCS=	smtpdane.c priv.c dns.c util.c regress/sandbox/nosandbox.c \
+FAKE_SRCS=	smtpdane.c priv.c dns.c anchors.c util.c regress/sandbox/nosandbox.c \
 		regress/fake/fakechild.c
 $(PROG)-fake: $(FAKE_SRCS) $(HDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -o $@ $(FAKE_SRCS) $(LDFLAGS) $(LDLIBS)
@@ -79,9 +93,16 @@ regress/test_danediff: regress/test_danediff.c $(DIFFSRCS) $(DIFFHDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -Iregress -o $@ regress/test_danediff.c \
 	    $(DIFFSRCS) $(LDLIBS) -lssl
 
-regress/test_dns: regress/test_dns.c dns.c util.c $(HDRS)
-	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dns.c dns.c util.c \
-	    $(LDLIBS)
+regress/test_dns: regress/test_dns.c dns.c anchors.c util.c $(HDRS) \
+		regress/unit_dns.h
+	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dns.c dns.c anchors.c \
+	    util.c $(LDLIBS)
+
+# dns.c for dns_config_free() only.
+regress/test_anchors: regress/test_anchors.c anchors.c dns.c util.c \
+		$(HDRS) regress/unit_dns.h
+	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_anchors.c anchors.c \
+	    dns.c util.c $(LDLIBS)
 
 regress/test_smtp: regress/test_smtp.c $(LIBSRCS) $(HDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_smtp.c $(LIBSRCS) \
@@ -90,8 +111,8 @@ regress/test_smtp: regress/test_smtp.c $(LIBSRCS) $(HDRS)
 regress/test_util: regress/test_util.c util.c $(HDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_util.c util.c $(LDLIBS)
 
-regress/dnsq: regress/dnsq.c dns.c util.c $(HDRS)
-	$(CC) $(CFLAGS) -o $@ regress/dnsq.c dns.c util.c $(LDLIBS)
+regress/dnsq: regress/dnsq.c dns.c anchors.c util.c $(HDRS)
+	$(CC) $(CFLAGS) -o $@ regress/dnsq.c dns.c anchors.c util.c $(LDLIBS)
 
 regress/labsmtpd: regress/labsmtpd.c
 	$(CC) $(CFLAGS) -o $@ regress/labsmtpd.c $(LDLIBS)

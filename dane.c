@@ -1,4 +1,20 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * DANE verification of an SMTP server's certificate chain against a
  * TLSA RRset (RFC 6698, updated by RFC 7671; SMTP rules of RFC 7672).
  *
@@ -23,7 +39,6 @@
 #ifndef LIBBSD_OPENBSD_VIS
 #define LIBBSD_OPENBSD_VIS
 #endif
-#include <vis.h>
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
@@ -144,42 +159,6 @@ appendf(char *buf, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(buf + n, len - n, fmt, ap);
 	va_end(ap);
-}
-
-/*
- * Copy bytes that came from a certificate or the caller into text:
- * every control, non-ASCII or backslash byte is escaped (vis(3)
- * octal), so nothing but printable ASCII reaches a report.
- */
-static void
-visbuf(char *dst, size_t dstlen, const void *src, size_t srclen)
-{
-	char	 tmp[4 * MAX_TEXT + 1];
-
-	if (dstlen == 0)
-		return;
-	if (src == NULL)
-		srclen = 0;
-	if (srclen > MAX_TEXT)
-		srclen = MAX_TEXT;
-	(void)strvisx(tmp, src, srclen,
-	    VIS_OCTAL | VIS_CSTYLE | VIS_TAB | VIS_NL);
-	(void)strlcpy(dst, tmp, dstlen);
-}
-
-static void
-hexstr(const unsigned char *p, size_t n, char *buf, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t		 i;
-
-	if (len == 0)
-		return;
-	for (i = 0; i < n && 2 * i + 2 < len; i++) {
-		buf[2 * i] = digits[p[i] >> 4];
-		buf[2 * i + 1] = digits[p[i] & 0x0f];
-	}
-	buf[2 * i] = '\0';
 }
 
 static void
@@ -406,7 +385,7 @@ tlsa_format(const struct tlsa *t, char *buf, size_t len)
 	if (t->len == 0 || t->data == NULL || n + 2 >= len)
 		return;
 	buf[n++] = ' ';
-	hexstr(t->data, t->len, buf + n, len - n);
+	hexify(t->data, t->len, buf + n, len - n);
 }
 
 /*
@@ -465,7 +444,7 @@ name_line(X509_NAME *name, char *buf, size_t len)
 		return;
 	if (X509_NAME_print_ex(b, name, 0, NAME_FLAGS) >= 0 &&
 	    (n = BIO_get_mem_data(b, &p)) > 0)
-		visbuf(buf, len, p, (size_t)n);
+		vis_copy(buf, len, p, (size_t)n);
 	BIO_free(b);
 }
 
@@ -486,7 +465,7 @@ cert_label(X509 *x, char *buf, size_t len)
 	    (e = X509_NAME_get_entry(name, i)) != NULL &&
 	    (s = X509_NAME_ENTRY_get_data(e)) != NULL &&
 	    (n = ASN1_STRING_to_UTF8(&u, s)) >= 0) {
-		visbuf(cn, sizeof(cn), u, (size_t)n);
+		vis_copy(cn, sizeof(cn), u, (size_t)n);
 		OPENSSL_free(u);
 		setf(buf, len, "CN=%s", cn);
 		return;
@@ -516,7 +495,7 @@ dns_names(X509 *x, char *buf, size_t len)
 		s = GENERAL_NAME_get0_value(g, &type);
 		if (type != GEN_DNS || s == NULL)
 			continue;
-		visbuf(one, sizeof(one), ASN1_STRING_get0_data(s),
+		vis_copy(one, sizeof(one), ASN1_STRING_get0_data(s),
 		    (size_t)ASN1_STRING_length(s));
 		appendf(buf, len, "%s%s", buf[0] != '\0' ? ", " : "", one);
 	}
@@ -751,7 +730,7 @@ describe(struct vctx *v)
 		dns_names(c->x, d->names, sizeof(d->names));
 		d->not_before = c->nb;
 		d->not_after = c->na;
-		hexstr(c->dig[TLSA_SEL_SPKI][0], SHA256_LEN, d->spki_sha256,
+		hexify(c->dig[TLSA_SEL_SPKI][0], SHA256_LEN, d->spki_sha256,
 		    sizeof(d->spki_sha256));
 		d->pem = c->pem;
 		c->pem = NULL;
@@ -808,7 +787,7 @@ shown_digest(const struct tlsa *t, const struct cert *c, char *buf,
 	int	 m;
 
 	m = t->mtype == TLSA_MT_SHA512 ? 1 : 0;
-	hexstr(c->dig[t->selector][m], HEX_SHOWN / 2, hex, sizeof(hex));
+	hexify(c->dig[t->selector][m], HEX_SHOWN / 2, hex, sizeof(hex));
 	setf(buf, len, "%s...", hex);
 }
 
@@ -976,11 +955,11 @@ name_check(struct vctx *v, X509 *leaf, char *buf, size_t len)
 			OPENSSL_free(peer);
 			continue;
 		}
-		visbuf(vn, sizeof(vn), n, l);
+		vis_copy(vn, sizeof(vn), n, l);
 		(void)strlcpy(buf, vn, len);
 		if (peer != NULL && (strlen(peer) != l ||
 		    strncasecmp(peer, n, l) != 0)) {
-			visbuf(vp, sizeof(vp), peer, strlen(peer));
+			vis_copy(vp, sizeof(vp), peer, strlen(peer));
 			appendf(buf, len, " (certificate name %s)", vp);
 		}
 		OPENSSL_free(peer);
@@ -1009,7 +988,7 @@ name_mismatch(struct vctx *v, X509 *leaf, struct dane_outcome *o,
 	for (i = 0, n = 0; i < v->nnames; i++) {
 		if (v->p->names[i] == NULL)
 			continue;
-		visbuf(one, sizeof(one), v->p->names[i],
+		vis_copy(one, sizeof(one), v->p->names[i],
 		    strlen(v->p->names[i]));
 		appendf(o->text, sizeof(o->text), "%s%s", n++ > 0 ? " or " : "",
 		    one);

@@ -1,4 +1,20 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * The discovery child: from what the user named to the hosts and
  * addresses to check, by the rules of RFC 7672 section 2: MX (RFC 5321
  * section 5.1, RFC 7505), SRV (RFC 2782, RFC 6186, RFC 8314), CNAMEs,
@@ -42,7 +58,11 @@ struct disc {
 	struct msgbuf	 mb;
 };
 
-/* A verdict for a host or domain that gets no check of its own. */
+/*
+ * A verdict for a host or domain that gets no check of its own.  Not
+ * msg_send_text(): a verdict carries host, port and result before
+ * its text.
+ */
 static void
 verdict(struct disc *d, const char *host, uint16_t port, enum result res,
     const char *fmt, ...)
@@ -426,6 +446,7 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *spec)
 	d.spec = spec;
 	alarm(spec->timeout + 2);
 	sandbox_report_fd(fd);
+	/* OpenBSD "stdio inet"; Linux: DNS sockets, TCP to DNS ports. */
 	sandbox_enter(SB_CHILD_NET, NULL);
 	msg_begin(&d.mb, MSG_STAGE);
 	msg_put_u32(&d.mb, ST_DISCOVER);

@@ -1,4 +1,20 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * Linux: every stage is a seccomp-bpf allowlist (libseccomp) plus a
  * Landlock domain.  Filters and domains stack: each stage adds one,
  * so a process only ever narrows, and a child keeps all its parent
@@ -274,7 +290,6 @@ static const char *const sb_system_files[] = {
 };
 
 #define SB_NAMES	512	/* system call numbers with a name */
-#define SB_MAX_FILES	8
 
 static int		 sb_inited;
 static int		 sb_debug;
@@ -285,9 +300,6 @@ static const char	*sb_prog = "smtpdane";
 static char		*sb_names[SB_NAMES];
 static uint16_t		*sb_dns;
 static size_t		 sb_ndns;
-static const char	*sb_files[SB_MAX_FILES];
-static size_t		 sb_nfiles;
-static int		 sb_files_named;
 
 static const char *const sb_stage_names[] = {
 	[SB_PARENT_START] = "start",
@@ -321,7 +333,8 @@ sb_note(const char *fmt, ...)
 
 /*
  * A sandbox that cannot be set up is fatal.  A child writes the line
- * raw (pitfall 2) and its parent reports the exit status.
+ * raw (no stdio: its first printf would call a forbidden fstat) and
+ * its parent reports the exit status.
  */
 static __dead void
 sb_fatal(enum sandbox_stage stage, const char *fmt, ...)
@@ -521,7 +534,8 @@ static void
 ll_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 {
 	struct sb_ruleset_attr attr;
-	size_t		 i;
+	const char *const *files;
+	size_t		 i, nfiles;
 	int		 rfd;
 
 	if (sb_abi == 0)
@@ -529,7 +543,8 @@ ll_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = ll_fs_rights();
 	/* Without a list of its files, start may read (not write). */
-	if (stage == SB_PARENT_START && !sb_files_named)
+	files = sandbox_read_files(&nfiles);
+	if (stage == SB_PARENT_START && files == NULL)
 		attr.handled_access_fs &= ~(LANDLOCK_ACCESS_FS_READ_FILE |
 		    LANDLOCK_ACCESS_FS_READ_DIR);
 	attr.handled_access_net = ll_net_rights(stage, net);
@@ -544,12 +559,11 @@ ll_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 	if ((rfd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
 	    0)) == -1)
 		sb_fatal(stage, "Landlock ruleset: %s", strerror(errno));
-	if (stage == SB_PARENT_START && sb_files_named) {
-		for (i = 0; i < sizeof(sb_system_files) /
-		    sizeof(sb_system_files[0]); i++)
+	if (stage == SB_PARENT_START && files != NULL) {
+		for (i = 0; i < nitems(sb_system_files); i++)
 			ll_allow_file(rfd, sb_system_files[i], stage);
-		for (i = 0; i < sb_nfiles; i++)
-			ll_allow_file(rfd, sb_files[i], stage);
+		for (i = 0; i < nfiles; i++)
+			ll_allow_file(rfd, files[i], stage);
 	}
 	if (attr.handled_access_net & LANDLOCK_ACCESS_NET_CONNECT_TCP &&
 	    (stage == SB_PARENT_RUN || stage == SB_CHILD_NET)) {
@@ -1004,22 +1018,6 @@ sandbox_init(int debug)
 		    "parent may signal any process of its user", sb_abi);
 }
 
-/*
- * Before SB_PARENT_START: a file the start stage reads (NULL or "-",
- * stdin: none).  Once this was called, the start stage may read only
- * the files so named and the system's own (sb_system_files).
- */
-void
-sandbox_allow_read(const char *path)
-{
-	sb_files_named = 1;
-	if (path == NULL || strcmp(path, "-") == 0)
-		return;
-	if (sb_nfiles == SB_MAX_FILES)
-		errx(2, "sandbox: more than %d files", SB_MAX_FILES);
-	sb_files[sb_nfiles++] = path;
-}
-
 /* Before SB_PARENT_RUN: the resolvers' TCP ports, open to all stages. */
 void
 sandbox_dns_ports(const uint16_t *ports, size_t n)
@@ -1045,6 +1043,8 @@ sandbox_report_fd(int fd)
 void
 sandbox_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 {
+	size_t	 n;
+
 	if (!sb_inited)
 		sandbox_init(0);
 	if (!sb_nnp) {
@@ -1053,7 +1053,7 @@ sandbox_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 			sb_fatal(stage, "no_new_privs: %s", strerror(errno));
 		sb_nnp = 1;
 	}
-	if (stage == SB_PARENT_START && !sb_files_named)
+	if (stage == SB_PARENT_START && sandbox_read_files(&n) == NULL)
 		sb_note("start stage: no file list given, reads are not "
 		    "limited until the run stage");
 	/* Compiled before the first fork, while the parent may. */

@@ -1,4 +1,20 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * OpenBSD: pledge(2) and unveil(2) map the stages directly.  Promises
  * only shrink, so the start stage holds what any later one needs.
  *
@@ -28,8 +44,6 @@
 
 #include "smtpdane.h"
 
-#define SB_MAX_FILES	8
-
 static const char *const sb_promises[] = {
 	[SB_PARENT_START] = "stdio rpath inet proc id getpw",
 	[SB_PARENT_RUN] = "stdio inet proc",
@@ -45,27 +59,12 @@ static const char *const sb_system_files[] = {
 	"/etc/services",	/* port names */
 };
 
-static const char	*sb_files[SB_MAX_FILES];
-static size_t		 sb_nfiles;
-static int		 sb_files_named;
-
 void
 sandbox_init(int debug)
 {
 	if (debug)
 		fprintf(stderr, "debug: sandbox: pledge and unveil; no TCP "
 		    "port rules on OpenBSD\n");
-}
-
-void
-sandbox_allow_read(const char *path)
-{
-	sb_files_named = 1;
-	if (path == NULL || strcmp(path, "-") == 0)
-		return;
-	if (sb_nfiles == SB_MAX_FILES)
-		errx(2, "sandbox: more than %d files", SB_MAX_FILES);
-	sb_files[sb_nfiles++] = path;
 }
 
 /* pledge(2) has no port rules: nothing to remember. */
@@ -94,15 +93,16 @@ sb_unveil(const char *path)
 void
 sandbox_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 {
-	size_t	 i;
+	const char *const	*files;
+	size_t			 i, nfiles;
 
 	(void)net;	/* pledge has no port rules */
-	if (stage == SB_PARENT_START && sb_files_named) {
-		for (i = 0; i < sizeof(sb_system_files) /
-		    sizeof(sb_system_files[0]); i++)
+	files = sandbox_read_files(&nfiles);
+	if (stage == SB_PARENT_START && files != NULL) {
+		for (i = 0; i < nitems(sb_system_files); i++)
 			sb_unveil(sb_system_files[i]);
-		for (i = 0; i < sb_nfiles; i++)
-			sb_unveil(sb_files[i]);
+		for (i = 0; i < nfiles; i++)
+			sb_unveil(files[i]);
 		if (unveil(NULL, NULL) == -1)
 			err(2, "unveil");
 	}

@@ -1,4 +1,20 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * The check child: one (host, address, port).  It looks up the TLSA
  * RRset, speaks SMTP up to STARTTLS (or TLS at once), does the libtls
  * handshake, has the chain verified by dane.c and reports everything
@@ -128,15 +144,6 @@ smtp_has_extension(const struct smtp_reply *r, const char *keyword)
 /*
  * Reporting to the parent.
  */
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 send_stage(struct conn *c, enum stage st)
 {
@@ -338,7 +345,8 @@ send_line(struct conn *c, const char *cmd)
 }
 
 /*
- * Connecting: a numeric address, no resolver (pitfall 6), with its own
+ * Connecting: a numeric address, no resolver (getaddrinfo would read
+ * /etc files and open netlink sockets in the sandbox), with its own
  * limit so a black hole is told apart from a slow server.
  */
 static void
@@ -789,6 +797,7 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	net.ports = ports;
 	net.nports = 1;
 	sandbox_report_fd(out);
+	/* OpenBSD "stdio inet"; Linux: sockets, TCP to DNS and this port. */
 	sandbox_enter(SB_CHILD_NET, &net);
 
 	nt = tlsa_lookup(&c, ctx, &t);
@@ -811,6 +820,7 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	tls_close(c.tls);
 	close(c.fd);
 	c.fd = -1;
+	/* OpenBSD "stdio"; Linux: memory, write to the parent, exit. */
 	sandbox_enter(SB_CHILD_PARSE, NULL);
 	if (usable == 0)
 		msg_send_text(c.out, &c.mb, MSG_DETAIL, "TLS established "

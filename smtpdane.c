@@ -1,4 +1,20 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * smtpdane: check that SMTP servers are protected by DANE.
  *
  * The parent parses the command line, loads the trust anchors and the
@@ -170,15 +186,6 @@ static void report_set(struct report *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
 static void debug(const char *, ...)
     __attribute__((__format__(__printf__, 1, 2)));
-
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 debug(const char *fmt, ...)
@@ -805,7 +812,8 @@ load_dns_config(const char *anchor_file)
 }
 
 /*
- * libtls is set up once, here, before any fork (pitfall 7).  Its own
+ * libtls is set up once, here, before any fork: what OpenSSL loads
+ * later would need executable mappings the sandbox forbids.  Its own
  * verification is off: names, dates and chains are judged by dane.c.
  */
 static void
@@ -831,7 +839,8 @@ setup_tls(void)
 
 /*
  * Validate the root DNSKEY RRset, then the zones above each host, in
- * the parent: every child inherits the warm cache (pitfall 15).  A
+ * the parent: every child inherits the warm cache, so its TLSA lookup
+ * costs one query instead of the seven a cold one took here.  A
  * root that cannot be validated means nothing can be: say so once.
  */
 static int
@@ -2129,6 +2138,7 @@ maybe_narrow(int *narrowed)
 		    (running[i].kind == JOB_CHECK &&
 		    checks[running[i].idx].nfollowers > 0)))
 			return;
+	/* OpenBSD "stdio proc"; Linux: poll, read, write, kill, wait. */
 	sandbox_enter(SB_PARENT_WAIT, NULL);
 	*narrowed = 1;
 	debug("every child forked");
@@ -2644,7 +2654,7 @@ main(int argc, char *argv[])
 	int64_t		 start = now_ms();
 	int		 code;
 
-	/* libtls's handshake reads /etc/localtime (pitfall 1). */
+	/* libtls's handshake reads /etc/localtime: no child may. */
 	tzset();
 	signal(SIGPIPE, SIG_IGN);
 	memset(&cl, 0, sizeof(cl));
@@ -2662,6 +2672,8 @@ main(int argc, char *argv[])
 	sandbox_init(opt.debug);
 	sandbox_allow_read(cl.anchor_file);
 	sandbox_allow_read(cl.target_file);
+	/* OpenBSD "stdio rpath inet proc id getpw", unveil: these files;
+	 * Linux: read-only open of them, setuid calls, fork, sockets. */
 	sandbox_enter(SB_PARENT_START, NULL);
 
 	load_dns_config(cl.anchor_file);
@@ -2697,6 +2709,8 @@ main(int argc, char *argv[])
 	net.ports = ports;
 	net.nports = nports;
 	sandbox_dns_ports(dnscfg.resolver_ports, dnscfg.nresolvers);
+	/* OpenBSD "stdio inet proc"; Linux: no files, fork, kill, wait,
+	 * sockets, TCP connect only to the DNS and these SMTP ports. */
 	sandbox_enter(SB_PARENT_RUN, &net);
 	free(ports);
 

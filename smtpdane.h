@@ -1,8 +1,24 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * smtpdane: check that SMTP servers are protected by DANE.
  * One header for every enum, structure and prototype shared between
- * the parent (smtpdane.c), the DNS layer (dns.c), the SMTP child
- * (smtp.c), the DANE matcher (dane.c), the framing helpers (util.c)
+ * the parent (smtpdane.c), the DNS layer (dns.c), the trust-anchor
+ * reader (anchors.c), the SMTP child (smtp.c), the DANE matcher (dane.c), the framing helpers (util.c)
  * and the sandbox (sandbox_*.c).
  */
 #ifndef SMTPDANE_H
@@ -26,6 +42,10 @@
 #define MAX_NAMES	16	/* reference identifiers per check */
 #define MAX_HOSTNAME	256	/* presentation form, with the NUL */
 #define MAX_TEXT	1024	/* one reason or detail line */
+
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
 
 /*
  * The verdict of one (host, address, port) check.  Every output form
@@ -124,9 +144,12 @@ struct dns_config {
 struct ub_ctx;
 struct tls_config;
 
+/* anchors.c: trust anchors, as DS/DNSKEY strings for libunbound */
 int	 dns_builtin_anchors(struct dns_config *);
 int	 dns_parse_anchors(const char *, size_t, struct dns_config *,
 	    char *, size_t);
+
+/* dns.c: the libunbound layer */
 int	 dns_parse_resolvers(const char *, struct dns_config *,
 	    char *, size_t);
 int	 dns_parse_resolv_conf(const char *, size_t, struct dns_config *,
@@ -145,6 +168,7 @@ int	 dns_wire_name(const uint8_t *, size_t, size_t, char *, size_t);
 #define RR_TYPE_MX	15
 #define RR_TYPE_AAAA	28
 #define RR_TYPE_SRV	33
+#define RR_TYPE_DS	43
 #define RR_TYPE_DNSKEY	48
 #define RR_TYPE_TLSA	52
 
@@ -285,7 +309,7 @@ struct check_spec {
 	time_t		 timeout;
 	time_t		 warn_window;
 	int		 expect_ocsp;
-	struct tls_config *tlscfg;	/* set up in the parent (pitfall 7) */
+	struct tls_config *tlscfg;	/* set up in the parent, before fork */
 };
 
 /* What a discovery child needs. */
@@ -367,11 +391,22 @@ const char *result_name(enum result);
 const char *stage_name(enum stage);
 int	 parse_duration(const char *, time_t *);
 char	*vis_text(const char *, size_t);
+void	 vis_copy(char *, size_t, const void *, size_t);
+int64_t	 now_ms(void);
 int	 read_whole_file(const char *, char **, size_t *, char *, size_t);
 void	 hexify(const uint8_t *, size_t, char *, size_t);
 uint16_t parse_port(const char *);
 int	 valid_hostname(const char *);
 int	 is_address(const char *);
+void	 seterr(char *, size_t, const char *, ...)
+	    __attribute__((__format__(__printf__, 3, 4)));
+int	 isdigit_a(int);
+int	 isalpha_a(int);
+int	 tolower_a(int);
+int	 parse_num(const char *, size_t, unsigned long, unsigned long *);
+int	 add_string(char ***, size_t *, char *);
+int	 domain_check(const char *, size_t, char *, size_t);
+int	 name_norm(const char *, size_t, char *, size_t, char *, size_t);
 const char *parse_target(const char *, uint16_t, char *, size_t, uint16_t *);
 extern const char target_address_error[];
 
@@ -415,7 +450,8 @@ struct sandbox_net {
 #define SANDBOX_ANY_PORT	0
 
 void	 sandbox_init(int);	/* debug flag: say what is not available */
-void	 sandbox_allow_read(const char *);	/* before SB_PARENT_START */
+void	 sandbox_allow_read(const char *);	/* util.c; before SB_PARENT_START */
+const char *const *sandbox_read_files(size_t *);	/* util.c */
 void	 sandbox_dns_ports(const uint16_t *, size_t);	/* before RUN */
 void	 sandbox_report_fd(int);	/* a child, before SB_CHILD_NET */
 void	 sandbox_enter(enum sandbox_stage, const struct sandbox_net *);

@@ -1,4 +1,20 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * Framing between children and the parent, and small helpers shared
  * by every process: names for results and stages, durations, escaping
  * of network text, whole-file reads.
@@ -8,7 +24,7 @@
 
 #include <arpa/inet.h>
 
-#include <ctype.h>
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -304,12 +320,12 @@ parse_duration(const char *s, time_t *out)
 			total = v;	/* a bare number: seconds */
 			break;
 		}
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		for (i = 0; i < nitems(units); i++) {
 			ulen = strlen(units[i].unit);
 			if (strncmp(s, units[i].unit, ulen) == 0)
 				break;
 		}
-		if (i == sizeof(units) / sizeof(units[0]))
+		if (i == nitems(units))
 			return -1;
 		total += v * units[i].secs;
 		s += ulen;
@@ -325,9 +341,16 @@ parse_duration(const char *s, time_t *out)
 }
 
 /*
- * Escape text that came from the network (banners, certificate names)
- * so that no control byte reaches a terminal or a log.
+ * Escape text that came from the network or a certificate (banners,
+ * certificate names) so that no control byte reaches a terminal or a
+ * log: the one policy for every process.  Octal escapes (\015\012
+ * for CR LF), and no VIS_SAFE: it lets CR, BS and BEL through, and a
+ * CR in a banner could paint "verified" over a failure on a terminal.
+ * A backslash is left as it is (VIS_NOSLASH), so text the parent
+ * escapes once more stays as a child wrote it.
  */
+#define VIS_POLICY	(VIS_OCTAL | VIS_NOSLASH | VIS_NL | VIS_TAB)
+
 char *
 vis_text(const char *s, size_t len)
 {
@@ -337,13 +360,236 @@ vis_text(const char *s, size_t len)
 		return NULL;
 	if ((out = malloc(len * 4 + 1)) == NULL)
 		return NULL;
-	/*
-	 * strvisx, not strnvis: the latter's argument order differs.  No
-	 * VIS_SAFE: it lets CR, BS and BEL through, and a CR in a banner
-	 * could paint "verified" over a failure on a terminal.
-	 */
-	strvisx(out, s, len, VIS_OCTAL | VIS_NOSLASH | VIS_NL | VIS_TAB);
+	/* strvisx, not strnvis: the latter's argument order differs. */
+	strvisx(out, s, len, VIS_POLICY);
 	return out;
+}
+
+/*
+ * The same into a caller's buffer, cut short to fit; at most MAX_TEXT
+ * bytes of src are read.  For code that must not allocate per string
+ * (dane.c).
+ */
+void
+vis_copy(char *dst, size_t dstlen, const void *src, size_t srclen)
+{
+	char	 tmp[4 * MAX_TEXT + 1];
+
+	if (dstlen == 0)
+		return;
+	if (src == NULL)
+		srclen = 0;
+	if (srclen > MAX_TEXT)
+		srclen = MAX_TEXT;
+	(void)strvisx(tmp, src, srclen, VIS_POLICY);
+	(void)strlcpy(dst, tmp, dstlen);
+}
+
+/*
+ * Before SB_PARENT_START: a file the start stage reads (NULL or "-",
+ * stdin: none).  Once this was called, the start stage may read only
+ * the files so named and the system's own; each sandbox file asks
+ * sandbox_read_files() for the list.
+ */
+#define SANDBOX_MAX_FILES	8
+
+static const char	*sb_read[SANDBOX_MAX_FILES];
+static size_t		 sb_nread;
+static int		 sb_read_named;
+
+void
+sandbox_allow_read(const char *path)
+{
+	sb_read_named = 1;
+	if (path == NULL || strcmp(path, "-") == 0)
+		return;
+	if (sb_nread == SANDBOX_MAX_FILES)
+		errx(2, "sandbox: more than %d files", SANDBOX_MAX_FILES);
+	sb_read[sb_nread++] = path;
+}
+
+/* The files named so far; NULL if sandbox_allow_read() never ran. */
+const char *const *
+sandbox_read_files(size_t *n)
+{
+	*n = sb_nread;
+	return sb_read_named ? sb_read : NULL;
+}
+
+/* Milliseconds of the monotonic clock: every deadline is one. */
+int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Small helpers of the parsers (dns.c, anchors.c): an error message
+ * into a caller's buffer, ASCII classes that do not depend on the
+ * locale, decimal numbers, a growing list of strings and the check
+ * of a domain name.
+ */
+void
+seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int
+isdigit_a(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+int
+isalpha_a(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+int
+tolower_a(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
+}
+
+
+int
+parse_num(const char *s, size_t len, unsigned long max, unsigned long *out)
+{
+	unsigned long	v = 0, d;
+	size_t		i;
+
+	if (len == 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (!isdigit_a((unsigned char)s[i]))
+			return -1;
+		d = (unsigned long)(s[i] - '0');
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+
+int
+add_string(char ***list, size_t *n, char *s)
+{
+	char	**l;
+
+	if ((l = reallocarray(*list, *n + 1, sizeof(*l))) == NULL)
+		return -1;
+	*list = l;
+	l[(*n)++] = s;
+	return 0;
+}
+
+/*
+ * The one rule for a domain name, wherever it comes from: a target,
+ * an -aka or -srv name, a name in a DNS answer (MX, SRV, CNAME), a
+ * name looked up, a trust anchor's owner, a name a child reports.
+ *
+ * Labels of 1 to 63 ASCII letters, digits, '-' and '_', none that
+ * starts or ends with '-' (the LDH rule of RFC 952 and RFC 1123
+ * section 2.1); at most 255 bytes in wire form; a final dot is
+ * allowed, and "." alone is the root.  The underscore is for the
+ * owner names smtpdane looks up, _25._tcp.mx.example.org and
+ * _submission._tcp.example.org (RFC 8552), and because host names in
+ * DNS data do sometimes hold one.  Nothing else passes: no escapes
+ * and no odd bytes reach anything built from a name.
+ *
+ * Returns 0, or -1 with the reason in why.
+ */
+int
+domain_check(const char *s, size_t len, char *why, size_t whylen)
+{
+	size_t	i, lab = 0, wire = 1;
+	int	c;
+
+	if (len == 0) {
+		seterr(why, whylen, "empty name");
+		return -1;
+	}
+	if (len == 1 && s[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)s[i];
+		if (c == '.') {
+			if (lab == 0) {
+				seterr(why, whylen, "empty label");
+				return -1;
+			}
+			if (s[i - 1] == '-') {
+				seterr(why, whylen, "label ends with '-'");
+				return -1;
+			}
+			lab = 0;
+		} else if (isalpha_a(c) || isdigit_a(c) || c == '-' ||
+		    c == '_') {
+			if (lab == 0 && c == '-') {
+				seterr(why, whylen,
+				    "label starts with '-'");
+				return -1;
+			}
+			if (++lab > 63) {
+				seterr(why, whylen,
+				    "label longer than 63 bytes");
+				return -1;
+			}
+			wire += lab == 1 ? 2 : 1;
+		} else if (c > 0x20 && c < 0x7f) {
+			seterr(why, whylen, "bad character '%c'", c);
+			return -1;
+		} else {
+			seterr(why, whylen, "bad byte 0x%02x", c);
+			return -1;
+		}
+		if (wire > 255) {
+			seterr(why, whylen, "name longer than 255 bytes");
+			return -1;
+		}
+	}
+	if (s[len - 1] == '-') {
+		seterr(why, whylen, "label ends with '-'");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * A name that passes domain_check(), written in lower case with a
+ * trailing dot: the form libunbound and the anchor strings get.
+ */
+int
+name_norm(const char *s, size_t len, char *out, size_t outsz,
+    char *why, size_t whylen)
+{
+	size_t	i;
+
+	if (domain_check(s, len, why, whylen) == -1)
+		return -1;
+	if (len + (s[len - 1] != '.') >= outsz) {
+		seterr(why, whylen, "name too long");
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		out[i] = (char)tolower_a((unsigned char)s[i]);
+	if (out[len - 1] != '.')
+		out[len++] = '.';
+	out[len] = '\0';
+	return 0;
 }
 
 #define READ_FILE_MAX	(16 * 1024 * 1024)
@@ -440,28 +686,17 @@ parse_port(const char *s)
 
 /*
  * Targets: "host", "host:port", "[v6]:port".  Host names are checked
- * here so that no child ever sees a name libunbound would refuse.
+ * here (domain_check) so that no child ever sees a name dns_lookup()
+ * would refuse.
  */
 int
 valid_hostname(const char *h)
 {
-	size_t	 label = 0, len = strlen(h);
+	size_t	 len = strlen(h);
 
-	if (len == 0 || len > 253)
-		return 0;
-	for (; *h != '\0'; h++) {
-		if (*h == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!isalnum((unsigned char)*h) && *h != '-' && *h != '_')
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return label > 0;
+	/* A host name here has no final dot and is not the root. */
+	return len > 0 && h[len - 1] != '.' &&
+	    domain_check(h, len, NULL, 0) == 0;
 }
 
 int
@@ -518,7 +753,7 @@ parse_target(const char *spec, uint16_t defport, char *host, size_t hostlen,
 	if (!valid_hostname(p))
 		return "not a valid host name";
 	for (len = 0; p[len] != '\0'; len++)
-		p[len] = tolower((unsigned char)p[len]);
+		p[len] = (char)tolower_a((unsigned char)p[len]);
 	if (strlcpy(host, p, hostlen) >= hostlen)
 		return "host name too long";
 	return NULL;

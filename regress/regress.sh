@@ -1,5 +1,19 @@
 #!/bin/sh
 #
+# Copyright (c) 2026 the smtpdane authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+#
 # regress.sh: smtpdane's whole test, run by "make regress" once the
 # programs are built.  It installs missing packages, then runs itself
 # again in a private network namespace of its own (regress/netns.sh:
@@ -39,10 +53,12 @@ regress/test_util
 regress/mkcerts-unit.sh @UNIT@
 regress/test_dane @UNIT@
 regress/test_danediff regress/lab/work
+regress/test_anchors
 regress/test_dns
 regress/test_dns_live.sh
 regress/test_smtp
 regress/test_sandbox.sh
+regress/test_openbsd.sh
 regress/fuzz/run.sh replay
 '
 

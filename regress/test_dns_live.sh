@@ -1,5 +1,19 @@
 #!/bin/sh
 #
+# Copyright (c) 2026 the smtpdane authors
+#
+# Permission to use, copy, modify, and distribute this software for any
+# purpose with or without fee is hereby granted, provided that the above
+# copyright notice and this permission notice appear in all copies.
+#
+# THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+# WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+# MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+# ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+# WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+# ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+# OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+#
 # Live test of dns.c: sign a small root zone with ldns, serve it with
 # NSD on 127.0.99.53 port 5353, and look names up through regress/dnsq
 # (dns_context + dns_lookup) with the zone's own key as trust anchor.
@@ -64,11 +78,12 @@ for tool in nsd ldns-keygen ldns-signzone ldns-key2ds pkg-config "$CC"; do
 	fi
 done
 
-# The driver: dnsq linked with dns.c.
+# The driver: dnsq linked with dns.c, anchors.c and util.c.
 # shellcheck disable=SC2046,SC2086	# flags are lists of words
-if ! "$CC" -std=c99 -D_GNU_SOURCE -D_DEFAULT_SOURCE -Wall -Wextra -O2 \
+if ! "$CC" -std=c99 -D_GNU_SOURCE -D_DEFAULT_SOURCE -DLIBBSD_OPENBSD_VIS \
+    -Wall -Wextra -O2 \
     ${CFLAGS:-} $(pkg-config --cflags libbsd-overlay) -o "$tmp/dnsq" \
-    "$here/dnsq.c" "$here/../dns.c" \
+    "$here/dnsq.c" "$here/../dns.c" "$here/../anchors.c" "$here/../util.c" \
     $(pkg-config --libs libunbound libbsd-overlay) >"$tmp/cc.log" 2>&1; then
 	fail "live: build dnsq" "$(head -5 "$tmp/cc.log")"
 	exit 1

@@ -1,5 +1,21 @@
 /*
- * Unit tests of util.c: durations, framing, escaping.
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Unit tests of util.c: durations, framing, escaping, domain names.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,13 +113,22 @@ test_escaping(void)
 {
 	char	*v;
 	uint8_t	 raw[] = { 'a', 0x1b, '[', '2', 'J', '\n', 0xff, 0, 'z' };
-	char	 hex[9];
+	char	 hex[9], buf[64];
 
 	v = vis_text((const char *)raw, sizeof(raw));
 	check(v != NULL && strchr(v, 0x1b) == NULL && strchr(v, '\n') == NULL
 	    && strstr(v, "\\033") != NULL && strstr(v, "\\000z") != NULL,
 	    "control bytes escaped", v ? v : "NULL");
 	free(v);
+	/* One policy: octal, and a backslash left alone. */
+	v = vis_text("a\r\n\t\\b", 6);
+	check(v != NULL && strcmp(v, "a\\015\\012\\011\\b") == 0,
+	    "CR LF TAB as octal", v ? v : "NULL");
+	free(v);
+	vis_copy(buf, sizeof(buf), "x\r\ny", 4);
+	check(strcmp(buf, "x\\015\\012y") == 0, "vis_copy as vis_text", buf);
+	vis_copy(buf, 6, "x\r\ny", 4);
+	check(strcmp(buf, "x\\015") == 0, "vis_copy cuts short", buf);
 	hexify((const uint8_t *)"\x01\xab\xff", 3, hex, sizeof(hex));
 	check(strcmp(hex, "01abff") == 0, "hexify", hex);
 	hexify((const uint8_t *)"\x01\xab\xff", 3, hex, 5);
@@ -167,9 +192,85 @@ test_targets(void)
 	}
 }
 
+/* domain_check(), the one rule, and the two forms built on it. */
+static void
+test_names(void)
+{
+	static const struct {
+		const char	*in;
+		const char	*why;	/* NULL: accepted */
+		int		 host;	/* valid_hostname() too */
+	} cases[] = {
+		{ "mx.example.org", NULL, 1 },
+		{ "MX-1.Example.ORG", NULL, 1 },
+		{ "xn--bcher-kva.example", NULL, 1 },
+		{ "_25._tcp.mx.example.org", NULL, 1 },
+		{ "_submission._tcp.example.org", NULL, 1 },
+		{ "mx_1.example.org", NULL, 1 },
+		{ "1.2.example", NULL, 1 },
+		{ "mx.example.org.", NULL, 0 },
+		{ ".", NULL, 0 },
+		{ "-mx.example.org", "label starts with '-'", 0 },
+		{ "mx.-example.org", "label starts with '-'", 0 },
+		{ "mx-.example.org", "label ends with '-'", 0 },
+		{ "mx.example-", "label ends with '-'", 0 },
+		{ "mx.example-.", "label ends with '-'", 0 },
+		{ "", "empty name", 0 },
+		{ "mx..example.org", "empty label", 0 },
+		{ ".example.org", "empty label", 0 },
+		{ "mx example.org", "bad byte 0x20", 0 },
+		{ "mx.ex$mple.org", "bad character '$'", 0 },
+		{ "b\xc3\xbc" "cher.example", "bad byte 0xc3", 0 },
+		{ "a23456789012345678901234567890123456789012345678901234567"
+		    "890123.org", NULL, 1 },
+		{ "a23456789012345678901234567890123456789012345678901234567"
+		    "8901234.org", "label longer than 63 bytes", 0 },
+	};
+	char	 name[300], why[128], out[MAX_HOSTNAME], big[300];
+	size_t	 i;
+	int	 r;
+
+	for (i = 0; i < nitems(cases); i++) {
+		why[0] = '\0';
+		r = domain_check(cases[i].in, strlen(cases[i].in), why,
+		    sizeof(why));
+		snprintf(name, sizeof(name), "name \"%.70s\"", cases[i].in);
+		if (cases[i].why == NULL)
+			check(r == 0, name, why);
+		else
+			check(r == -1 && strcmp(why, cases[i].why) == 0, name,
+			    why);
+		snprintf(name, sizeof(name), "host name \"%.70s\"",
+		    cases[i].in);
+		check(valid_hostname(cases[i].in) == cases[i].host, name,
+		    cases[i].host ? "refused" : "accepted");
+	}
+	/* 253 bytes is the most a name without its final dot can hold. */
+	memset(big, 'a', 253);
+	for (i = 63; i < 253; i += 64)
+		big[i] = '.';
+	big[253] = '\0';
+	check(valid_hostname(big), "host name of 253 bytes", "refused");
+	big[252] = '.';
+	big[253] = 'a';
+	big[254] = '\0';
+	check(!valid_hostname(big) && domain_check(big, 254, why,
+	    sizeof(why)) == -1 && strcmp(why, "name longer than 255 bytes") ==
+	    0, "host name of 254 bytes", why);
+	check(name_norm("Mx.Example.ORG", 14, out, sizeof(out), why,
+	    sizeof(why)) == 0 && strcmp(out, "mx.example.org.") == 0,
+	    "name_norm: lower case and a final dot", out);
+	check(name_norm(".", 1, out, sizeof(out), why, sizeof(why)) == 0 &&
+	    strcmp(out, ".") == 0, "name_norm: the root", out);
+	check(name_norm("mx.example.org", 14, out, 15, why,
+	    sizeof(why)) == -1 && strcmp(why, "name too long") == 0,
+	    "name_norm: no room for the dot", why);
+}
+
 int
 main(void)
 {
+	test_names();
 	test_targets();
 	test_durations();
 	test_framing();

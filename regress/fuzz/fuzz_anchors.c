@@ -1,5 +1,21 @@
 /*
- * libFuzzer harness: the trust-anchor file reader (dns.c,
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * libFuzzer harness: the trust-anchor file reader (anchors.c,
  * dns_parse_anchors) on arbitrary text, exactly as long as the file
  * (no NUL after it).  The text is read twice: into an empty
  * configuration and into one that already holds the built-in root
@@ -14,7 +30,7 @@
 #include "smtpdane.h"
 #include "fuzz.h"
 
-/* A record as dns.c writes it: "owner. IN DS ..." or "... DNSKEY ...". */
+/* A record as anchors.c writes it: "owner. IN DS ..." or "... DNSKEY ...". */
 static void
 check_anchor(const char *a)
 {

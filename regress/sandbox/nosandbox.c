@@ -1,9 +1,26 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * nosandbox.c: the sandbox interface of smtpdane.h with no sandbox
  * behind it, for a build that runs under valgrind only
  * (regress/test_valgrind.sh).  valgrind emulates neither seccomp nor
  * Landlock, and the real sandbox refuses to run without seccomp.
- * Never link this into smtpdane itself.
+ * Never link this into smtpdane itself.  Where sandbox_openbsd.c has
+ * nothing to do either, the two read alike on purpose.
  */
 #include <signal.h>
 #include <stdint.h>
@@ -17,12 +34,6 @@ sandbox_init(int debug)
 	if (debug)
 		fprintf(stderr, "debug: sandbox: none (a build for "
 		    "valgrind)\n");
-}
-
-void
-sandbox_allow_read(const char *path)
-{
-	(void)path;
 }
 
 void

@@ -1,4 +1,20 @@
 /*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
  * sbtest: try one forbidden (or needed) thing inside one sandbox stage
  * and say what happened, for regress/test_sandbox.sh.
  *
@@ -476,7 +492,8 @@ c_dns(char *out, size_t len)
 
 /*
  * A libunbound context as smtpdane makes one, before any sandbox: the
- * anchors as strings (pitfall 3), test. sent to the resolver.
+ * anchors as strings (a file would be read lazily, at the first
+ * lookup, inside the sandbox), test. sent to the resolver.
  */
 static void
 dns_setup(const char *name)
