@@ -36,8 +36,9 @@ CFLAGS+=	-std=c99 $(OPT) $(WARN) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I.
 LDLIBS+=	$(PKG_LIBS)
 
 LIBSRCS=	dns.c discover.c smtp.c dane.c util.c $(SANDBOX)
-SRCS=		smtpdane.c priv.c $(LIBSRCS)
-HDRS=		smtpdane.h
+OUTSRCS=	output.c output_text.c output_json.c output_nagios.c
+SRCS=		smtpdane.c priv.c $(OUTSRCS) $(LIBSRCS)
+HDRS=		smtpdane.h output.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_smtp \
 		regress/test_util regress/test_danediff regress/dnsq \
@@ -59,7 +60,7 @@ $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 	    $(LDFLAGS) $(LDLIBS)
 
 # The real parent with hostile children (regress/fake/): test code only.
-FAKE_SRCS=	smtpdane.c priv.c dns.c util.c regress/sandbox/nosandbox.c \
+FAKE_SRCS=	smtpdane.c priv.c $(OUTSRCS) dns.c util.c regress/sandbox/nosandbox.c \
 		regress/fake/fakechild.c
 $(PROG)-fake: $(FAKE_SRCS) $(HDRS)
 	$(TESTCC) $(CFLAGS) $(SAN) -o $@ $(FAKE_SRCS) $(LDFLAGS) $(LDLIBS)

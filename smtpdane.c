@@ -37,78 +37,12 @@
 #include <unbound.h>
 
 #include "smtpdane.h"
+#include "output.h"
 
 #define DEFAULT_JOBS	20
 #define MAX_JOBS	512
 #define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
 #define PRIME_MAX	32	/* zones primed before forking */
-
-/* What the parent learns from a child, and prints. */
-struct tlsa_line {
-	uint32_t	 usage, selector, mtype;
-	char		*hex;
-	int		 usable, matched, depth;
-	char		*text;
-};
-
-struct cert_line {
-	int		 depth;
-	char		*subject, *issuer, *names, *spki, *pem;
-	time_t		 not_before, not_after;
-};
-
-struct report {
-	int		 done;
-	enum result	 result;
-	char		*reason;
-	enum stage	 stage;
-	char		**details;
-	size_t		 ndetails;
-	char		**warns;
-	size_t		 nwarns;
-	struct tlsa_line *tlsa;
-	size_t		 ntlsa;
-	struct cert_line *certs;
-	size_t		 ncerts;
-	char		*tls_version, *tls_cipher, *sni;
-	char		*base;		/* TLSA base domain the child chose */
-	int64_t		 started, ended;
-};
-
-struct check {
-	struct check_spec spec;
-	char		*key;		/* see check_key() */
-	char		*host;
-	struct report	 rep;
-	int		 counted;	/* in the tally (once, however often
-					   it is printed) */
-};
-
-/* What discovery said of one host (MSG_HOST). */
-struct hostinfo {
-	char		*host;
-	uint16_t	 port;
-	char		*canon;		/* "" unless an alias */
-	int		 cname_secure;
-	char		*names[MAX_NAMES];
-	size_t		 nnames;
-	char		*warning;	/* "" or about this host */
-};
-
-struct target {
-	char		*spec;		/* as given */
-	struct discover_spec disc;
-	struct hostinfo	*hosts;
-	size_t		 nhosts;
-	char		*host;
-	uint16_t	 port;
-	int		 lineno;	/* in the -f file, or 0 */
-	size_t		*checks;	/* indices into checks[] */
-	size_t		 nchecks, checks_cap;
-	struct report	 rep;		/* discovery, and target-wide failure */
-	int		 discovered;
-	int		 printed;
-};
 
 enum job_kind { JOB_DISCOVER, JOB_CHECK };
 
@@ -125,29 +59,26 @@ struct job {
 	size_t		 len, cap;
 };
 
-static struct options	 opt;
+struct options		 opt;
+struct target		*targets;
+size_t			 ntargets;
+struct check		*checks;
+size_t			 nchecks;
+static size_t		 targets_cap, checks_cap;
 static struct dns_config dnscfg;
 static struct tls_config *tlscfg;
 static struct ub_ctx	*ubctx;
-static struct target	*targets;
-static size_t		 ntargets, targets_cap;
-static struct check	*checks;
-static size_t		 nchecks, checks_cap;
 static struct job	*running;
 static size_t		 nrunning;
-static int		 use_color;
 static enum discover_mode disc_mode = DISC_HOST;
 static const char	*disc_service;
 static uint16_t		 mode_port;	/* the mode's default port */
 static int		 port_option;	/* -port was given */
 static size_t		 next_to_print;
 
-static char *nagios_safe(char *);
 static char *get_text(struct msgreader *);
 static void add_verdict(struct target *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
-static __dead void fatal(const char *, ...)
-    __attribute__((__format__(__printf__, 1, 2)));
 static __dead void fatalx(const char *, ...)
     __attribute__((__format__(__printf__, 1, 2)));
 static __dead void setup_error(const char *, ...)
@@ -220,7 +151,7 @@ vfatal(int with_errno, const char *fmt, va_list ap)
 	exit(opt.nagios ? 3 : 2);
 }
 
-static __dead void
+__dead void
 fatal(const char *fmt, ...)
 {
 	va_list	 ap;
@@ -380,20 +311,6 @@ usage_error(const char *fmt, ...)
 	free(v);
 	print_usage(stderr);
 	exit(opt.nagios ? 3 : 2);
-}
-
-/*
- * Nagios takes what follows a '|' as performance data: text that is
- * not ours (server replies, names) must not bring one.
- */
-static char *
-nagios_safe(char *s)
-{
-	char	*p;
-
-	for (p = s; (p = strchr(p, '|')) != NULL; p++)
-		*p = '/';
-	return s;
 }
 
 /* Setup errors exit 2, or UNKNOWN (3) for a Nagios plugin. */
@@ -647,24 +564,13 @@ static const char	*target_file;	/* -f, for "FILE:LINE:" */
 /* A line of the -f file that names no target: its own verdict. */
 static struct target *new_target(const char *, int);
 
-/* What the user wrote, escaped for printing. */
-static char *
-visdup(const char *s)
-{
-	char	*v;
-
-	if ((v = vis_text(s, strlen(s))) == NULL)
-		fatalx("out of memory");
-	return v;
-}
-
 static void
 add_bad_line(const char *spec, int lineno, const char *why)
 {
 	struct target	*t;
 
 	t = new_target(spec, lineno);
-	t->host = visdup(spec);
+	t->host = xstrdup(spec);
 	t->port = opt.port;
 	t->discovered = 1;
 	add_verdict(t, R_USAGE, "%s:%d: %s", target_file, lineno, why);
@@ -682,7 +588,7 @@ new_target(const char *spec, int lineno)
 	}
 	t = &targets[ntargets++];
 	memset(t, 0, sizeof(*t));
-	t->spec = visdup(spec);
+	t->spec = xstrdup(spec);
 	t->lineno = lineno;
 	return t;
 }
@@ -701,7 +607,7 @@ add_target(const char *spec, int lineno)
 		 * an address literal, or a bad line of a file, a verdict. */
 		if (lineno == 0 && why != target_address_error)
 			usage_error("bad target \"%s\": %s", spec, why);
-		t->host = visdup(spec);
+		t->host = xstrdup(spec);
 		t->port = opt.port;
 		t->discovered = 1;
 		if (lineno > 0)
@@ -1981,18 +1887,7 @@ run_jobs(void)
 	free(which);
 }
 
-/*
- * Output.
- */
-struct tally {
-	size_t	 total, verified, warned, failed, internal;
-	size_t	 target_warnings;
-	char	 first_bad[MAX_TEXT];
-	char	 first_warn[MAX_TEXT];
-};
-
-static struct tally	 tally;
-
+/* Targets are printed in input order, each once it is complete. */
 static int
 target_complete(const struct target *t)
 {
@@ -2006,359 +1901,12 @@ target_complete(const struct target *t)
 	return 1;
 }
 
-static enum result
-final_result(const struct check *c)
-{
-	if (c->rep.result == R_VERIFIED && c->rep.nwarns > 0)
-		return R_VERIFIED_WARN;
-	return c->rep.result;
-}
-
-static const char *
-color_of(enum result r)
-{
-	if (!use_color)
-		return "";
-	if (r == R_VERIFIED)
-		return "\033[32m";
-	return r == R_VERIFIED_WARN ? "\033[33m" : "\033[31m";
-}
-
-static void
-format_header(const struct check *c, char *buf, size_t len)
-{
-	if (c->rep.result == R_USAGE)	/* the target as written */
-		snprintf(buf, len, "%s", c->host);
-	else if (c->spec.addrstr[0] == '\0')
-		snprintf(buf, len, "%s:%u", c->host, c->spec.port);
-	else
-		snprintf(buf, len, "%s [%s]:%u", c->host, c->spec.addrstr,
-		    c->spec.port);
-}
-
-static void
-format_time(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
-static void
-print_certs(const struct report *rep)
-{
-	const struct cert_line	*l;
-	char			 nb[32], na[32];
-	size_t			 i;
-
-	for (i = 0; i < rep->ncerts; i++) {
-		l = &rep->certs[i];
-		if (opt.show_cert_info) {
-			format_time(l->not_before, nb, sizeof(nb));
-			format_time(l->not_after, na, sizeof(na));
-			printf("    certificate depth %d: subject %s\n"
-			    "        issuer %s\n        names %s\n"
-			    "        valid %s to %s\n"
-			    "        SPKI SHA2-256 %s\n", l->depth, l->subject,
-			    l->issuer, l->names[0] ? l->names : "(none)", nb,
-			    na, l->spki);
-		}
-		if (opt.showcerts)
-			fputs(l->pem, stdout);
-	}
-}
-
-/* -tlsa: the records that would match what this server presented. */
-static void
-print_suggested_tlsa(const struct check *c)
-{
-	const struct report	*rep = &c->rep;
-	size_t			 i;
-
-	for (i = 0; i < rep->ncerts; i++) {
-		if (rep->certs[i].spki[0] == '\0')
-			continue;
-		printf("    _%u._tcp.%s. IN TLSA %d 1 1 %s\n", c->spec.port,
-		    rep->base != NULL ? rep->base : c->host, i == 0 ? 3 : 2,
-		    rep->certs[i].spki);
-	}
-}
-
-static void
-print_check_text(const struct check *c)
-{
-	const struct report	*rep = &c->rep;
-	const struct tlsa_line	*l;
-	enum result		 res = final_result(c);
-	char			 head[MAX_HOSTNAME + 80];
-	size_t			 i;
-
-	if (opt.quiet && res == R_VERIFIED)
-		return;
-	format_header(c, head, sizeof(head));
-	printf("%s: %s%s%s: %s\n", head, color_of(res), result_name(res),
-	    use_color ? "\033[0m" : "", rep->reason);
-	if (opt.terse)
-		return;
-	for (i = 0; i < rep->ndetails; i++)
-		printf("    %s\n", rep->details[i]);
-	for (i = 0; i < rep->ntlsa; i++) {
-		l = &rep->tlsa[i];
-		printf("    TLSA %u %u %u %.*s%s: %s\n", l->usage,
-		    l->selector, l->mtype, opt.debug ? 2048 : 16, l->hex,
-		    !opt.debug && strlen(l->hex) > 16 ? "..." : "", l->text);
-	}
-	if (rep->tls_version != NULL)
-		printf("    TLS %s %s, SNI %s\n", rep->tls_version,
-		    rep->tls_cipher, rep->sni);
-	for (i = 0; i < rep->nwarns; i++)
-		printf("    warning: %s\n", rep->warns[i]);
-	print_certs(rep);
-	if (opt.show_tlsa)
-		print_suggested_tlsa(c);
-}
-
-static void
-json_string(const char *s)
-{
-	putchar('"');
-	for (; s != NULL && *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
-static void
-json_field(const char *name, const char *value, int comma)
-{
-	printf("%s\"%s\":", comma ? "," : "", name);
-	json_string(value);
-}
-
-static void
-json_list(const char *name, char **list, size_t n)
-{
-	size_t	 i;
-
-	printf(",\"%s\":[", name);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			putchar(',');
-		json_string(list[i]);
-	}
-	putchar(']');
-}
-
-static void
-json_tlsa_and_certs(const struct report *rep)
-{
-	size_t	 i;
-
-	printf(",\"tlsa\":[");
-	for (i = 0; i < rep->ntlsa; i++) {
-		printf("%s{\"usage\":%u,\"selector\":%u,\"mtype\":%u",
-		    i ? "," : "", rep->tlsa[i].usage, rep->tlsa[i].selector,
-		    rep->tlsa[i].mtype);
-		json_field("data", rep->tlsa[i].hex, 1);
-		printf(",\"usable\":%s,\"matched\":%s,\"depth\":%d",
-		    rep->tlsa[i].usable ? "true" : "false",
-		    rep->tlsa[i].matched ? "true" : "false",
-		    rep->tlsa[i].depth);
-		json_field("outcome", rep->tlsa[i].text, 1);
-		putchar('}');
-	}
-	printf("],\"certificates\":[");
-	for (i = 0; i < rep->ncerts; i++) {
-		printf("%s{\"depth\":%d", i ? "," : "", rep->certs[i].depth);
-		json_field("subject", rep->certs[i].subject, 1);
-		json_field("issuer", rep->certs[i].issuer, 1);
-		json_field("names", rep->certs[i].names, 1);
-		printf(",\"not_before\":%lld,\"not_after\":%lld",
-		    (long long)rep->certs[i].not_before,
-		    (long long)rep->certs[i].not_after);
-		json_field("spki_sha256", rep->certs[i].spki, 1);
-		putchar('}');
-	}
-	putchar(']');
-}
-
-static void
-print_check_json(const struct target *t, const struct check *c)
-{
-	const struct report	*rep = &c->rep;
-	enum result		 res = final_result(c);
-
-	if (opt.quiet && res == R_VERIFIED)
-		return;
-	putchar('{');
-	json_field("target", t->spec, 0);
-	json_field("host", c->host, 1);
-	json_field("tlsa_base", rep->base != NULL ? rep->base : "", 1);
-	json_field("address", c->spec.addrstr, 1);
-	printf(",\"port\":%u", c->spec.port);
-	json_field("result", result_name(res), 1);
-	json_field("reason", rep->reason, 1);
-	json_field("stage", stage_name(rep->stage), 1);
-	if (rep->tls_version != NULL) {
-		json_field("tls_version", rep->tls_version, 1);
-		json_field("tls_cipher", rep->tls_cipher, 1);
-		json_field("sni", rep->sni, 1);
-	}
-	json_list("warnings", rep->warns, rep->nwarns);
-	json_list("details", rep->details, rep->ndetails);
-	json_tlsa_and_certs(rep);
-	printf(",\"elapsed_ms\":%lld}\n", rep->started ?
-	    (long long)(rep->ended - rep->started) : 0LL);
-}
-
-static void
-count(struct check *c)
-{
-	enum result	 res = final_result(c);
-	char		 head[MAX_HOSTNAME + 80];
-
-	if (c->counted)
-		return;
-	c->counted = 1;
-	tally.total++;
-	format_header(c, head, sizeof(head));
-	if (res == R_VERIFIED)
-		tally.verified++;
-	else if (res == R_VERIFIED_WARN) {
-		tally.warned++;
-		if (tally.first_warn[0] == '\0')
-			snprintf(tally.first_warn, sizeof(tally.first_warn),
-			    "%s: %s", head, c->rep.nwarns > 0 ?
-			    c->rep.warns[0] : c->rep.reason);
-	} else {
-		tally.failed++;
-		if (res == R_INTERNAL)
-			tally.internal++;
-		if (tally.first_bad[0] == '\0')
-			snprintf(tally.first_bad, sizeof(tally.first_bad),
-			    "%s: %s: %s", head, result_name(res),
-			    c->rep.reason);
-	}
-}
-
-/* What discovery said of the target: MX or SRV lists, warnings. */
-static void
-print_discovery(const struct target *t)
-{
-	size_t	 i;
-
-	if (t->rep.nwarns > 0)
-		tally.target_warnings++;
-	if (opt.nagios || opt.json || opt.terse ||
-	    (opt.quiet && t->rep.nwarns == 0))
-		return;
-	for (i = 0; i < t->rep.ndetails; i++)
-		printf("%s\n", t->rep.details[i]);
-	for (i = 0; i < t->rep.nwarns; i++)
-		printf("%s: warning: %s\n", t->host, t->rep.warns[i]);
-}
-
-/*
- * A report that cannot be written is no report: a full disk or a
- * closed pipe (smtpdane ... | head -1) ends the run at once, children
- * killed and reaped, with exit status 2.
- */
-static void
-check_output(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		fatal("writing the report");
-}
-
-static void
-print_target(const struct target *t)
-{
-	struct check	*c;
-	size_t		 i;
-
-	print_discovery(t);
-	for (i = 0; i < t->nchecks; i++) {
-		c = &checks[t->checks[i]];
-		count(c);
-		if (opt.nagios)
-			continue;
-		if (opt.json)
-			print_check_json(t, c);
-		else
-			print_check_text(c);
-	}
-	check_output();
-}
-
 static void
 print_ready(void)
 {
 	while (next_to_print < ntargets &&
 	    target_complete(&targets[next_to_print]))
-		print_target(&targets[next_to_print++]);
-}
-
-/*
- * Nagios: one status line, performance data, then a line per check
- * that is not plainly verified.
- */
-static int
-print_nagios(int64_t elapsed)
-{
-	const char	*state;
-	int		 code;
-	struct check	*c;
-	size_t		 i, k;
-
-	if (gave_up[0] != '\0') {
-		state = "UNKNOWN";
-		code = 3;
-	} else if (tally.failed > tally.internal) {
-		state = "CRITICAL";
-		code = 2;
-	} else if (tally.internal > 0) {
-		state = "UNKNOWN";
-		code = 3;
-	} else if (tally.warned > 0 || tally.target_warnings > 0) {
-		state = "WARNING";
-		code = 1;
-	} else {
-		state = "OK";
-		code = 0;
-	}
-	printf("DANE %s - ", state);
-	nagios_safe(tally.first_bad);
-	nagios_safe(tally.first_warn);
-	if (gave_up[0] != '\0')
-		printf("%zu/%zu checks failed: smtpdane: %s", tally.failed,
-		    tally.total, gave_up);
-	else if (code == 0)
-		printf("%zu/%zu checks verified", tally.verified, tally.total);
-	else if (code == 1)
-		printf("%zu/%zu checks verified with warnings: %s",
-		    tally.warned, tally.total, tally.first_warn);
-	else
-		printf("%zu/%zu checks failed: %s", tally.failed, tally.total,
-		    tally.first_bad);
-	printf(" | checks=%zu verified=%zu warnings=%zu failed=%zu "
-	    "time=%.3fs\n", tally.total, tally.verified, tally.warned,
-	    tally.failed, elapsed / 1000.0);
-	opt.terse = 1;
-	opt.quiet = 1;
-	for (i = 0; i < ntargets; i++)
-		for (k = 0; k < targets[i].nchecks; k++) {
-			c = &checks[targets[i].checks[k]];
-			nagios_safe(c->rep.reason);
-			print_check_text(c);
-		}
-	return code;
+		output_target(&targets[next_to_print++]);
 }
 
 /* Colour on a terminal, unless NO_COLOR is set and not empty
@@ -2428,7 +1976,6 @@ main(int argc, char *argv[])
 	uint16_t	*ports;
 	size_t		 i, len, nports;
 	int64_t		 start = now_ms();
-	int		 code;
 
 	/* libtls's handshake reads /etc/localtime (pitfall 1). */
 	tzset();
@@ -2500,26 +2047,8 @@ main(int argc, char *argv[])
 				    why);
 			}
 	}
+	output_init(1);
 	run_jobs();
 	print_ready();
-	if (opt.nagios) {
-		code = print_nagios(now_ms() - start);
-		check_output();
-		return code;
-	}
-	if (opt.json)
-		printf("{\"summary\":{\"checks\":%zu,\"verified\":%zu,"
-		    "\"warnings\":%zu,\"failed\":%zu}}\n", tally.total,
-		    tally.verified, tally.warned, tally.failed);
-	else if (!opt.quiet && !opt.terse && tally.total > 1)
-		printf("%zu checks: %zu verified, %zu with warnings, "
-		    "%zu failed\n", tally.total, tally.verified, tally.warned,
-		    tally.failed);
-	check_output();
-	if (gave_up[0] != '\0') {
-		fprintf(stderr, "smtpdane: %s\n", gave_up);
-		return 2;
-	}
-	return tally.verified == tally.total && tally.target_warnings == 0 ?
-	    0 : 1;
+	return output_finish(now_ms() - start, gave_up);
 }

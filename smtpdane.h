@@ -253,6 +253,7 @@ struct options {
 	time_t		 connect_timeout;	/* seconds */
 	time_t		 timeout;		/* seconds */
 	time_t		 warn_window;		/* seconds */
+	time_t		 crit_window;		/* seconds, -nagios */
 	int		 jobs;
 	int		 quiet;
 	int		 terse;
