@@ -20,6 +20,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
@@ -222,53 +223,86 @@ report_set(struct report *r, enum result res, const char *fmt, ...)
 }
 
 /*
- * Command line.  The Go tool's single-dash words come first; double
- * dashes and "-opt=value" work too.
+ * Command line: getopt_long_only(3), so that the Go tool's single-dash
+ * words work (-port 25, -tls-on-connect), double dashes and
+ * --port=25 too, single letters bundle (-qm), and "--" ends options.
+ * One table gives getopt its options and -help its lines.
  */
 enum opt_id {
-	O_PORT, O_TLS, O_MX, O_SUBMISSION, O_SUBMISSIONS, O_SRV, O_IPV4,
-	O_IPV6, O_AKA, O_HELO, O_CTIMEOUT, O_TIMEOUT, O_JOBS, O_FILE,
-	O_ANCHOR, O_WARN, O_OCSP, O_QUIET, O_TERSE, O_NAGIOS, O_JSON,
-	O_CERTINFO, O_SHOWCERTS, O_TLSA, O_NOCOLOR, O_DEBUG, O_VERSION,
-	O_HELP, O_ALLOWROOT
+	O_PORT = 'p', O_TLS = 'T', O_MX = 'm', O_IPV4 = '4', O_IPV6 = '6',
+	O_AKA = 'a', O_HELO = 'H', O_TIMEOUT = 't', O_JOBS = 'j',
+	O_FILE = 'f', O_ANCHOR = 'A', O_WARN = 'w', O_QUIET = 'q',
+	O_DEBUG = 'd', O_VERSION = 'V', O_HELP = 'h',
+	O_SUBMISSION = 256, O_SUBMISSIONS, O_SRV, O_CTIMEOUT, O_OCSP,
+	O_TERSE, O_NAGIOS, O_JSON, O_CERTINFO, O_SHOWCERTS, O_TLSA,
+	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT
 };
 
 static const struct option_def {
 	const char	*name;
-	const char	*letter;
-	int		 arg;
-	enum opt_id	 id;
+	int		 id;		/* the letter, if it has one */
+	const char	*arg;		/* NULL: takes no value */
+	const char	*def;		/* the default, or NULL */
+	const char	*help;
 } options[] = {
-	{ "port", "p", 1, O_PORT },
-	{ "tls-on-connect", "T", 0, O_TLS },
-	{ "mx", "m", 0, O_MX },
-	{ "submission", NULL, 0, O_SUBMISSION },
-	{ "submissions", NULL, 0, O_SUBMISSIONS },
-	{ "srv", NULL, 1, O_SRV },
-	{ "4", NULL, 0, O_IPV4 },
-	{ "6", NULL, 0, O_IPV6 },
-	{ "aka", "a", 1, O_AKA },
-	{ "helo", "H", 1, O_HELO },
-	{ "connect-timeout", NULL, 1, O_CTIMEOUT },
-	{ "timeout", "t", 1, O_TIMEOUT },
-	{ "jobs", "j", 1, O_JOBS },
-	{ "file", "f", 1, O_FILE },
-	{ "trust-anchor", "A", 1, O_ANCHOR },
-	{ "expiration-warning", "w", 1, O_WARN },
-	{ "expect-ocsp", NULL, 0, O_OCSP },
-	{ "quiet", "q", 0, O_QUIET },
-	{ "terse", NULL, 0, O_TERSE },
-	{ "nagios", NULL, 0, O_NAGIOS },
-	{ "json", NULL, 0, O_JSON },
-	{ "show-cert-info", NULL, 0, O_CERTINFO },
-	{ "showcerts", NULL, 0, O_SHOWCERTS },
-	{ "tlsa", NULL, 0, O_TLSA },
-	{ "nocolor", NULL, 0, O_NOCOLOR },
-	{ "debug", "d", 0, O_DEBUG },
-	{ "version", "V", 0, O_VERSION },
-	{ "help", "h", 0, O_HELP },
-	{ "allow-root", NULL, 0, O_ALLOWROOT },
+	{ "port", O_PORT, "port", "25", "default port: a number, a service "
+	    "name, or smtp(25)" },
+	{ "tls-on-connect", O_TLS, NULL, NULL, "start TLS at once instead "
+	    "of STARTTLS (RFC 8314)" },
+	{ "mx", O_MX, NULL, NULL, "targets are mail domains: check every "
+	    "MX host" },
+	{ "submission", O_SUBMISSION, NULL, NULL, "targets are domains: "
+	    "_submission._tcp SRV hosts, port 587" },
+	{ "submissions", O_SUBMISSIONS, NULL, NULL, "targets are domains: "
+	    "_submissions._tcp SRV hosts, port 465, TLS on connect" },
+	{ "srv", O_SRV, "name", NULL, "targets are domains: SRV hosts of "
+	    "_name._tcp" },
+	{ "4", O_IPV4, NULL, NULL, "IPv4 addresses only" },
+	{ "6", O_IPV6, NULL, NULL, "IPv6 addresses only" },
+	{ "aka", O_AKA, "name", NULL, "also accept name in DANE-TA leaf "
+	    "name checks (repeatable)" },
+	{ "helo", O_HELO, "name", "smtpdane.invalid", "the EHLO name" },
+	{ "connect-timeout", O_CTIMEOUT, "duration", "10s", "TCP connect "
+	    "time limit" },
+	{ "timeout", O_TIMEOUT, "duration", "30s", "time limit of each "
+	    "check of a (host, address, port)" },
+	{ "jobs", O_JOBS, "jobs", "20", "checks running at once (fitted to "
+	    "the descriptor limit)" },
+	{ "file", O_FILE, "file", NULL, "read targets from file, one a "
+	    "line ('-': standard input)" },
+	{ "trust-anchor", O_ANCHOR, "file", "built-in root KSKs", "DS or "
+	    "DNSKEY records (zone-file text) to validate with" },
+	{ "expiration-warning", O_WARN, "duration", "168h", "warn when a "
+	    "chain certificate expires within duration (bare number: days; "
+	    "0: off)" },
+	{ "critical", O_CRITICAL, "duration", "off", "-nagios: CRITICAL "
+	    "when a chain certificate expires within duration (bare number: "
+	    "days)" },
+	{ "expect-ocsp", O_OCSP, NULL, NULL, "a missing OCSP staple is an "
+	    "error" },
+	{ "quiet", O_QUIET, NULL, NULL, "print nothing unless something is "
+	    "wrong" },
+	{ "terse", O_TERSE, NULL, NULL, "one line per check and per "
+	    "discovery warning" },
+	{ "nagios", O_NAGIOS, NULL, NULL, "Nagios plugin output and exit "
+	    "status" },
+	{ "json", O_JSON, NULL, NULL, "one JSON object per line" },
+	{ "show-cert-info", O_CERTINFO, NULL, NULL, "describe each "
+	    "certificate of the chain" },
+	{ "showcerts", O_SHOWCERTS, NULL, NULL, "print the chain as PEM" },
+	{ "tlsa", O_TLSA, NULL, NULL, "print TLSA records that match the "
+	    "presented chain, as zone-file lines" },
+	{ "nocolor", O_NOCOLOR, NULL, NULL, "no colour, even on a "
+	    "terminal" },
+	{ "allow-root", O_ALLOWROOT, NULL, NULL, "keep running as root "
+	    "when no unprivileged user exists" },
+	{ "debug", O_DEBUG, NULL, NULL, "say what happens on standard "
+	    "error" },
+	{ "version", O_VERSION, NULL, NULL, "print the version and exit" },
+	{ "help", O_HELP, NULL, NULL, "print this help and exit" },
 };
+
+#define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 
 struct cmdline {
 	const char	*anchor_file;
@@ -285,12 +319,40 @@ print_usage(FILE *f)
 	    "[-H name] [-j jobs]\n"
 	    "                [-p port] [-t duration] [-w duration] "
 	    "[-allow-root]\n"
-	    "                [-connect-timeout duration] [-expect-ocsp] "
-	    "[-json] [-nagios]\n"
-	    "                [-nocolor] [-show-cert-info] [-showcerts] "
-	    "[-srv name]\n"
-	    "                [-submission | -submissions] [-terse] [-tlsa] "
-	    "target ...\n");
+	    "                [-connect-timeout duration] "
+	    "[-critical duration] [-expect-ocsp]\n"
+	    "                [-json | -nagios | -terse] [-nocolor] "
+	    "[-show-cert-info] [-showcerts]\n"
+	    "                [-srv name | -submission | -submissions] "
+	    "[-tlsa] target ...\n"
+	    "       smtpdane [options] -f file [target ...]\n");
+}
+
+/* -help: every option, its value, its default and what it does. */
+static void
+print_help(void)
+{
+	const struct option_def	*o;
+	char			 word[64];
+	size_t			 i;
+
+	print_usage(stdout);
+	printf("\noptions (one dash or two; -name=value works too):\n");
+	for (i = 0; i < NOPTIONS; i++) {
+		o = &options[i];
+		if (o->id < 256 && strlen(o->name) > 1)
+			snprintf(word, sizeof(word), "-%s, -%c%s%s", o->name,
+			    o->id, o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(word, sizeof(word), "-%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->arg : "");
+		printf("  %s\n        %s", word, o->help);
+		if (o->def != NULL)
+			printf(" (default %s)", o->def);
+		putchar('\n');
+	}
+	printf("\ndurations: 10s, 1h30m, 168h, 7d; environment: "
+	    "DNS_RESOLVER=ip[:port],...\n");
 }
 
 static __dead void
@@ -327,32 +389,6 @@ setup_error(const char *fmt, ...)
 		printf("DANE UNKNOWN - %s\n", nagios_safe(msg));
 	fprintf(stderr, "smtpdane: %s\n", msg);
 	exit(opt.nagios ? 3 : 2);
-}
-
-static const struct option_def *
-find_option(const char *word, const char **value)
-{
-	const char	*eq;
-	size_t		 i, len;
-
-	*value = NULL;
-	if (word[0] == '-' && word[1] == '-')
-		word++;
-	word++;
-	len = (eq = strchr(word, '=')) != NULL ? (size_t)(eq - word) :
-	    strlen(word);
-	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
-		if ((strlen(options[i].name) == len &&
-		    strncmp(options[i].name, word, len) == 0) ||
-		    (options[i].letter != NULL &&
-		    strlen(options[i].letter) == len &&
-		    strncmp(options[i].letter, word, len) == 0)) {
-			if (eq != NULL)
-				*value = eq + 1;
-			return &options[i];
-		}
-	}
-	return NULL;
 }
 
 static time_t
@@ -409,14 +445,47 @@ set_srv_service(const char *v)
 	set_mode(DISC_SRV, service, 0, 0);
 }
 
+/* -port: a number, a service name, or the Go tool's "smtp(25)". */
+static uint16_t
+option_port(const char *v)
+{
+	const char	*open, *errstr;
+	char		 num[8];
+	size_t		 len = strlen(v);
+	long long	 n;
+
+	if ((open = strchr(v, '(')) != NULL && len > 2 && v[len - 1] == ')' &&
+	    (size_t)(v + len - 1 - (open + 1)) < sizeof(num)) {
+		memcpy(num, open + 1, v + len - 1 - (open + 1));
+		num[v + len - 1 - (open + 1)] = '\0';
+		n = strtonum(num, 1, 65535, &errstr);
+		return errstr == NULL ? n : 0;
+	}
+	return parse_port(v);
+}
+
+/* -w and -critical: a bare number is days, as plugin users expect. */
+static time_t
+option_days(const char *name, const char *v)
+{
+	char	 buf[64];
+
+	if (*v != '\0' && strspn(v, "0123456789.") == strlen(v) &&
+	    snprintf(buf, sizeof(buf), "%sd", v) < (int)sizeof(buf))
+		return option_duration(name, buf, 1);
+	return option_duration(name, v, 1);
+}
+
 static void
 apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 {
 	const char	*errstr;
 
+	if (o->arg != NULL && *v == '\0')
+		usage_error("-%s: empty value", o->name);
 	switch (o->id) {
 	case O_PORT:
-		if ((opt.port = parse_port(v)) == 0)
+		if ((opt.port = option_port(v)) == 0)
 			usage_error("-port: bad port \"%s\"", v);
 		port_option = 1;
 		break;
@@ -452,8 +521,7 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		opt.aka[opt.naka++] = v;
 		break;
 	case O_HELO:
-		if (*v == '\0' || strcspn(v, " \t\r\n") != strlen(v) ||
-		    strlen(v) > 255)
+		if (strcspn(v, " \t\r\n") != strlen(v) || strlen(v) > 255)
 			usage_error("-helo: bad name \"%s\"", v);
 		opt.helo = v;
 		break;
@@ -464,12 +532,15 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		opt.timeout = option_duration(o->name, v, 0);
 		break;
 	case O_WARN:
-		opt.warn_window = option_duration(o->name, v, 1);
+		opt.warn_window = option_days(o->name, v);
+		break;
+	case O_CRITICAL:
+		opt.crit_window = option_days(o->name, v);
 		break;
 	case O_JOBS:
 		opt.jobs = strtonum(v, 1, MAX_JOBS, &errstr);
 		if (errstr != NULL)
-			usage_error("-j: %s is %s (1 to %d)", v, errstr,
+			usage_error("-jobs: %s is %s (1 to %d)", v, errstr,
 			    MAX_JOBS);
 		break;
 	case O_FILE:
@@ -510,9 +581,11 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		break;
 	case O_VERSION:
 		printf("smtpdane %s\n", SMTPDANE_VERSION);
+		check_output();
 		exit(0);
 	case O_HELP:
-		print_usage(stdout);
+		print_help();
+		check_output();
 		exit(0);
 	case O_ALLOWROOT:
 		opt.allow_root = 1;
@@ -520,41 +593,78 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 	}
 }
 
+static const struct option_def *
+option_by_id(int id)
+{
+	size_t	 i;
+
+	for (i = 0; i < NOPTIONS; i++)
+		if (options[i].id == id)
+			return &options[i];
+	return NULL;
+}
+
 static void
 parse_command_line(int argc, char *argv[], struct cmdline *cl)
 {
+	static struct option	 longopts[NOPTIONS + 1];
 	const struct option_def	*o;
-	const char		*v;
-	int			 i;
+	char			 letters[3 * NOPTIONS + 2], *p = letters;
+	const char		*word;
+	size_t			 i;
+	int			 ch, modes;
 
 	/* -nagios changes how usage errors are reported: find it first. */
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "-nagios") == 0 ||
 		    strcmp(argv[i], "--nagios") == 0)
 			opt.nagios = 1;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
+	*p++ = ':';
+	for (i = 0; i < NOPTIONS; i++) {
+		longopts[i].name = options[i].name;
+		longopts[i].has_arg = options[i].arg != NULL ?
+		    required_argument : no_argument;
+		longopts[i].val = options[i].id;
+		if (options[i].id < 256) {
+			*p++ = options[i].id;
+			if (options[i].arg != NULL)
+				*p++ = ':';
 		}
-		if (argv[i][0] != '-' || argv[i][1] == '\0')
-			break;
-		if ((o = find_option(argv[i], &v)) == NULL)
-			usage_error("unknown option %s", argv[i]);
-		if (o->arg && v == NULL) {
-			if (i + 1 >= argc)
-				usage_error("%s needs a value", argv[i]);
-			v = argv[++i];
-		} else if (!o->arg && v != NULL)
-			usage_error("%s takes no value", o->name);
-		apply_option(o, v, cl);
 	}
+	*p = '\0';
+	opterr = 0;
+	while ((ch = getopt_long_only(argc, argv, letters, longopts,
+	    NULL)) != -1) {
+		word = argv[optind - 1];
+		if (ch == '?' || ch == ':') {
+			if (optopt != 0 && (optopt >= 256 ||
+			    strncmp(word, "--", 2) == 0 || strlen(word) > 2))
+				o = option_by_id(optopt);
+			else
+				o = NULL;
+			if (ch == ':' && o != NULL)
+				usage_error("-%s needs a value", o->name);
+			if (ch == ':')
+				usage_error("-%c needs a value", optopt);
+			if (optopt != 0 && o == NULL)
+				usage_error("unknown option -%c", optopt);
+			usage_error("unknown option %s", word);
+		}
+		if ((o = option_by_id(ch)) == NULL)
+			usage_error("unknown option %s", word);
+		apply_option(o, optarg, cl);
+	}
+	modes = opt.json + opt.nagios + opt.terse;
+	if (modes > 1)
+		usage_error("-json, -nagios and -terse exclude each other");
+	if (opt.nagios && opt.quiet)
+		usage_error("-nagios and -quiet exclude each other");
 	if (opt.family == -1)
 		usage_error("-4 and -6 exclude each other");
 	if (mode_port != 0 && !port_option)
 		opt.port = mode_port;
-	cl->targets = argv + i;
-	cl->ntargets = argc - i;
+	cl->targets = argv + optind;
+	cl->ntargets = argc - optind;
 	if (cl->ntargets == 0 && cl->target_file == NULL)
 		usage_error("no target given");
 }
@@ -601,8 +711,13 @@ add_target(const char *spec, int lineno)
 	const char	*why;
 
 	t = new_target(spec, lineno);
-	if ((why = parse_target(spec, opt.port, host, sizeof(host),
-	    &t->port)) != NULL) {
+	/* "smtpdane -- -x": a word after "--" is no option, nor a host. */
+	if (spec[0] == '-')
+		why = "a target cannot begin with '-'";
+	else
+		why = parse_target(spec, opt.port, host, sizeof(host),
+		    &t->port);
+	if (why != NULL) {
 		/* A malformed target on the command line is a usage error;
 		 * an address literal, or a bad line of a file, a verdict. */
 		if (lineno == 0 && why != target_address_error)
