@@ -7,7 +7,7 @@
 
 PKGS="build-essential pkg-config clang libtls-dev libunbound-dev
 libevent-dev libssl-dev libseccomp-dev libbsd-dev nsd ldnsutils openssl
-libclang-rt-14-dev valgrind iproute2 util-linux bsdutils procps"
+libclang-rt-14-dev valgrind iproute2 util-linux bsdutils procps jq"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps.sh: no dpkg-query, not Debian: make sure these" \
