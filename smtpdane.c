@@ -996,7 +996,7 @@ start_job(enum job_kind kind, size_t idx)
 	j->idx = idx;
 	j->pid = pid;
 	j->fd = p[0];
-	j->deadline = now_ms() + opt.timeout * 1000;
+	j->deadline = now_ms() + opt.timeout * 1000 + CHILD_GRACE_MS;
 	if (kind == JOB_CHECK)
 		checks[idx].rep.started = now_ms();
 	else
@@ -1732,9 +1732,10 @@ judge_exit(struct job *j, int status)
 		else if (rep->done || j->final)
 			return;
 		else if (sig == SIGALRM)
-			report_set(rep, R_TIMEOUT, "timed out after %llds "
-			    "during %s", (long long)opt.timeout,
-			    stage_name(rep->stage));
+			report_set(rep, R_TIMEOUT, "timed out after %lld.%llds "
+			    "during %s", (long long)(now_ms() - rep->started) /
+			    1000, (long long)(now_ms() - rep->started) % 1000 /
+			    100, stage_name(rep->stage));
 		else
 			report_set(rep, R_INTERNAL, "child crashed during %s: "
 			    "signal %d (%s)", stage_name(rep->stage), sig,
@@ -1872,6 +1873,7 @@ expire_jobs(void)
 	struct job	*j;
 	char		 why[256];
 	size_t		 i;
+	long long	 ms;
 
 	for (i = 0; i < nrunning; i++) {
 		j = &running[i];
@@ -1885,8 +1887,10 @@ expire_jobs(void)
 			close_job(j);
 			continue;
 		}
-		snprintf(why, sizeof(why), "timed out after %llds during %s",
-		    (long long)opt.timeout, stage_name(job_report(j)->stage));
+		ms = now_ms() - job_report(j)->started;
+		snprintf(why, sizeof(why), "timed out after %lld.%llds "
+		    "during %s", ms / 1000, ms % 1000 / 100,
+		    stage_name(job_report(j)->stage));
 		kill_job(j, R_TIMEOUT, why);
 	}
 }

@@ -336,6 +336,10 @@ enum msg_type {
 
 #define MSG_MAX_FRAME	(256 * 1024)
 
+/* A check child spends its whole -timeout, then reports; the parent
+ * kills it only this much later. */
+#define CHILD_GRACE_MS	500
+
 struct msgbuf {
 	uint8_t		*buf;
 	size_t		 len;
