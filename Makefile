@@ -46,12 +46,16 @@ PKGS=		libtls libunbound libcrypto $(PLAT_PKGS)
 PKG_CFLAGS!=	pkg-config --cflags $(PKGS)
 PKG_LIBS!=	pkg-config --libs $(PKGS)
 
-CFLAGS+=	-std=c99 $(OPT) $(WARN) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I.
+CFLAGS+=	-std=c99 $(OPT) $(WARN)
+# CPPFLAGS from the environment (Debian's -D_FORTIFY_SOURCE=2) come in
+# with the project's own; every compile line uses ALL_CFLAGS.
+ALL_CFLAGS=	$(CPPFLAGS) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I. $(CFLAGS)
 LDLIBS+=	$(PKG_LIBS)
 
 LIBSRCS=	dns.c anchors.c discover.c smtp.c dane.c util.c $(SANDBOX)
-SRCS=		smtpdane.c priv.c $(LIBSRCS)
-HDRS=		smtpdane.h
+OUTSRCS=	output.c output_text.c output_json.c output_nagios.c
+SRCS=		smtpdane.c priv.c $(OUTSRCS) $(LIBSRCS)
+HDRS=		smtpdane.h output.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_anchors \
 		regress/test_smtp regress/test_util regress/test_danediff \
@@ -60,23 +64,24 @@ REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_anchors \
 all: $(PROG)
 
 $(PROG): $(SRCS) $(HDRS)
-	$(CC) $(CFLAGS) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
 
 # The same program under AddressSanitizer and UBSan, for regress.
 $(PROG)-san: $(SRCS) $(HDRS)
-	$(TESTCC) $(CFLAGS) $(SAN) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
 
 # For valgrind, which emulates neither seccomp nor Landlock: the same
 # program with a sandbox that does nothing.  Never installed.
 $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
-	$(CC) $(CFLAGS) -o $@ $(SRCS:$(SANDBOX)=regress/sandbox/nosandbox.c) \
+	$(CC) $(ALL_CFLAGS) -o $@ $(SRCS:$(SANDBOX)=regress/sandbox/nosandbox.c) \
 	    $(LDFLAGS) $(LDLIBS)
 
 # The real parent with hostile children (regress/fake/): test code only.
-FAKE_SRCS=	smtpdane.c priv.c dns.c anchors.c util.c regress/sandbox/nosandbox.c \
+FAKE_SRCS=	smtpdane.c priv.c $(OUTSRCS) dns.c anchors.c util.c \
+		regress/sandbox/nosandbox.c \
 		regress/fake/fakechild.c
 $(PROG)-fake: $(FAKE_SRCS) $(HDRS)
-	$(TESTCC) $(CFLAGS) $(SAN) -o $@ $(FAKE_SRCS) $(LDFLAGS) $(LDLIBS)
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ $(FAKE_SRCS) $(LDFLAGS) $(LDLIBS)
 
 # Unit tests always run under the sanitizers.
 # The DANE tests also ask OpenSSL's own DANE verifier (libssl), the
@@ -85,53 +90,53 @@ DIFFSRCS=	regress/danediff.c dane.c util.c
 DIFFHDRS=	$(HDRS) regress/danediff.h
 
 regress/test_dane: regress/test_dane.c $(DIFFSRCS) $(DIFFHDRS)
-	$(TESTCC) $(CFLAGS) $(SAN) -Iregress -o $@ regress/test_dane.c \
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -Iregress -o $@ regress/test_dane.c \
 	    $(DIFFSRCS) $(LDLIBS) -lssl
 
 # The same comparison over every lab server (regress/lab/work).
 regress/test_danediff: regress/test_danediff.c $(DIFFSRCS) $(DIFFHDRS)
-	$(TESTCC) $(CFLAGS) $(SAN) -Iregress -o $@ regress/test_danediff.c \
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -Iregress -o $@ regress/test_danediff.c \
 	    $(DIFFSRCS) $(LDLIBS) -lssl
 
 regress/test_dns: regress/test_dns.c dns.c anchors.c util.c $(HDRS) \
 		regress/unit_dns.h
-	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_dns.c dns.c anchors.c \
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_dns.c dns.c anchors.c \
 	    util.c $(LDLIBS)
 
 # dns.c for dns_config_free() only.
 regress/test_anchors: regress/test_anchors.c anchors.c dns.c util.c \
 		$(HDRS) regress/unit_dns.h
-	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_anchors.c anchors.c \
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_anchors.c anchors.c \
 	    dns.c util.c $(LDLIBS)
 
 regress/test_smtp: regress/test_smtp.c $(LIBSRCS) $(HDRS)
-	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_smtp.c $(LIBSRCS) \
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_smtp.c $(LIBSRCS) \
 	    $(LDLIBS)
 
 regress/test_util: regress/test_util.c util.c $(HDRS)
-	$(TESTCC) $(CFLAGS) $(SAN) -o $@ regress/test_util.c util.c $(LDLIBS)
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_util.c util.c $(LDLIBS)
 
 regress/dnsq: regress/dnsq.c dns.c anchors.c util.c $(HDRS)
-	$(CC) $(CFLAGS) -o $@ regress/dnsq.c dns.c anchors.c util.c $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ regress/dnsq.c dns.c anchors.c util.c $(LDLIBS)
 
 regress/labsmtpd: regress/labsmtpd.c
-	$(CC) $(CFLAGS) -o $@ regress/labsmtpd.c $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ regress/labsmtpd.c $(LDLIBS)
 
 regress/blackhole: regress/blackhole.c
-	$(CC) $(CFLAGS) -o $@ regress/blackhole.c $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ regress/blackhole.c $(LDLIBS)
 
 # make bench: its server, the null client and the measuring wrapper.
 BENCH_PROGS=	regress/benchsmtpd regress/nullclient regress/benchrun
 SSL_LIBS!=	pkg-config --libs libssl libcrypto
 
 regress/benchsmtpd: regress/benchsmtpd.c
-	$(CC) $(CFLAGS) -o $@ regress/benchsmtpd.c $(SSL_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ regress/benchsmtpd.c $(SSL_LIBS) $(LDLIBS)
 
 regress/nullclient: regress/nullclient.c
-	$(CC) $(CFLAGS) -o $@ regress/nullclient.c $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ regress/nullclient.c $(LDLIBS)
 
 regress/benchrun: regress/benchrun.c
-	$(CC) $(CFLAGS) -pthread -o $@ regress/benchrun.c $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -pthread -o $@ regress/benchrun.c $(LDLIBS)
 
 regress-progs: $(PROG) $(PROG)-san $(PROG)-valgrind $(PROG)-fake \
 		$(REGRESS_PROGS) $(BENCH_PROGS)
@@ -161,12 +166,16 @@ install: $(PROG)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/$(PROG)
 	install -m 644 $(PROG).1 $(DESTDIR)$(MANDIR)/$(PROG).1
 
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/$(PROG) $(DESTDIR)$(MANDIR)/$(PROG).1
+
 # lab.sh down also stops what a killed run left behind: the lab's
 # namespace is one of networks only, its process ids are the host's.
 clean:
 	-sh regress/lab/lab.sh down
 	rm -f $(PROG) $(PROG)-san $(PROG)-valgrind $(PROG)-fake \
 	    $(REGRESS_PROGS) $(BENCH_PROGS)
-	rm -rf regress/lab/work
+	rm -f regress/fuzz/*-fuzz regress/lab/.lock
+	rm -rf regress/lab/work regress/fuzz/work
 
-.PHONY: all regress regress-progs demo bench fuzz install clean
+.PHONY: all regress regress-progs demo bench fuzz install uninstall clean

@@ -45,7 +45,6 @@
 
 #include "smtpdane.h"
 
-#define DEADLINE_MARGIN_MS	300	/* report before the parent kills */
 
 struct conn {
 	const struct check_spec *spec;
@@ -58,6 +57,7 @@ struct conn {
 	size_t		 len;
 	int64_t		 deadline;	/* monotonic milliseconds */
 	time_t		 limit;		/* seconds, for "timed out after" */
+	int64_t		 since;		/* when that time limit began */
 	const char	*hint;		/* added to a timeout message */
 	const char	*base;		/* the TLSA base domain chosen */
 	char		*soft_err;	/* set: failures are noted, not final */
@@ -202,8 +202,12 @@ quote_reply(const struct smtp_reply *r, char *out, size_t outlen)
 static __dead void
 timed_out(struct conn *c)
 {
-	finish(c, R_TIMEOUT, "timed out after %llds waiting for %s%s",
-	    (long long)c->limit, stage_name(c->stage),
+	long long	 ms = now_ms() - c->since;
+
+	/* The time that passed, not the limit: they differ when a
+	 * stage began late or the machine was held up. */
+	finish(c, R_TIMEOUT, "timed out after %lld.%llds waiting for %s%s",
+	    ms / 1000, ms % 1000 / 100, stage_name(c->stage),
 	    c->hint != NULL ? c->hint : "");
 }
 
@@ -367,12 +371,14 @@ tcp_connect(struct conn *c)
 		    s->addrstr, s->port, strerror(errno));
 	if (s->connect_timeout < s->timeout &&
 	    now_ms() + s->connect_timeout * 1000 < whole) {
-		c->deadline = now_ms() + s->connect_timeout * 1000;
+		c->since = now_ms();
+		c->deadline = c->since + s->connect_timeout * 1000;
 		c->limit = s->connect_timeout;
 	}
 	wait_fd(c, POLLOUT);
 	c->deadline = whole;
 	c->limit = s->timeout;
+	c->since = whole - s->timeout * 1000;
 	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1)
 		finish(c, R_INTERNAL, "getsockopt: %s", strerror(errno));
 	if (soerr != 0)
@@ -790,7 +796,10 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	c.out = out;
 	c.fd = -1;
 	c.limit = spec->timeout;
-	c.deadline = now_ms() + spec->timeout * 1000 - DEADLINE_MARGIN_MS;
+	/* The whole budget the user gave; the parent waits a little
+	 * longer (CHILD_GRACE_MS) before it kills. */
+	c.since = now_ms();
+	c.deadline = c.since + spec->timeout * 1000;
 	/* Our own clock first; the parent's kill is the second line. */
 	alarm(spec->timeout + 2);
 	ports[0] = spec->port;

@@ -36,6 +36,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
@@ -53,92 +54,12 @@
 #include <unbound.h>
 
 #include "smtpdane.h"
+#include "output.h"
 
 #define DEFAULT_JOBS	20
 #define MAX_JOBS	512
 #define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
 #define PRIME_MAX	32	/* zones primed before forking */
-
-/* What the parent learns from a child, and prints. */
-struct tlsa_line {
-	uint32_t	 usage, selector, mtype;
-	char		*hex;
-	int		 usable, matched, depth;
-	char		*text;
-	uint8_t		*data;		/* whole, for a verify child */
-	size_t		 len;
-};
-
-struct cert_line {
-	int		 depth;
-	char		*subject, *issuer, *names, *spki, *pem;
-	time_t		 not_before, not_after;
-};
-
-struct report {
-	int		 done;
-	enum result	 result;
-	char		*reason;
-	enum stage	 stage;
-	char		**details;
-	size_t		 ndetails;
-	char		**warns;
-	size_t		 nwarns;
-	struct tlsa_line *tlsa;
-	size_t		 ntlsa;
-	struct cert_line *certs;
-	size_t		 ncerts;
-	char		*tls_version, *tls_cipher, *sni;
-	char		*base;		/* TLSA base domain the child chose */
-	char		*chain;		/* MSG_CHAIN: as presented, or NULL */
-	size_t		 chainlen;
-	char		*smtp_err;	/* MSG_CHAIN: after TLS, or "" */
-	size_t		 nwarns_own;	/* added by the parent, not shared */
-	size_t		 nwarns_pre;	/* warnings before verification */
-	size_t		 ndetails_pre;	/* details before verification */
-	int64_t		 started, ended;
-};
-
-struct check {
-	struct check_spec spec;
-	char		*key;		/* see check_key() */
-	char		*conn_key;	/* host, address, port: see leader */
-	size_t		 leader;	/* the check whose connection this
-					   one shares, or SIZE_MAX */
-	size_t		*followers;	/* checks sharing this connection */
-	size_t		 nfollowers;
-	int		 finished;	/* its own child, if any, is done */
-	char		*host;
-	struct report	 rep;
-	int		 counted;	/* in the tally (once, however often
-					   it is printed) */
-};
-
-/* What discovery said of one host (MSG_HOST). */
-struct hostinfo {
-	char		*host;
-	uint16_t	 port;
-	char		*canon;		/* "" unless an alias */
-	int		 cname_secure;
-	char		*names[MAX_NAMES];
-	size_t		 nnames;
-	char		*warning;	/* "" or about this host */
-};
-
-struct target {
-	char		*spec;		/* as given */
-	struct discover_spec disc;
-	struct hostinfo	*hosts;
-	size_t		 nhosts;
-	char		*host;
-	uint16_t	 port;
-	int		 lineno;	/* in the -f file, or 0 */
-	size_t		*checks;	/* indices into checks[] */
-	size_t		 nchecks, checks_cap;
-	struct report	 rep;		/* discovery, and target-wide failure */
-	int		 discovered;
-	int		 printed;
-};
 
 enum job_kind { JOB_DISCOVER, JOB_CHECK, JOB_VERIFY, JOB__MAX };
 
@@ -155,29 +76,26 @@ struct job {
 	size_t		 len, cap;
 };
 
-static struct options	 opt;
+struct options		 opt;
+struct target		*targets;
+size_t			 ntargets;
+struct check		*checks;
+size_t			 nchecks;
+static size_t		 targets_cap, checks_cap;
 static struct dns_config dnscfg;
 static struct tls_config *tlscfg;
 static struct ub_ctx	*ubctx;
-static struct target	*targets;
-static size_t		 ntargets, targets_cap;
-static struct check	*checks;
-static size_t		 nchecks, checks_cap;
 static struct job	*running;
 static size_t		 nrunning;
-static int		 use_color;
 static enum discover_mode disc_mode = DISC_HOST;
 static const char	*disc_service;
 static uint16_t		 mode_port;	/* the mode's default port */
 static int		 port_option;	/* -port was given */
 static size_t		 next_to_print;
 
-static char *nagios_safe(char *);
 static char *get_text(struct msgreader *);
 static void add_verdict(struct target *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
-static __dead void fatal(const char *, ...)
-    __attribute__((__format__(__printf__, 1, 2)));
 static __dead void fatalx(const char *, ...)
     __attribute__((__format__(__printf__, 1, 2)));
 static __dead void setup_error(const char *, ...)
@@ -241,7 +159,7 @@ vfatal(int with_errno, const char *fmt, va_list ap)
 	exit(opt.nagios ? 3 : 2);
 }
 
-static __dead void
+__dead void
 fatal(const char *fmt, ...)
 {
 	va_list	 ap;
@@ -312,53 +230,86 @@ report_set(struct report *r, enum result res, const char *fmt, ...)
 }
 
 /*
- * Command line.  The Go tool's single-dash words come first; double
- * dashes and "-opt=value" work too.
+ * Command line: getopt_long_only(3), so that the Go tool's single-dash
+ * words work (-port 25, -tls-on-connect), double dashes and
+ * --port=25 too, single letters bundle (-qm), and "--" ends options.
+ * One table gives getopt its options and -help its lines.
  */
 enum opt_id {
-	O_PORT, O_TLS, O_MX, O_SUBMISSION, O_SUBMISSIONS, O_SRV, O_IPV4,
-	O_IPV6, O_AKA, O_HELO, O_CTIMEOUT, O_TIMEOUT, O_JOBS, O_FILE,
-	O_ANCHOR, O_WARN, O_OCSP, O_QUIET, O_TERSE, O_NAGIOS, O_JSON,
-	O_CERTINFO, O_SHOWCERTS, O_TLSA, O_NOCOLOR, O_DEBUG, O_VERSION,
-	O_HELP, O_ALLOWROOT
+	O_PORT = 'p', O_TLS = 'T', O_MX = 'm', O_IPV4 = '4', O_IPV6 = '6',
+	O_AKA = 'a', O_HELO = 'H', O_TIMEOUT = 't', O_JOBS = 'j',
+	O_FILE = 'f', O_ANCHOR = 'A', O_WARN = 'w', O_QUIET = 'q',
+	O_DEBUG = 'd', O_VERSION = 'V', O_HELP = 'h',
+	O_SUBMISSION = 256, O_SUBMISSIONS, O_SRV, O_CTIMEOUT, O_OCSP,
+	O_TERSE, O_NAGIOS, O_JSON, O_CERTINFO, O_SHOWCERTS, O_TLSA,
+	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT
 };
 
 static const struct option_def {
 	const char	*name;
-	const char	*letter;
-	int		 arg;
-	enum opt_id	 id;
+	int		 id;		/* the letter, if it has one */
+	const char	*arg;		/* NULL: takes no value */
+	const char	*def;		/* the default, or NULL */
+	const char	*help;
 } options[] = {
-	{ "port", "p", 1, O_PORT },
-	{ "tls-on-connect", "T", 0, O_TLS },
-	{ "mx", "m", 0, O_MX },
-	{ "submission", NULL, 0, O_SUBMISSION },
-	{ "submissions", NULL, 0, O_SUBMISSIONS },
-	{ "srv", NULL, 1, O_SRV },
-	{ "4", NULL, 0, O_IPV4 },
-	{ "6", NULL, 0, O_IPV6 },
-	{ "aka", "a", 1, O_AKA },
-	{ "helo", "H", 1, O_HELO },
-	{ "connect-timeout", NULL, 1, O_CTIMEOUT },
-	{ "timeout", "t", 1, O_TIMEOUT },
-	{ "jobs", "j", 1, O_JOBS },
-	{ "file", "f", 1, O_FILE },
-	{ "trust-anchor", "A", 1, O_ANCHOR },
-	{ "expiration-warning", "w", 1, O_WARN },
-	{ "expect-ocsp", NULL, 0, O_OCSP },
-	{ "quiet", "q", 0, O_QUIET },
-	{ "terse", NULL, 0, O_TERSE },
-	{ "nagios", NULL, 0, O_NAGIOS },
-	{ "json", NULL, 0, O_JSON },
-	{ "show-cert-info", NULL, 0, O_CERTINFO },
-	{ "showcerts", NULL, 0, O_SHOWCERTS },
-	{ "tlsa", NULL, 0, O_TLSA },
-	{ "nocolor", NULL, 0, O_NOCOLOR },
-	{ "debug", "d", 0, O_DEBUG },
-	{ "version", "V", 0, O_VERSION },
-	{ "help", "h", 0, O_HELP },
-	{ "allow-root", NULL, 0, O_ALLOWROOT },
+	{ "port", O_PORT, "port", "25", "default port: a number, a service "
+	    "name, or smtp(25)" },
+	{ "tls-on-connect", O_TLS, NULL, NULL, "start TLS at once instead "
+	    "of STARTTLS (RFC 8314)" },
+	{ "mx", O_MX, NULL, NULL, "targets are mail domains: check every "
+	    "MX host" },
+	{ "submission", O_SUBMISSION, NULL, NULL, "targets are domains: "
+	    "_submission._tcp SRV hosts, port 587" },
+	{ "submissions", O_SUBMISSIONS, NULL, NULL, "targets are domains: "
+	    "_submissions._tcp SRV hosts, port 465, TLS on connect" },
+	{ "srv", O_SRV, "name", NULL, "targets are domains: SRV hosts of "
+	    "_name._tcp" },
+	{ "4", O_IPV4, NULL, NULL, "IPv4 addresses only" },
+	{ "6", O_IPV6, NULL, NULL, "IPv6 addresses only" },
+	{ "aka", O_AKA, "name", NULL, "also accept name in DANE-TA leaf "
+	    "name checks (repeatable)" },
+	{ "helo", O_HELO, "name", "smtpdane.invalid", "the EHLO name" },
+	{ "connect-timeout", O_CTIMEOUT, "duration", "10s", "TCP connect "
+	    "time limit" },
+	{ "timeout", O_TIMEOUT, "duration", "30s", "time limit of each "
+	    "check of a (host, address, port)" },
+	{ "jobs", O_JOBS, "jobs", "20", "checks running at once (fitted to "
+	    "the descriptor limit)" },
+	{ "file", O_FILE, "file", NULL, "read targets from file, one a "
+	    "line ('-': standard input)" },
+	{ "trust-anchor", O_ANCHOR, "file", "built-in root KSKs", "DS or "
+	    "DNSKEY records (zone-file text) to validate with" },
+	{ "expiration-warning", O_WARN, "duration", "168h", "warn when a "
+	    "chain certificate expires within duration (bare number: days; "
+	    "0: off)" },
+	{ "critical", O_CRITICAL, "duration", "off", "-nagios: CRITICAL "
+	    "when a chain certificate expires within duration (bare number: "
+	    "days)" },
+	{ "expect-ocsp", O_OCSP, NULL, NULL, "a missing OCSP staple is an "
+	    "error" },
+	{ "quiet", O_QUIET, NULL, NULL, "print nothing unless something is "
+	    "wrong" },
+	{ "terse", O_TERSE, NULL, NULL, "one line per check and per "
+	    "discovery warning" },
+	{ "nagios", O_NAGIOS, NULL, NULL, "Nagios plugin output and exit "
+	    "status" },
+	{ "json", O_JSON, NULL, NULL, "one JSON object per line" },
+	{ "show-cert-info", O_CERTINFO, NULL, NULL, "describe each "
+	    "certificate of the chain" },
+	{ "showcerts", O_SHOWCERTS, NULL, NULL, "print the chain as PEM" },
+	{ "tlsa", O_TLSA, NULL, NULL, "print TLSA records that match the "
+	    "presented chain, as zone-file lines" },
+	{ "nocolor", O_NOCOLOR, NULL, NULL, "no colour, even on a "
+	    "terminal" },
+	{ "allow-root", O_ALLOWROOT, NULL, NULL, "keep running as root "
+	    "when no unprivileged user exists" },
+	{ "debug", O_DEBUG, NULL, NULL, "say what happens on standard "
+	    "error" },
+	{ "version", O_VERSION, NULL, NULL, "print the version and exit" },
+	{ "help", O_HELP, NULL, NULL, "print this help and exit" },
 };
+
+#define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 
 struct cmdline {
 	const char	*anchor_file;
@@ -375,12 +326,40 @@ print_usage(FILE *f)
 	    "[-H name] [-j jobs]\n"
 	    "                [-p port] [-t duration] [-w duration] "
 	    "[-allow-root]\n"
-	    "                [-connect-timeout duration] [-expect-ocsp] "
-	    "[-json] [-nagios]\n"
-	    "                [-nocolor] [-show-cert-info] [-showcerts] "
-	    "[-srv name]\n"
-	    "                [-submission | -submissions] [-terse] [-tlsa] "
-	    "target ...\n");
+	    "                [-connect-timeout duration] "
+	    "[-critical duration] [-expect-ocsp]\n"
+	    "                [-json | -nagios | -terse] [-nocolor] "
+	    "[-show-cert-info] [-showcerts]\n"
+	    "                [-srv name | -submission | -submissions] "
+	    "[-tlsa] target ...\n"
+	    "       smtpdane [options] -f file [target ...]\n");
+}
+
+/* -help: every option, its value, its default and what it does. */
+static void
+print_help(void)
+{
+	const struct option_def	*o;
+	char			 word[64];
+	size_t			 i;
+
+	print_usage(stdout);
+	printf("\noptions (one dash or two; -name=value works too):\n");
+	for (i = 0; i < NOPTIONS; i++) {
+		o = &options[i];
+		if (o->id < 256 && strlen(o->name) > 1)
+			snprintf(word, sizeof(word), "-%s, -%c%s%s", o->name,
+			    o->id, o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(word, sizeof(word), "-%s%s%s", o->name,
+			    o->arg ? " " : "", o->arg ? o->arg : "");
+		printf("  %s\n        %s", word, o->help);
+		if (o->def != NULL)
+			printf(" (default %s)", o->def);
+		putchar('\n');
+	}
+	printf("\ndurations: 10s, 1h30m, 168h, 7d; environment: "
+	    "DNS_RESOLVER=ip[:port],...\n");
 }
 
 static __dead void
@@ -403,20 +382,6 @@ usage_error(const char *fmt, ...)
 	exit(opt.nagios ? 3 : 2);
 }
 
-/*
- * Nagios takes what follows a '|' as performance data: text that is
- * not ours (server replies, names) must not bring one.
- */
-static char *
-nagios_safe(char *s)
-{
-	char	*p;
-
-	for (p = s; (p = strchr(p, '|')) != NULL; p++)
-		*p = '/';
-	return s;
-}
-
 /* Setup errors exit 2, or UNKNOWN (3) for a Nagios plugin. */
 static __dead void
 setup_error(const char *fmt, ...)
@@ -431,32 +396,6 @@ setup_error(const char *fmt, ...)
 		printf("DANE UNKNOWN - %s\n", nagios_safe(msg));
 	fprintf(stderr, "smtpdane: %s\n", msg);
 	exit(opt.nagios ? 3 : 2);
-}
-
-static const struct option_def *
-find_option(const char *word, const char **value)
-{
-	const char	*eq;
-	size_t		 i, len;
-
-	*value = NULL;
-	if (word[0] == '-' && word[1] == '-')
-		word++;
-	word++;
-	len = (eq = strchr(word, '=')) != NULL ? (size_t)(eq - word) :
-	    strlen(word);
-	for (i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
-		if ((strlen(options[i].name) == len &&
-		    strncmp(options[i].name, word, len) == 0) ||
-		    (options[i].letter != NULL &&
-		    strlen(options[i].letter) == len &&
-		    strncmp(options[i].letter, word, len) == 0)) {
-			if (eq != NULL)
-				*value = eq + 1;
-			return &options[i];
-		}
-	}
-	return NULL;
 }
 
 static time_t
@@ -513,14 +452,47 @@ set_srv_service(const char *v)
 	set_mode(DISC_SRV, service, 0, 0);
 }
 
+/* -port: a number, a service name, or the Go tool's "smtp(25)". */
+static uint16_t
+option_port(const char *v)
+{
+	const char	*open, *errstr;
+	char		 num[8];
+	size_t		 len = strlen(v);
+	long long	 n;
+
+	if ((open = strchr(v, '(')) != NULL && len > 2 && v[len - 1] == ')' &&
+	    (size_t)(v + len - 1 - (open + 1)) < sizeof(num)) {
+		memcpy(num, open + 1, v + len - 1 - (open + 1));
+		num[v + len - 1 - (open + 1)] = '\0';
+		n = strtonum(num, 1, 65535, &errstr);
+		return errstr == NULL ? n : 0;
+	}
+	return parse_port(v);
+}
+
+/* -w and -critical: a bare number is days, as plugin users expect. */
+static time_t
+option_days(const char *name, const char *v)
+{
+	char	 buf[64];
+
+	if (*v != '\0' && strspn(v, "0123456789.") == strlen(v) &&
+	    snprintf(buf, sizeof(buf), "%sd", v) < (int)sizeof(buf))
+		return option_duration(name, buf, 1);
+	return option_duration(name, v, 1);
+}
+
 static void
 apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 {
 	const char	*errstr;
 
+	if (o->arg != NULL && *v == '\0')
+		usage_error("-%s: empty value", o->name);
 	switch (o->id) {
 	case O_PORT:
-		if ((opt.port = parse_port(v)) == 0)
+		if ((opt.port = option_port(v)) == 0)
 			usage_error("-port: bad port \"%s\"", v);
 		port_option = 1;
 		break;
@@ -556,8 +528,7 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		opt.aka[opt.naka++] = v;
 		break;
 	case O_HELO:
-		if (*v == '\0' || strcspn(v, " \t\r\n") != strlen(v) ||
-		    strlen(v) > 255)
+		if (strcspn(v, " \t\r\n") != strlen(v) || strlen(v) > 255)
 			usage_error("-helo: bad name \"%s\"", v);
 		opt.helo = v;
 		break;
@@ -568,12 +539,15 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		opt.timeout = option_duration(o->name, v, 0);
 		break;
 	case O_WARN:
-		opt.warn_window = option_duration(o->name, v, 1);
+		opt.warn_window = option_days(o->name, v);
+		break;
+	case O_CRITICAL:
+		opt.crit_window = option_days(o->name, v);
 		break;
 	case O_JOBS:
 		opt.jobs = strtonum(v, 1, MAX_JOBS, &errstr);
 		if (errstr != NULL)
-			usage_error("-j: %s is %s (1 to %d)", v, errstr,
+			usage_error("-jobs: %s is %s (1 to %d)", v, errstr,
 			    MAX_JOBS);
 		break;
 	case O_FILE:
@@ -614,9 +588,11 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		break;
 	case O_VERSION:
 		printf("smtpdane %s\n", SMTPDANE_VERSION);
+		check_output();
 		exit(0);
 	case O_HELP:
-		print_usage(stdout);
+		print_help();
+		check_output();
 		exit(0);
 	case O_ALLOWROOT:
 		opt.allow_root = 1;
@@ -624,41 +600,78 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 	}
 }
 
+static const struct option_def *
+option_by_id(int id)
+{
+	size_t	 i;
+
+	for (i = 0; i < NOPTIONS; i++)
+		if (options[i].id == id)
+			return &options[i];
+	return NULL;
+}
+
 static void
 parse_command_line(int argc, char *argv[], struct cmdline *cl)
 {
+	static struct option	 longopts[NOPTIONS + 1];
 	const struct option_def	*o;
-	const char		*v;
-	int			 i;
+	char			 letters[3 * NOPTIONS + 2], *p = letters;
+	const char		*word;
+	size_t			 i;
+	int			 ch, modes;
 
 	/* -nagios changes how usage errors are reported: find it first. */
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+	for (i = 1; i < (size_t)argc && strcmp(argv[i], "--") != 0; i++)
 		if (strcmp(argv[i], "-nagios") == 0 ||
 		    strcmp(argv[i], "--nagios") == 0)
 			opt.nagios = 1;
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
+	*p++ = ':';
+	for (i = 0; i < NOPTIONS; i++) {
+		longopts[i].name = options[i].name;
+		longopts[i].has_arg = options[i].arg != NULL ?
+		    required_argument : no_argument;
+		longopts[i].val = options[i].id;
+		if (options[i].id < 256) {
+			*p++ = options[i].id;
+			if (options[i].arg != NULL)
+				*p++ = ':';
 		}
-		if (argv[i][0] != '-' || argv[i][1] == '\0')
-			break;
-		if ((o = find_option(argv[i], &v)) == NULL)
-			usage_error("unknown option %s", argv[i]);
-		if (o->arg && v == NULL) {
-			if (i + 1 >= argc)
-				usage_error("%s needs a value", argv[i]);
-			v = argv[++i];
-		} else if (!o->arg && v != NULL)
-			usage_error("%s takes no value", o->name);
-		apply_option(o, v, cl);
 	}
+	*p = '\0';
+	opterr = 0;
+	while ((ch = getopt_long_only(argc, argv, letters, longopts,
+	    NULL)) != -1) {
+		word = argv[optind - 1];
+		if (ch == '?' || ch == ':') {
+			if (optopt != 0 && (optopt >= 256 ||
+			    strncmp(word, "--", 2) == 0 || strlen(word) > 2))
+				o = option_by_id(optopt);
+			else
+				o = NULL;
+			if (ch == ':' && o != NULL)
+				usage_error("-%s needs a value", o->name);
+			if (ch == ':')
+				usage_error("-%c needs a value", optopt);
+			if (optopt != 0 && o == NULL)
+				usage_error("unknown option -%c", optopt);
+			usage_error("unknown option %s", word);
+		}
+		if ((o = option_by_id(ch)) == NULL)
+			usage_error("unknown option %s", word);
+		apply_option(o, optarg, cl);
+	}
+	modes = opt.json + opt.nagios + opt.terse;
+	if (modes > 1)
+		usage_error("-json, -nagios and -terse exclude each other");
+	if (opt.nagios && opt.quiet)
+		usage_error("-nagios and -quiet exclude each other");
 	if (opt.family == -1)
 		usage_error("-4 and -6 exclude each other");
 	if (mode_port != 0 && !port_option)
 		opt.port = mode_port;
-	cl->targets = argv + i;
-	cl->ntargets = argc - i;
+	cl->targets = argv + optind;
+	cl->ntargets = argc - optind;
 	if (cl->ntargets == 0 && cl->target_file == NULL)
 		usage_error("no target given");
 }
@@ -668,24 +681,13 @@ static const char	*target_file;	/* -f, for "FILE:LINE:" */
 /* A line of the -f file that names no target: its own verdict. */
 static struct target *new_target(const char *, int);
 
-/* What the user wrote, escaped for printing. */
-static char *
-visdup(const char *s)
-{
-	char	*v;
-
-	if ((v = vis_text(s, strlen(s))) == NULL)
-		fatalx("out of memory");
-	return v;
-}
-
 static void
 add_bad_line(const char *spec, int lineno, const char *why)
 {
 	struct target	*t;
 
 	t = new_target(spec, lineno);
-	t->host = visdup(spec);
+	t->host = xstrdup(spec);
 	t->port = opt.port;
 	t->discovered = 1;
 	add_verdict(t, R_USAGE, "%s:%d: %s", target_file, lineno, why);
@@ -703,7 +705,7 @@ new_target(const char *spec, int lineno)
 	}
 	t = &targets[ntargets++];
 	memset(t, 0, sizeof(*t));
-	t->spec = visdup(spec);
+	t->spec = xstrdup(spec);
 	t->lineno = lineno;
 	return t;
 }
@@ -716,13 +718,18 @@ add_target(const char *spec, int lineno)
 	const char	*why;
 
 	t = new_target(spec, lineno);
-	if ((why = parse_target(spec, opt.port, host, sizeof(host),
-	    &t->port)) != NULL) {
+	/* "smtpdane -- -x": a word after "--" is no option, nor a host. */
+	if (spec[0] == '-')
+		why = "a target cannot begin with '-'";
+	else
+		why = parse_target(spec, opt.port, host, sizeof(host),
+		    &t->port);
+	if (why != NULL) {
 		/* A malformed target on the command line is a usage error;
 		 * an address literal, or a bad line of a file, a verdict. */
 		if (lineno == 0 && why != target_address_error)
 			usage_error("bad target \"%s\": %s", spec, why);
-		t->host = visdup(spec);
+		t->host = xstrdup(spec);
 		t->port = opt.port;
 		t->discovered = 1;
 		if (lineno > 0)
@@ -1016,7 +1023,7 @@ start_job(enum job_kind kind, size_t idx)
 	j->idx = idx;
 	j->pid = pid;
 	j->fd = p[0];
-	j->deadline = now_ms() + opt.timeout * 1000;
+	j->deadline = now_ms() + opt.timeout * 1000 + CHILD_GRACE_MS;
 	if (kind != JOB_DISCOVER)
 		checks[idx].rep.started = now_ms();
 	else
@@ -1914,9 +1921,10 @@ judge_exit(struct job *j, int status)
 		else if (rep->done || j->final)
 			return;
 		else if (sig == SIGALRM)
-			report_set(rep, R_TIMEOUT, "timed out after %llds "
-			    "during %s", (long long)opt.timeout,
-			    stage_name(rep->stage));
+			report_set(rep, R_TIMEOUT, "timed out after %lld.%llds "
+			    "during %s", (long long)(now_ms() - rep->started) /
+			    1000, (long long)(now_ms() - rep->started) % 1000 /
+			    100, stage_name(rep->stage));
 		else
 			report_set(rep, R_INTERNAL, "child crashed during %s: "
 			    "signal %d (%s)", stage_name(rep->stage), sig,
@@ -2059,6 +2067,7 @@ expire_jobs(void)
 	struct job	*j;
 	char		 why[256];
 	size_t		 i;
+	long long	 ms;
 
 	for (i = 0; i < nrunning; i++) {
 		j = &running[i];
@@ -2072,8 +2081,10 @@ expire_jobs(void)
 			close_job(j);
 			continue;
 		}
-		snprintf(why, sizeof(why), "timed out after %llds during %s",
-		    (long long)opt.timeout, stage_name(job_report(j)->stage));
+		ms = now_ms() - job_report(j)->started;
+		snprintf(why, sizeof(why), "timed out after %lld.%llds "
+		    "during %s", ms / 1000, ms % 1000 / 100,
+		    stage_name(job_report(j)->stage));
 		kill_job(j, R_TIMEOUT, why);
 	}
 }
@@ -2205,18 +2216,7 @@ run_jobs(void)
 	free(which);
 }
 
-/*
- * Output.
- */
-struct tally {
-	size_t	 total, verified, warned, failed, internal;
-	size_t	 target_warnings;
-	char	 first_bad[MAX_TEXT];
-	char	 first_warn[MAX_TEXT];
-};
-
-static struct tally	 tally;
-
+/* Targets are printed in input order, each once it is complete. */
 static int
 target_complete(const struct target *t)
 {
@@ -2230,359 +2230,12 @@ target_complete(const struct target *t)
 	return 1;
 }
 
-static enum result
-final_result(const struct check *c)
-{
-	if (c->rep.result == R_VERIFIED && c->rep.nwarns > 0)
-		return R_VERIFIED_WARN;
-	return c->rep.result;
-}
-
-static const char *
-color_of(enum result r)
-{
-	if (!use_color)
-		return "";
-	if (r == R_VERIFIED)
-		return "\033[32m";
-	return r == R_VERIFIED_WARN ? "\033[33m" : "\033[31m";
-}
-
-static void
-format_header(const struct check *c, char *buf, size_t len)
-{
-	if (c->rep.result == R_USAGE)	/* the target as written */
-		snprintf(buf, len, "%s", c->host);
-	else if (c->spec.addrstr[0] == '\0')
-		snprintf(buf, len, "%s:%u", c->host, c->spec.port);
-	else
-		snprintf(buf, len, "%s [%s]:%u", c->host, c->spec.addrstr,
-		    c->spec.port);
-}
-
-static void
-format_time(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
-static void
-print_certs(const struct report *rep)
-{
-	const struct cert_line	*l;
-	char			 nb[32], na[32];
-	size_t			 i;
-
-	for (i = 0; i < rep->ncerts; i++) {
-		l = &rep->certs[i];
-		if (opt.show_cert_info) {
-			format_time(l->not_before, nb, sizeof(nb));
-			format_time(l->not_after, na, sizeof(na));
-			printf("    certificate depth %d: subject %s\n"
-			    "        issuer %s\n        names %s\n"
-			    "        valid %s to %s\n"
-			    "        SPKI SHA2-256 %s\n", l->depth, l->subject,
-			    l->issuer, l->names[0] ? l->names : "(none)", nb,
-			    na, l->spki);
-		}
-		if (opt.showcerts)
-			fputs(l->pem, stdout);
-	}
-}
-
-/* -tlsa: the records that would match what this server presented. */
-static void
-print_suggested_tlsa(const struct check *c)
-{
-	const struct report	*rep = &c->rep;
-	size_t			 i;
-
-	for (i = 0; i < rep->ncerts; i++) {
-		if (rep->certs[i].spki[0] == '\0')
-			continue;
-		printf("    _%u._tcp.%s. IN TLSA %d 1 1 %s\n", c->spec.port,
-		    rep->base != NULL ? rep->base : c->host, i == 0 ? 3 : 2,
-		    rep->certs[i].spki);
-	}
-}
-
-static void
-print_check_text(const struct check *c)
-{
-	const struct report	*rep = &c->rep;
-	const struct tlsa_line	*l;
-	enum result		 res = final_result(c);
-	char			 head[MAX_HOSTNAME + 80];
-	size_t			 i;
-
-	if (opt.quiet && res == R_VERIFIED)
-		return;
-	format_header(c, head, sizeof(head));
-	printf("%s: %s%s%s: %s\n", head, color_of(res), result_name(res),
-	    use_color ? "\033[0m" : "", rep->reason);
-	if (opt.terse)
-		return;
-	for (i = 0; i < rep->ndetails; i++)
-		printf("    %s\n", rep->details[i]);
-	for (i = 0; i < rep->ntlsa; i++) {
-		l = &rep->tlsa[i];
-		printf("    TLSA %u %u %u %.*s%s: %s\n", l->usage,
-		    l->selector, l->mtype, opt.debug ? 2048 : 16, l->hex,
-		    !opt.debug && strlen(l->hex) > 16 ? "..." : "", l->text);
-	}
-	if (rep->tls_version != NULL)
-		printf("    TLS %s %s, SNI %s\n", rep->tls_version,
-		    rep->tls_cipher, rep->sni);
-	for (i = 0; i < rep->nwarns; i++)
-		printf("    warning: %s\n", rep->warns[i]);
-	print_certs(rep);
-	if (opt.show_tlsa)
-		print_suggested_tlsa(c);
-}
-
-static void
-json_string(const char *s)
-{
-	putchar('"');
-	for (; s != NULL && *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
-			printf("\\u%04x", (unsigned char)*s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
-
-static void
-json_field(const char *name, const char *value, int comma)
-{
-	printf("%s\"%s\":", comma ? "," : "", name);
-	json_string(value);
-}
-
-static void
-json_list(const char *name, char **list, size_t n)
-{
-	size_t	 i;
-
-	printf(",\"%s\":[", name);
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			putchar(',');
-		json_string(list[i]);
-	}
-	putchar(']');
-}
-
-static void
-json_tlsa_and_certs(const struct report *rep)
-{
-	size_t	 i;
-
-	printf(",\"tlsa\":[");
-	for (i = 0; i < rep->ntlsa; i++) {
-		printf("%s{\"usage\":%u,\"selector\":%u,\"mtype\":%u",
-		    i ? "," : "", rep->tlsa[i].usage, rep->tlsa[i].selector,
-		    rep->tlsa[i].mtype);
-		json_field("data", rep->tlsa[i].hex, 1);
-		printf(",\"usable\":%s,\"matched\":%s,\"depth\":%d",
-		    rep->tlsa[i].usable ? "true" : "false",
-		    rep->tlsa[i].matched ? "true" : "false",
-		    rep->tlsa[i].depth);
-		json_field("outcome", rep->tlsa[i].text, 1);
-		putchar('}');
-	}
-	printf("],\"certificates\":[");
-	for (i = 0; i < rep->ncerts; i++) {
-		printf("%s{\"depth\":%d", i ? "," : "", rep->certs[i].depth);
-		json_field("subject", rep->certs[i].subject, 1);
-		json_field("issuer", rep->certs[i].issuer, 1);
-		json_field("names", rep->certs[i].names, 1);
-		printf(",\"not_before\":%lld,\"not_after\":%lld",
-		    (long long)rep->certs[i].not_before,
-		    (long long)rep->certs[i].not_after);
-		json_field("spki_sha256", rep->certs[i].spki, 1);
-		putchar('}');
-	}
-	putchar(']');
-}
-
-static void
-print_check_json(const struct target *t, const struct check *c)
-{
-	const struct report	*rep = &c->rep;
-	enum result		 res = final_result(c);
-
-	if (opt.quiet && res == R_VERIFIED)
-		return;
-	putchar('{');
-	json_field("target", t->spec, 0);
-	json_field("host", c->host, 1);
-	json_field("tlsa_base", rep->base != NULL ? rep->base : "", 1);
-	json_field("address", c->spec.addrstr, 1);
-	printf(",\"port\":%u", c->spec.port);
-	json_field("result", result_name(res), 1);
-	json_field("reason", rep->reason, 1);
-	json_field("stage", stage_name(rep->stage), 1);
-	if (rep->tls_version != NULL) {
-		json_field("tls_version", rep->tls_version, 1);
-		json_field("tls_cipher", rep->tls_cipher, 1);
-		json_field("sni", rep->sni, 1);
-	}
-	json_list("warnings", rep->warns, rep->nwarns);
-	json_list("details", rep->details, rep->ndetails);
-	json_tlsa_and_certs(rep);
-	printf(",\"elapsed_ms\":%lld}\n", rep->started ?
-	    (long long)(rep->ended - rep->started) : 0LL);
-}
-
-static void
-count(struct check *c)
-{
-	enum result	 res = final_result(c);
-	char		 head[MAX_HOSTNAME + 80];
-
-	if (c->counted)
-		return;
-	c->counted = 1;
-	tally.total++;
-	format_header(c, head, sizeof(head));
-	if (res == R_VERIFIED)
-		tally.verified++;
-	else if (res == R_VERIFIED_WARN) {
-		tally.warned++;
-		if (tally.first_warn[0] == '\0')
-			snprintf(tally.first_warn, sizeof(tally.first_warn),
-			    "%s: %s", head, c->rep.nwarns > 0 ?
-			    c->rep.warns[0] : c->rep.reason);
-	} else {
-		tally.failed++;
-		if (res == R_INTERNAL)
-			tally.internal++;
-		if (tally.first_bad[0] == '\0')
-			snprintf(tally.first_bad, sizeof(tally.first_bad),
-			    "%s: %s: %s", head, result_name(res),
-			    c->rep.reason);
-	}
-}
-
-/* What discovery said of the target: MX or SRV lists, warnings. */
-static void
-print_discovery(const struct target *t)
-{
-	size_t	 i;
-
-	if (t->rep.nwarns > 0)
-		tally.target_warnings++;
-	if (opt.nagios || opt.json || opt.terse ||
-	    (opt.quiet && t->rep.nwarns == 0))
-		return;
-	for (i = 0; i < t->rep.ndetails; i++)
-		printf("%s\n", t->rep.details[i]);
-	for (i = 0; i < t->rep.nwarns; i++)
-		printf("%s: warning: %s\n", t->host, t->rep.warns[i]);
-}
-
-/*
- * A report that cannot be written is no report: a full disk or a
- * closed pipe (smtpdane ... | head -1) ends the run at once, children
- * killed and reaped, with exit status 2.
- */
-static void
-check_output(void)
-{
-	if (fflush(stdout) == EOF || ferror(stdout))
-		fatal("writing the report");
-}
-
-static void
-print_target(const struct target *t)
-{
-	struct check	*c;
-	size_t		 i;
-
-	print_discovery(t);
-	for (i = 0; i < t->nchecks; i++) {
-		c = &checks[t->checks[i]];
-		count(c);
-		if (opt.nagios)
-			continue;
-		if (opt.json)
-			print_check_json(t, c);
-		else
-			print_check_text(c);
-	}
-	check_output();
-}
-
 static void
 print_ready(void)
 {
 	while (next_to_print < ntargets &&
 	    target_complete(&targets[next_to_print]))
-		print_target(&targets[next_to_print++]);
-}
-
-/*
- * Nagios: one status line, performance data, then a line per check
- * that is not plainly verified.
- */
-static int
-print_nagios(int64_t elapsed)
-{
-	const char	*state;
-	int		 code;
-	struct check	*c;
-	size_t		 i, k;
-
-	if (gave_up[0] != '\0') {
-		state = "UNKNOWN";
-		code = 3;
-	} else if (tally.failed > tally.internal) {
-		state = "CRITICAL";
-		code = 2;
-	} else if (tally.internal > 0) {
-		state = "UNKNOWN";
-		code = 3;
-	} else if (tally.warned > 0 || tally.target_warnings > 0) {
-		state = "WARNING";
-		code = 1;
-	} else {
-		state = "OK";
-		code = 0;
-	}
-	printf("DANE %s - ", state);
-	nagios_safe(tally.first_bad);
-	nagios_safe(tally.first_warn);
-	if (gave_up[0] != '\0')
-		printf("%zu/%zu checks failed: smtpdane: %s", tally.failed,
-		    tally.total, gave_up);
-	else if (code == 0)
-		printf("%zu/%zu checks verified", tally.verified, tally.total);
-	else if (code == 1)
-		printf("%zu/%zu checks verified with warnings: %s",
-		    tally.warned, tally.total, tally.first_warn);
-	else
-		printf("%zu/%zu checks failed: %s", tally.failed, tally.total,
-		    tally.first_bad);
-	printf(" | checks=%zu verified=%zu warnings=%zu failed=%zu "
-	    "time=%.3fs\n", tally.total, tally.verified, tally.warned,
-	    tally.failed, elapsed / 1000.0);
-	opt.terse = 1;
-	opt.quiet = 1;
-	for (i = 0; i < ntargets; i++)
-		for (k = 0; k < targets[i].nchecks; k++) {
-			c = &checks[targets[i].checks[k]];
-			nagios_safe(c->rep.reason);
-			print_check_text(c);
-		}
-	return code;
+		output_target(&targets[next_to_print++]);
 }
 
 /* Colour on a terminal, unless NO_COLOR is set and not empty
@@ -2652,7 +2305,6 @@ main(int argc, char *argv[])
 	uint16_t	*ports;
 	size_t		 i, len, nports;
 	int64_t		 start = now_ms();
-	int		 code;
 
 	/* libtls's handshake reads /etc/localtime: no child may. */
 	tzset();
@@ -2728,26 +2380,8 @@ main(int argc, char *argv[])
 				    why);
 			}
 	}
+	output_init(1);
 	run_jobs();
 	print_ready();
-	if (opt.nagios) {
-		code = print_nagios(now_ms() - start);
-		check_output();
-		return code;
-	}
-	if (opt.json)
-		printf("{\"summary\":{\"checks\":%zu,\"verified\":%zu,"
-		    "\"warnings\":%zu,\"failed\":%zu}}\n", tally.total,
-		    tally.verified, tally.warned, tally.failed);
-	else if (!opt.quiet && !opt.terse && tally.total > 1)
-		printf("%zu checks: %zu verified, %zu with warnings, "
-		    "%zu failed\n", tally.total, tally.verified, tally.warned,
-		    tally.failed);
-	check_output();
-	if (gave_up[0] != '\0') {
-		fprintf(stderr, "smtpdane: %s\n", gave_up);
-		return 2;
-	}
-	return tally.verified == tally.total && tally.target_warnings == 0 ?
-	    0 : 1;
+	return output_finish(now_ms() - start, gave_up);
 }

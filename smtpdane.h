@@ -277,6 +277,7 @@ struct options {
 	time_t		 connect_timeout;	/* seconds */
 	time_t		 timeout;		/* seconds */
 	time_t		 warn_window;		/* seconds */
+	time_t		 crit_window;		/* seconds, -nagios */
 	int		 jobs;
 	int		 quiet;
 	int		 terse;
@@ -360,6 +361,10 @@ enum msg_type {
 };
 
 #define MSG_MAX_FRAME	(256 * 1024)
+
+/* A check child spends its whole -timeout, then reports; the parent
+ * kills it only this much later. */
+#define CHILD_GRACE_MS	500
 
 struct msgbuf {
 	uint8_t		*buf;

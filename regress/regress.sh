@@ -201,6 +201,8 @@ if [ $labup -eq 1 ]; then
 	step "limits" sh regress/test_limits.sh ./smtpdane
 	step "output" sh regress/test_output.sh ./smtpdane
 	step "shard" sh regress/test_shard.sh ./smtpdane
+	step "json" sh regress/test_json.sh ./smtpdane-san
+	step "cli" sh regress/test_cli.sh ./smtpdane
 	step "fakechild" sh regress/fake/test_fakechild.sh ./smtpdane-fake
 	if [ -x ./smtpdane-valgrind ]; then
 		step "valgrind" sh regress/test_valgrind.sh ./smtpdane-valgrind

@@ -88,3 +88,30 @@ else
 	[ "$(colour TERM=dumb)" -eq 0 ] && ok "TERM=dumb: no colour" ||
 	    bad "TERM=dumb still colours"
 fi
+
+# A progress line on a terminal's stderr for more than 20 targets,
+# erased at the end; never with -json.
+if command -v script >/dev/null 2>&1; then
+	script -qec "$PROG -A $ANCHOR -j 50 -terse -mx -f $LIST" /dev/null \
+	    >"$ERR.tty" 2>&1
+	if grep -q "smtpdane: [0-9]*/200 targets, [0-9]* failed" "$ERR.tty" &&
+	    tail -c 200 "$ERR.tty" | grep -q "$(printf '\r')$ESC\[K"; then
+		ok "progress line on a terminal, erased at the end"
+	else
+		bad "no progress line, or not erased"
+	fi
+	script -qec "$PROG -A $ANCHOR -j 50 -json -mx -f $LIST" /dev/null \
+	    >"$ERR.tty" 2>&1
+	if grep -q "targets, [0-9]* failed" "$ERR.tty"; then
+		bad "progress line with -json"
+	else
+		ok "no progress line with -json"
+	fi
+	"$PROG" -A "$ANCHOR" -j 50 -terse -mx -f "$LIST" >/dev/null 2>"$ERR.tty"
+	if grep -q "targets, [0-9]* failed" "$ERR.tty"; then
+		bad "progress line when stderr is not a terminal"
+	else
+		ok "no progress line when stderr is not a terminal"
+	fi
+	rm -f "$ERR.tty"
+fi

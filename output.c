@@ -1,0 +1,301 @@
+/*
+ * Output: the renderer chosen once from the options, the tally every
+ * renderer and the exit status read, and what goes to standard error
+ * (the summary of a -terse or -quiet run, the progress line).
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "smtpdane.h"
+#include "output.h"
+
+#define PROGRESS_MIN	20	/* targets before a progress line shows */
+#define ESC_RING	8
+
+int				 use_color;
+static const struct output	*out;
+static struct summary		 sum;
+static int			 progress;	/* a progress line may show */
+static int			 progress_shown;
+static time_t			 run_start;
+
+void
+output_init(int want_progress)
+{
+	if (opt.nagios)
+		out = &nagios_output;
+	else if (opt.json)
+		out = &json_output;
+	else
+		out = &text_output;
+	sum.gave_up = "";
+	run_start = time(NULL);
+	progress = want_progress && !opt.nagios && !opt.json &&
+	    ntargets > PROGRESS_MIN && isatty(STDERR_FILENO);
+	if (out->begin != NULL)
+		out->begin();
+}
+
+/*
+ * Escaped for printing: what the user or the network supplied never
+ * reaches a terminal raw.  The result lives until ESC_RING more calls.
+ */
+char *
+esc(const char *s)
+{
+	static char	*ring[ESC_RING];
+	static size_t	 next;
+	char		*v;
+
+	if (s == NULL)
+		s = "";
+	if ((v = vis_text(s, strlen(s))) == NULL) {
+		fputs("smtpdane: out of memory\n", stderr);
+		exit(opt.nagios ? 3 : 2);
+	}
+	free(ring[next]);
+	ring[next] = v;
+	next = (next + 1) % ESC_RING;
+	return v;
+}
+
+/*
+ * Nagios takes what follows a '|' as performance data: text that is
+ * not ours (server replies, names) must not bring one.
+ */
+char *
+nagios_safe(char *s)
+{
+	char	*p;
+
+	for (p = s; (p = strchr(p, '|')) != NULL; p++)
+		*p = '/';
+	return s;
+}
+
+/*
+ * A report that cannot be written is no report: a full disk or a
+ * closed pipe (smtpdane ... | head -1) ends the run at once, children
+ * killed and reaped, with exit status 2 (fatal() in smtpdane.c).
+ */
+void
+check_output(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout))
+		fatal("writing the report");
+}
+
+const struct check *
+target_check(const struct target *t, size_t i)
+{
+	return &checks[t->checks[i]];
+}
+
+enum result
+final_result(const struct check *c)
+{
+	if (c->rep.result == R_VERIFIED && c->rep.nwarns > 0)
+		return R_VERIFIED_WARN;
+	return c->rep.result;
+}
+
+/* "host [addr]:port", "host:port", or a bad target as written. */
+void
+format_header(const struct check *c, char *buf, size_t len)
+{
+	if (c->rep.result == R_USAGE)
+		snprintf(buf, len, "%s", esc(c->host));
+	else if (c->spec.addrstr[0] == '\0')
+		snprintf(buf, len, "%s:%u", c->host, c->spec.port);
+	else
+		snprintf(buf, len, "%s [%s]:%u", c->host, c->spec.addrstr,
+		    c->spec.port);
+}
+
+void
+format_time(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+void
+format_rfc3339(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
+}
+
+static int
+is_verified(enum result r)
+{
+	return r == R_VERIFIED || r == R_VERIFIED_WARN;
+}
+
+/* Each check once, however many targets share it. */
+static void
+count_check(struct check *c)
+{
+	enum result	 res = final_result(c);
+	char		 head[MAX_HOSTNAME + 80];
+	long long	 left, now = time(NULL);
+	size_t		 i;
+
+	if (c->counted)
+		return;
+	c->counted = 1;
+	sum.checks++;
+	format_header(c, head, sizeof(head));
+	if (res == R_VERIFIED)
+		sum.verified++;
+	else if (res == R_VERIFIED_WARN) {
+		sum.warned++;
+		if (sum.first_warn[0] == '\0')
+			snprintf(sum.first_warn, sizeof(sum.first_warn),
+			    "%s: %s", head, esc(c->rep.nwarns > 0 ?
+			    c->rep.warns[0] : c->rep.reason));
+	} else {
+		sum.failed++;
+		if (res == R_INTERNAL)
+			sum.internal++;
+		if (sum.first_bad[0] == '\0')
+			snprintf(sum.first_bad, sizeof(sum.first_bad),
+			    "%s: %s: %s", head, result_name(res),
+			    esc(c->rep.reason));
+	}
+	if (!is_verified(res))
+		return;
+	for (i = 0; i < c->rep.ncerts; i++) {
+		left = (long long)c->rep.certs[i].not_after - now;
+		if (!sum.cert_days_known || left < sum.cert_left) {
+			sum.cert_left = left;
+			sum.cert_days_known = 1;
+		}
+	}
+	/* In whole days, rounded as the expiry warnings round them. */
+	left = sum.cert_left;
+	sum.cert_days = left >= 0 ? (left + 43200) / 86400 :
+	    -((-left + 43200) / 86400);
+}
+
+static void
+progress_erase(void)
+{
+	if (progress_shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		progress_shown = 0;
+	}
+}
+
+/* done/total and the failures so far, on a terminal's stderr only. */
+void
+output_progress(size_t done, size_t total)
+{
+	if (!progress)
+		return;
+	fprintf(stderr, "\r\033[Ksmtpdane: %zu/%zu targets, %zu failed",
+	    done, total, sum.targets_failed);
+	fflush(stderr);
+	progress_shown = 1;
+}
+
+void
+output_target(const struct target *t)
+{
+	const struct check	*c;
+	size_t			 i;
+	int			 failed = 0, warned = t->rep.nwarns > 0;
+
+	sum.targets++;
+	sum.domain_warnings += t->rep.nwarns;
+	if (t->rep.nwarns > 0 && sum.first_warn[0] == '\0')
+		snprintf(sum.first_warn, sizeof(sum.first_warn), "%s: %s",
+		    esc(t->host), esc(t->rep.warns[0]));
+	for (i = 0; i < t->nchecks; i++) {
+		c = target_check(t, i);
+		count_check(&checks[t->checks[i]]);
+		if (!is_verified(final_result(c)))
+			failed = 1;
+		else if (final_result(c) == R_VERIFIED_WARN)
+			warned = 1;
+	}
+	if (failed)
+		sum.targets_failed++;
+	else if (warned)
+		sum.targets_warned++;
+	progress_erase();
+	out->target(t, &sum);
+	check_output();
+	output_progress(sum.targets, ntargets);
+}
+
+/*
+ * Nagios states: UNKNOWN when work was left unchecked or smtpdane
+ * failed itself, CRITICAL for a failed check or a certificate in a
+ * verified chain inside -critical, WARNING for any warning.
+ */
+int
+output_nagios_state(const struct summary *s)
+{
+	if (s->gave_up[0] != '\0')
+		return 3;
+	if (s->failed > s->internal)
+		return 2;
+	if (s->internal > 0)
+		return 3;
+	if (opt.crit_window > 0 && s->cert_days_known &&
+	    s->cert_left < (long long)opt.crit_window)
+		return 2;
+	if (s->warned > 0 || s->domain_warnings > 0)
+		return 1;
+	return 0;
+}
+
+/* The exit status, from the same model as every renderer. */
+int
+output_finish(int64_t elapsed, const char *gave_up)
+{
+	int	 code;
+
+	progress_erase();
+	progress = 0;
+	sum.elapsed_ms = elapsed;
+	sum.gave_up = gave_up;
+	if (opt.nagios)
+		code = output_nagios_state(&sum);
+	else if (gave_up[0] != '\0')
+		code = 2;
+	else
+		code = sum.verified == sum.checks &&
+		    sum.domain_warnings == 0 ? 0 : 1;
+	out->finish(&sum, code);
+	check_output();
+	/* -terse and -quiet say nothing of the whole: stderr does. */
+	if (!opt.nagios && !opt.json && (opt.terse || opt.quiet) &&
+	    sum.targets > 1 && (sum.targets_failed > 0 ||
+	    sum.targets_warned > 0)) {
+		fprintf(stderr, "smtpdane: %zu of %zu %s failed",
+		    sum.targets_failed, sum.targets,
+		    targets[0].disc.mode == DISC_HOST ? "targets" : "domains");
+		if (sum.targets_warned > 0)
+			fprintf(stderr, ", %zu with warnings",
+			    sum.targets_warned);
+		fputc('\n', stderr);
+	}
+	if (!opt.nagios && gave_up[0] != '\0')
+		fprintf(stderr, "smtpdane: %s\n", gave_up);
+	return code;
+}

@@ -1,0 +1,164 @@
+/*
+ * The result model and its renderers.
+ *
+ * The parent (smtpdane.c) fills the model from its children's reports:
+ * targets, each with what its discovery found (struct report, the MX or
+ * SRV hosts, their warnings) and the checks it led to, one per (host,
+ * address, port), each with its TLSA outcomes, chain, TLS facts,
+ * warnings and verdict.  Every output mode is a renderer of that model
+ * (output.c chooses one from the options, once): output_text.c (text,
+ * -terse, -quiet), output_json.c (-json) and output_nagios.c (-nagios).
+ * The exit status is computed from the same model (output_finish()).
+ *
+ * Text in the model: what a child sent was escaped on arrival (vis(3)
+ * style, smtpdane.c's get_text()); what the user supplied (targets, file
+ * names) is kept as written and each renderer escapes it.
+ */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+
+#include <stdio.h>
+
+struct tlsa_line {
+	uint32_t	 usage, selector, mtype;
+	char		*hex;
+	int		 usable, matched, depth;
+	char		*text;
+	uint8_t		*data;		/* whole, for a verify child */
+	size_t		 len;
+};
+
+struct cert_line {
+	int		 depth;
+	char		*subject, *issuer, *names, *spki, *pem;
+	time_t		 not_before, not_after;
+};
+
+struct report {
+	int		 done;
+	enum result	 result;
+	char		*reason;
+	enum stage	 stage;
+	char		**details;
+	size_t		 ndetails;
+	char		**warns;
+	size_t		 nwarns;
+	struct tlsa_line *tlsa;
+	size_t		 ntlsa;
+	struct cert_line *certs;
+	size_t		 ncerts;
+	char		*tls_version, *tls_cipher, *sni;
+	char		*base;		/* TLSA base domain the child chose */
+	char		*chain;		/* MSG_CHAIN: as presented, or NULL */
+	size_t		 chainlen;
+	char		*smtp_err;	/* MSG_CHAIN: after TLS, or "" */
+	size_t		 nwarns_own;	/* added by the parent, not shared */
+	size_t		 nwarns_pre;	/* warnings before verification */
+	size_t		 ndetails_pre;	/* details before verification */
+	int64_t		 started, ended;
+};
+
+struct check {
+	struct check_spec spec;
+	char		*key;		/* see check_key() */
+	char		*conn_key;	/* host, address, port: see leader */
+	size_t		 leader;	/* the check whose connection this
+					   one shares, or SIZE_MAX */
+	size_t		*followers;	/* checks sharing this connection */
+	size_t		 nfollowers;
+	int		 finished;	/* its own child, if any, is done */
+	char		*host;
+	struct report	 rep;
+	int		 counted;	/* in the tally (once, however often
+					   it is printed) */
+};
+
+/* What discovery said of one host (MSG_HOST). */
+struct hostinfo {
+	char		*host;
+	uint16_t	 port;
+	char		*canon;		/* "" unless an alias */
+	int		 cname_secure;
+	char		*names[MAX_NAMES];
+	size_t		 nnames;
+	char		*warning;	/* "" or about this host */
+};
+
+struct target {
+	char		*spec;		/* as given, raw */
+	struct discover_spec disc;
+	struct hostinfo	*hosts;
+	size_t		 nhosts;
+	char		*host;		/* raw when the target is unusable */
+	uint16_t	 port;
+	int		 lineno;	/* in the -f file, or 0 */
+	size_t		*checks;	/* indices into checks[] */
+	size_t		 nchecks, checks_cap;
+	struct report	 rep;		/* discovery, and target-wide failure */
+	int		 discovered;
+	int		 printed;
+};
+
+/* The model, owned by smtpdane.c. */
+extern struct options	 opt;
+extern struct target	*targets;
+extern size_t		 ntargets;
+extern struct check	*checks;
+extern size_t		 nchecks;
+
+/* What the whole run came to, counted as targets are printed. */
+struct summary {
+	size_t		 targets, targets_failed, targets_warned;
+	size_t		 checks, verified, warned, failed, internal;
+	size_t		 domain_warnings;	/* discovery warnings */
+	char		 first_bad[MAX_TEXT];	/* escaped, for a status */
+	char		 first_warn[MAX_TEXT];
+	int		 cert_days_known;	/* earliest expiry in a */
+	long long	 cert_left;		/* verified chain: seconds */
+	long long	 cert_days;		/* and days left */
+	int64_t		 elapsed_ms;
+	const char	*gave_up;	/* "" or why work was left unchecked */
+};
+
+/*
+ * A renderer: begin once, target() once per target in input order as
+ * each completes, finish() at the end.  A renderer writes to stdout
+ * only; output.c owns stderr (summary, progress).
+ */
+struct output {
+	void	(*begin)(void);
+	void	(*target)(const struct target *, const struct summary *);
+	void	(*finish)(const struct summary *, int);
+};
+
+extern const struct output text_output, json_output, nagios_output;
+
+/* smtpdane.c */
+__dead void fatal(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+
+/* output.c */
+void	 output_init(int);
+void	 output_target(const struct target *);
+void	 output_progress(size_t, size_t);
+int	 output_finish(int64_t, const char *);
+int	 output_nagios_state(const struct summary *);
+void	 check_output(void);
+enum result final_result(const struct check *);
+const struct check *target_check(const struct target *, size_t);
+void	 format_header(const struct check *, char *, size_t);
+void	 format_time(time_t, char *, size_t);
+void	 format_rfc3339(time_t, char *, size_t);
+char	*esc(const char *);
+char	*nagios_safe(char *);
+extern int use_color;
+
+/* output_text.c */
+void	 print_check_line(const struct check *, int);
+int	 tlsa_published(const struct report *, int, const char *);
+void	 tlsa_suggestion(const struct check *, size_t, char *, size_t);
+
+/* output_json.c */
+void	 json_put_string(FILE *, const char *);
+
+#endif /* OUTPUT_H */
