@@ -112,6 +112,30 @@ good_discovery(int fd, const struct discover_spec *s)
 	send_end(fd);
 }
 
+/*
+ * "a.v-LABEL.dane.test" and "b.v-LABEL.dane.test" both name the mail
+ * host "v-LABEL.dane.test", each with itself as the reference name: the
+ * second one's check shares the first one's connection and gets a
+ * verify child, which does what LABEL says.
+ */
+static void
+shared_discovery(int fd, const struct discover_spec *s)
+{
+	const char	*host = s->name + 2;
+
+	msg_begin(&mb, MSG_HOST);
+	msg_put_cstr(&mb, host);
+	msg_put_u32(&mb, s->port);
+	msg_put_cstr(&mb, "");
+	msg_put_u32(&mb, 0);
+	msg_put_u32(&mb, 1);
+	msg_put_cstr(&mb, s->name);
+	msg_put_cstr(&mb, "");
+	msg_send(fd, &mb);
+	send_addr(fd, host);
+	send_end(fd);
+}
+
 __dead void
 discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
 {
@@ -157,7 +181,11 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
 		raise(SIGABRT);
 	else if (is(n, "d-garbage"))
 		write(fd, "\377\377\377\377\377\377\377\377garbage", 15);
-	else {
+	else if ((n[0] == 'a' || n[0] == 'b') && n[1] == '.' &&
+	    strncmp(n + 2, "v-", 2) == 0) {
+		shared_discovery(fd, s);
+		_exit(0);
+	} else {
 		good_discovery(fd, s);
 		_exit(0);
 	}
@@ -198,6 +226,18 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 		_exit(0);
 	else if (is(n, "c-exit3"))
 		_exit(3);
+	else if (strncmp(n, "v-", 2) == 0) {
+		/* A leader whose chain a verify child judges again. */
+		msg_begin(&mb, MSG_BASE);
+		msg_put_cstr(&mb, n);
+		msg_send(fd, &mb);
+		send_stage(fd, ST_VERIFY);
+		msg_begin(&mb, MSG_CHAIN);
+		msg_put_cstr(&mb, "");
+		msg_put_cstr(&mb, "");
+		msg_send(fd, &mb);
+		send_result(fd, R_VERIFIED, "fake verified, chain sent");
+	}
 	else
 		send_result(fd, R_VERIFIED, "fake verified");
 	_exit(0);
@@ -206,8 +246,25 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 __dead void
 verify_child(int fd, const struct verify_spec *vs)
 {
-	(void)vs;
+	const char	*n = vs->check->host;
+
 	send_stage(fd, ST_VERIFY);
-	send_result(fd, R_VERIFIED, "fake verify");
+	if (is(n, "v-chain")) {		/* a check child's message */
+		msg_begin(&mb, MSG_CHAIN);
+		msg_put_cstr(&mb, "");
+		msg_put_cstr(&mb, "");
+		msg_send(fd, &mb);
+	} else if (is(n, "v-stage"))
+		send_stage(fd, ST_CONNECT);
+	else if (is(n, "v-tls")) {
+		msg_begin(&mb, MSG_TLS);
+		msg_put_cstr(&mb, "TLSv1.3");
+		msg_put_cstr(&mb, "x");
+		msg_put_cstr(&mb, n);
+		msg_send(fd, &mb);
+	} else if (is(n, "v-noresult"))
+		_exit(0);
+	else
+		send_result(fd, R_VERIFIED, "fake verify");
 	_exit(0);
 }

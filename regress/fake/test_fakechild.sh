@@ -99,6 +99,32 @@ else
 	echo "FAIL: fakechild: took $((t1 - t0))s (lingering children?)"
 fi
 
+# Verify children (a second target's names judged on the first one's
+# chain): each wrong message refused, a good one verified.  The first
+# target's line is the leader's; the second's is the verify child's.
+VCASES='
+v-chain|internal-error: refused the child.s report: chain message from a verify child during DANE verification
+v-stage|internal-error: refused the child.s report: stage message: bad stage
+v-tls|internal-error: refused the child.s report: TLS facts message from a verify child during DANE verification
+v-noresult|internal-error: child ended without a result during DANE verification
+v-good|verified: fake verify
+'
+vtargets=$(echo "$VCASES" | sed -n 's/^\(v-[a-z]*\)|.*/a.\1.dane.test b.\1.dane.test/p')
+# shellcheck disable=SC2086
+"$PROG" -A "$ANCHOR" -mx -timeout 2s -j 4 $vtargets >"$OUT" 2>&1
+echo "$VCASES" | while IFS='|' read -r label re; do
+	[ -n "$label" ] || continue
+	n=$(grep -cE "^$label\.dane\.test .*: $re" "$OUT")
+	l=$(grep -cE "^$label\.dane\.test .*: verified: fake verified, chain sent" "$OUT")
+	if [ "$l" -ge 1 ] && [ "$n" -ge 1 ]; then
+		echo "PASS: fakechild: verify $label"
+	else
+		echo "FAIL: fakechild: verify $label: no line matching /$re/" \
+		    "after the leader's in:"
+		sed 's/^/    /' "$OUT"
+	fi
+done
+
 # -nagios: a status line whatever the children did, then the details.
 # shellcheck disable=SC2086
 "$PROG" -nagios -A "$ANCHOR" -timeout 2s $targets >"$OUT" 2>&1
