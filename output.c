@@ -97,6 +97,29 @@ target_check(const struct target *t, size_t i)
 	return &checks[t->checks[i]];
 }
 
+/* A TTL as a person reads it: "300s", "1h", "1d12h". */
+void
+format_ttl(uint32_t ttl, char *buf, size_t len)
+{
+	static const struct { uint32_t secs; char unit; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' }
+	};
+	size_t	 i, off = 0;
+
+	buf[0] = '\0';
+	if (ttl == 0) {
+		snprintf(buf, len, "0s");
+		return;
+	}
+	for (i = 0; i < nitems(units) && off < len; i++) {
+		if (ttl < units[i].secs)
+			continue;
+		off += snprintf(buf + off, len - off, "%u%c",
+		    ttl / units[i].secs, units[i].unit);
+		ttl %= units[i].secs;
+	}
+}
+
 enum result
 final_result(const struct check *c)
 {
@@ -174,6 +197,10 @@ count_check(struct check *c)
 			snprintf(sum.first_bad, sizeof(sum.first_bad),
 			    "%s: %s: %s", head, result_name(res),
 			    esc(c->rep.reason));
+	}
+	for (i = 0; i < c->rep.nstaged; i++) {
+		sum.staged++;
+		sum.staged_unsafe += !c->rep.staged[i].safe;
 	}
 	if (!is_verified(res))
 		return;

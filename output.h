@@ -34,6 +34,15 @@ struct cert_line {
 	time_t		 not_before, not_after;
 };
 
+/* -staged: the RRset as published, judged against one staged file. */
+struct staged_line {
+	char		*file;
+	int		 safe, bare_key;
+	char		*reason;
+	char		*records;	/* to add, "\n" between; "" when safe */
+	uint32_t	 ttl;		/* of the TLSA RRset, seconds */
+};
+
 struct report {
 	int		 done;
 	enum result	 result;
@@ -55,6 +64,9 @@ struct report {
 	size_t		 nwarns_own;	/* added by the parent, not shared */
 	size_t		 nwarns_pre;	/* warnings before verification */
 	size_t		 ndetails_pre;	/* details before verification */
+	struct staged_line *staged;	/* MSG_STAGED, one per -staged */
+	size_t		 nstaged;
+	uint32_t	 tlsa_ttl;	/* from MSG_STAGED, for a follower */
 	int64_t		 started, ended;
 };
 
@@ -116,6 +128,7 @@ struct summary {
 	int		 cert_days_known;	/* earliest expiry in a */
 	long long	 cert_left;		/* verified chain: seconds */
 	long long	 cert_days;		/* and days left */
+	size_t		 staged, staged_unsafe;	/* -staged judgments */
 	int64_t		 elapsed_ms;
 	const char	*gave_up;	/* "" or why work was left unchecked */
 };
@@ -151,6 +164,7 @@ void	 format_time(time_t, char *, size_t);
 void	 format_rfc3339(time_t, char *, size_t);
 char	*esc(const char *);
 char	*nagios_safe(char *);
+void	 format_ttl(uint32_t, char *, size_t);
 extern int use_color;
 
 /* output_text.c */

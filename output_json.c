@@ -341,6 +341,34 @@ json_suggested(const struct check *c)
 	close_(']');
 }
 
+/* -staged: one object per file; records split into a list. */
+static void
+json_staged(const struct report *rep)
+{
+	const struct staged_line *l;
+	char			 buf[4 * MAX_TEXT], *p, *w;
+	size_t			 i;
+
+	arr("staged");
+	for (i = 0; i < rep->nstaged; i++) {
+		l = &rep->staged[i];
+		obj(NULL);
+		str("file", l->file);
+		boolean("safe", l->safe);
+		boolean("bare_key", l->bare_key);
+		str("reason", l->reason);
+		arr("records");
+		strlcpy(buf, l->records, sizeof(buf));
+		for (p = buf; (w = strsep(&p, "\n")) != NULL; )
+			if (*w != '\0')
+				str(NULL, w);
+		close_(']');
+		num("tlsa_ttl", l->ttl);
+		close_('}');
+	}
+	close_(']');
+}
+
 static void
 json_check(const struct target *t, const struct check *c)
 {
@@ -368,6 +396,8 @@ json_check(const struct target *t, const struct check *c)
 	json_certs(rep);
 	if (opt.show_tlsa)
 		json_suggested(c);
+	if (rep->nstaged > 0)
+		json_staged(rep);
 	num("elapsed_ms", rep->started ? (long long)(rep->ended -
 	    rep->started) : 0LL);
 	close_('}');
@@ -401,6 +431,8 @@ json_finish(const struct summary *s, int code)
 	num("targets", s->targets);
 	num("targets_failed", s->targets_failed);
 	num("domain_warnings", s->domain_warnings);
+	if (s->staged > 0)
+		num("staged_unsafe", s->staged_unsafe);
 	if (s->cert_days_known)
 		num("cert_days", s->cert_days);
 	if (s->gave_up[0] != '\0')

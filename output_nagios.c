@@ -59,6 +59,8 @@ nagios_finish(const struct summary *s, int code)
 	printf(" | checks=%zu verified=%zu warnings=%zu failed=%zu "
 	    "domain_warnings=%zu time=%.3fs", s->checks, s->verified,
 	    s->warned, s->failed, s->domain_warnings, s->elapsed_ms / 1000.0);
+	if (s->staged > 0)
+		printf(" staged_safe=%d", s->staged_unsafe == 0);
 	if (s->cert_days_known) {
 		printf(" 'cert_days'=%lld;", s->cert_days);
 		if (opt.warn_window > 0)

@@ -96,6 +96,21 @@ print_suggested_tlsa(const struct check *c)
 	}
 }
 
+/* -terse: a staged file that is not safe yet is a line of its own. */
+static void
+print_staged_terse(const struct check *c)
+{
+	const struct report	*rep = &c->rep;
+	char			 head[MAX_HOSTNAME + 80];
+	size_t			 i;
+
+	format_header(c, head, sizeof(head));
+	for (i = 0; i < rep->nwarns; i++)
+		if (strncmp(rep->warns[i], "staged ", 7) == 0)
+			printf("%s: warning: %s\n", head,
+			    esc(rep->warns[i]));
+}
+
 void
 print_check_line(const struct check *c, int nagios)
 {
@@ -125,6 +140,7 @@ print_check_text(const struct check *c)
 	}
 	print_check_line(c, 0);
 	if (opt.terse) {
+		print_staged_terse(c);
 		if (opt.show_tlsa)
 			print_suggested_tlsa(c);
 		return;
@@ -143,6 +159,12 @@ print_check_text(const struct check *c)
 		    esc(rep->tls_cipher), esc(rep->sni));
 	for (i = 0; i < rep->nwarns; i++)
 		printf("    warning: %s\n", esc(rep->warns[i]));
+	/* Those not safe are among the warnings already. */
+	for (i = 0; i < rep->nstaged; i++)
+		if (rep->staged[i].safe)
+			printf("    staged %s: safe to deploy: %s\n",
+			    esc(rep->staged[i].file),
+			    esc(rep->staged[i].reason));
 	print_certs(rep);
 	if (opt.show_tlsa)
 		print_suggested_tlsa(c);

@@ -60,6 +60,7 @@ struct conn {
 	int64_t		 since;		/* when that time limit began */
 	const char	*hint;		/* added to a timeout message */
 	const char	*base;		/* the TLSA base domain chosen */
+	uint32_t	 tlsa_ttl;	/* of its TLSA RRset */
 	char		*soft_err;	/* set: failures are noted, not final */
 	size_t		 soft_len;
 	jmp_buf		 soft_jmp;
@@ -624,6 +625,7 @@ tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 		finish(c, R_DANE_NA, "%s: DANE not in effect", why[0]);
 	}
 	c->base = c->spec->bases[i];
+	c->tlsa_ttl = res.ttl;
 	msg_begin(&c->mb, MSG_BASE);
 	msg_put_cstr(&c->mb, c->base);
 	msg_send(c->out, &c->mb);
@@ -716,10 +718,103 @@ has_name(const struct dane_params *p, const char *name)
 	return 0;
 }
 
+/*
+ * -staged (RFC 7671 section 8.1, "current + next"): would the RRset as
+ * published now verify each staged chain or key, with the same rules,
+ * names and dates?  If not, the one record to add: 2 1 1 for the new
+ * trust anchor when the RRset is all DANE-TA and no anchor matched,
+ * else 3 1 1 for the new leaf key (DANE-EE has no name or date rules).
+ */
+/* Would the RRset with a usage 1 1 record of this SPKI verify it? */
+static int
+staged_fixed_by(const struct dane_params *p, const struct staged_file *f,
+    int usage, const char *spki_hex)
+{
+	struct dane_params	 q = *p;
+	struct dane_staged	 st;
+	struct tlsa		*t;
+	uint8_t			 d[32];
+	char			 two[3];
+	size_t			 k;
+	int			 ok;
+
+	if (strlen(spki_hex) != 2 * sizeof(d) ||
+	    strspn(spki_hex, "0123456789abcdefABCDEF") != 2 * sizeof(d))
+		return 0;
+	for (k = 0; k < sizeof(d); k++) {
+		memcpy(two, spki_hex + 2 * k, 2);
+		two[2] = '\0';
+		d[k] = (uint8_t)strtoul(two, NULL, 16);
+	}
+	if ((t = calloc(p->ntlsa + 1, sizeof(*t))) == NULL)
+		return 0;
+	if (p->ntlsa > 0)
+		memcpy(t, p->tlsa, p->ntlsa * sizeof(*t));
+	t[p->ntlsa].usage = usage;
+	t[p->ntlsa].selector = TLSA_SEL_SPKI;
+	t[p->ntlsa].mtype = TLSA_MT_SHA256;
+	t[p->ntlsa].data = d;
+	t[p->ntlsa].len = sizeof(d);
+	q.tlsa = t;
+	q.ntlsa = p->ntlsa + 1;
+	ok = dane_staged(f->pem, f->len, &q, &st) == 0 && st.safe;
+	free(t);
+	return ok;
+}
+
+static void
+judge_staged(struct verdict_out *o, const struct dane_params *p,
+    const struct check_spec *s, const char *base, uint32_t ttl)
+{
+	struct dane_staged	 st;
+	char			 rec[MAX_HOSTNAME + 200];
+	size_t			 i, k;
+	int			 ta_only;
+
+	ta_only = 0;
+	for (k = 0; k < p->ntlsa; k++) {
+		if (tlsa_unusable(&p->tlsa[k]) != NULL)
+			continue;
+		if (p->tlsa[k].usage != TLSA_DANE_TA) {
+			ta_only = 0;
+			break;
+		}
+		ta_only = 1;
+	}
+	for (i = 0; i < s->nstaged; i++) {
+		if (dane_staged(s->staged[i].pem, s->staged[i].len, p,
+		    &st) == -1) {
+			st.safe = 0;
+			(void)strlcpy(st.reason, "out of memory or libcrypto "
+			    "failure", sizeof(st.reason));
+		}
+		rec[0] = '\0';
+		if (!st.safe && st.leaf_spki[0] != '\0') {
+			if (ta_only && st.result == R_TLSA_MISMATCH &&
+			    st.ta_spki[0] != '\0' &&
+			    staged_fixed_by(p, &s->staged[i], TLSA_DANE_TA,
+			    st.ta_spki))
+				snprintf(rec, sizeof(rec), "_%u._tcp.%s. IN TLSA "
+				    "2 1 1 %s", s->port, base, st.ta_spki);
+			else
+				snprintf(rec, sizeof(rec), "_%u._tcp.%s. IN TLSA "
+				    "3 1 1 %s", s->port, base, st.leaf_spki);
+		}
+		msg_begin(o->mb, MSG_STAGED);
+		msg_put_cstr(o->mb, s->staged[i].name);
+		msg_put_u32(o->mb, st.safe);
+		msg_put_u32(o->mb, st.bare_key);
+		msg_put_cstr(o->mb, st.reason);
+		msg_put_cstr(o->mb, rec);
+		msg_put_u32(o->mb, ttl);
+		msg_send(o->fd, o->mb);
+	}
+}
+
 static __dead void
 verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
     const struct tlsa *t, size_t nt, const char *base,
-    const struct check_spec *s, const char *smtp_err)
+    const struct check_spec *s, const char *smtp_err, uint32_t ttl)
 {
 	struct dane_params	 p;
 	struct dane_report	 rep;
@@ -741,6 +836,8 @@ verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
 	dane_verify(pem, pemlen, &p, &rep);
 	send_certs(o, &rep);
 	send_outcomes(o, t, nt, &rep);
+	/* on_staged() */
+	judge_staged(o, &p, s, base, ttl);
 	res = rep.result;
 	strlcpy(reason, rep.reason, sizeof(reason));
 	if ((res == R_VERIFIED || res == R_VERIFIED_WARN) &&
@@ -775,7 +872,7 @@ verify_child(int out, const struct verify_spec *vs)
 	msg_put_u32(&mb, ST_VERIFY);
 	msg_send(out, &mb);
 	verify_and_report(&o, vs->pem, vs->pemlen, vs->tlsa, vs->ntlsa,
-	    vs->base, vs->check, vs->smtp_err);
+	    vs->base, vs->check, vs->smtp_err, vs->tlsa_ttl);
 }
 
 __dead void
@@ -842,5 +939,6 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	msg_send(c.out, &c.mb);
 	o.fd = c.out;
 	o.mb = &c.mb;
-	verify_and_report(&o, pem, pemlen, t, nt, c.base, spec, smtp_err);
+	verify_and_report(&o, pem, pemlen, t, nt, c.base, spec, smtp_err,
+	    c.tlsa_ttl);
 }

@@ -60,6 +60,7 @@
 #define MAX_JOBS	512
 #define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
 #define PRIME_MAX	32	/* zones primed before forking */
+#define MAX_STAGED	8	/* -staged files */
 
 enum job_kind { JOB_DISCOVER, JOB_CHECK, JOB_VERIFY, JOB__MAX };
 
@@ -84,6 +85,8 @@ size_t			 nchecks;
 static size_t		 targets_cap, checks_cap;
 static struct dns_config dnscfg;
 static struct tls_config *tlscfg;
+static struct staged_file staged[MAX_STAGED];
+static size_t		 nstaged;
 static struct ub_ctx	*ubctx;
 static struct job	*running;
 static size_t		 nrunning;
@@ -94,6 +97,8 @@ static int		 port_option;	/* -port was given */
 static size_t		 next_to_print;
 
 static char *get_text(struct msgreader *);
+static char *xprintf(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
 static void add_verdict(struct target *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
 static __dead void fatalx(const char *, ...)
@@ -205,6 +210,21 @@ xstrdup(const char *s)
 	return p;
 }
 
+static char *
+xprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n == -1)
+		fatalx("out of memory");
+	return p;
+}
+
 static void
 strlist_add(char ***list, size_t *n, char *s)
 {
@@ -242,7 +262,7 @@ enum opt_id {
 	O_DEBUG = 'd', O_VERSION = 'V', O_HELP = 'h',
 	O_SUBMISSION = 256, O_SUBMISSIONS, O_SRV, O_CTIMEOUT, O_OCSP,
 	O_TERSE, O_NAGIOS, O_JSON, O_CERTINFO, O_SHOWCERTS, O_TLSA,
-	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT
+	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT, O_STAGED
 };
 
 static const struct option_def {
@@ -285,6 +305,9 @@ static const struct option_def {
 	{ "critical", O_CRITICAL, "duration", "off", "-nagios: CRITICAL "
 	    "when a chain certificate expires within duration (bare number: "
 	    "days)" },
+	{ "staged", O_STAGED, "file", NULL, "also judge the chain, "
+	    "certificate or public key (PEM) about to be deployed against "
+	    "the published TLSA RRset (repeatable)" },
 	{ "expect-ocsp", O_OCSP, NULL, NULL, "a missing OCSP staple is an "
 	    "error" },
 	{ "quiet", O_QUIET, NULL, NULL, "print nothing unless something is "
@@ -312,6 +335,8 @@ static const struct option_def {
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 
 struct cmdline {
+	const char	*staged[MAX_STAGED];
+	size_t		 nstaged;
 	const char	*anchor_file;
 	const char	*target_file;
 	char		**targets;
@@ -331,7 +356,8 @@ print_usage(FILE *f)
 	    "                [-json | -nagios | -terse] [-nocolor] "
 	    "[-show-cert-info] [-showcerts]\n"
 	    "                [-srv name | -submission | -submissions] "
-	    "[-tlsa] target ...\n"
+	    "[-staged file]\n"
+	    "                [-tlsa] target ...\n"
 	    "       smtpdane [options] -f file [target ...]\n");
 }
 
@@ -597,6 +623,11 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 	case O_ALLOWROOT:
 		opt.allow_root = 1;
 		break;
+	case O_STAGED:
+		if (cl->nstaged == MAX_STAGED)
+			usage_error("-staged: at most %d files", MAX_STAGED);
+		cl->staged[cl->nstaged++] = v;
+		break;
 	}
 }
 
@@ -816,6 +847,30 @@ load_dns_config(const char *anchor_file)
 	    sizeof(errbuf)) == -1)
 		setup_error("/etc/resolv.conf: %s", errbuf);
 	free(text);
+}
+
+/*
+ * -staged: the files are read now, while files may be; every check
+ * child inherits them.  What is neither a certificate nor a public key
+ * is a usage error here rather than a warning in every check.
+ */
+static void
+load_staged(const struct cmdline *cl)
+{
+	char	 errbuf[512];
+	size_t	 i;
+
+	for (i = 0; i < cl->nstaged; i++) {
+		if (read_whole_file(cl->staged[i], &staged[i].pem,
+		    &staged[i].len, errbuf, sizeof(errbuf)) == -1)
+			setup_error("-staged: %s", errbuf);
+		if (dane_pem_kind(staged[i].pem, staged[i].len) == -1)
+			setup_error("-staged: %s: neither a certificate nor a "
+			    "public key (no BEGIN CERTIFICATE or BEGIN PUBLIC "
+			    "KEY line)", cl->staged[i]);
+		staged[i].name = cl->staged[i];
+		nstaged++;
+	}
 }
 
 /*
@@ -1245,6 +1300,8 @@ fill_spec(struct check_spec *s, const struct hostinfo *h)
 	s->warn_window = opt.warn_window;
 	s->expect_ocsp = opt.expect_ocsp;
 	s->tlscfg = tlscfg;
+	s->staged = staged;
+	s->nstaged = nstaged;
 }
 
 /* A verdict without an address, for a host, a domain or a target. */
@@ -1515,6 +1572,7 @@ start_verify_child(int fd, size_t i)
 	vs.tlsa = t;
 	vs.ntlsa = l->ntlsa;
 	vs.smtp_err = l->smtp_err != NULL ? l->smtp_err : "";
+	vs.tlsa_ttl = l->tlsa_ttl;
 	verify_child(fd, &vs);
 }
 
@@ -1749,6 +1807,51 @@ on_base(struct job *j, struct msgreader *r)
 	return NULL;
 }
 
+/*
+ * -staged: one judgment.  One that would not verify is a warning of
+ * the check (verified-with-warnings), never its failure.
+ */
+static const char *
+on_staged(struct job *j, struct msgreader *r)
+{
+	struct report		*rep = job_report(j);
+	struct staged_line	*l;
+	char			 ttl[32];
+
+	if (rep->nstaged >= MAX_STAGED)
+		return "too many staged judgments";
+	rep->staged = xreallocarray(rep->staged, rep->nstaged + 1,
+	    sizeof(*rep->staged));
+	l = &rep->staged[rep->nstaged];
+	memset(l, 0, sizeof(*l));
+	l->file = get_text(r);
+	l->safe = msg_get_u32(r) != 0;
+	l->bare_key = msg_get_u32(r) != 0;
+	l->reason = get_text(r);
+	l->records = get_text(r);
+	l->ttl = msg_get_u32(r);
+	if (r->bad || l->file == NULL || l->reason == NULL ||
+	    l->records == NULL || (!l->safe && l->records[0] == '\0' &&
+	    l->reason[0] == '\0')) {
+		free(l->file);
+		free(l->reason);
+		free(l->records);
+		return "bad staged judgment";
+	}
+	rep->nstaged++;
+	rep->tlsa_ttl = l->ttl;
+	if (l->safe)
+		return NULL;
+	format_ttl(l->ttl, ttl, sizeof(ttl));
+	if (l->records[0] == '\0')
+		return add_line(&rep->warns, &rep->nwarns, xprintf("staged %s: "
+		    "not safe to deploy yet: %s", l->file, l->reason));
+	return add_line(&rep->warns, &rep->nwarns, xprintf("staged %s: not "
+	    "safe to deploy yet: %s; publish %s and wait at least %s (the "
+	    "TTL of the TLSA RRset) before deploying", l->file, l->reason,
+	    l->records, ttl));
+}
+
 /* Results a check child may send; discovery sends MSG_VERDICT. */
 static int
 check_result(uint32_t v)
@@ -1839,6 +1942,8 @@ static const struct msg_rule {
 	[MSG_RESULT] =	{ "result", FROM_CHECK | FROM_VERIFY, CHECK_STAGES, 1,
 			  on_result },
 	[MSG_CHAIN] =	{ "chain", FROM_CHECK, STAGE(ST_VERIFY), 0, on_chain },
+	[MSG_STAGED] =	{ "staged judgment", FROM_CHECK | FROM_VERIFY,
+			  STAGE(ST_VERIFY), 0, on_staged },
 	[MSG_BASE] =	{ "base domain", FROM_CHECK, STAGE(ST_TLSA), 0,
 			  on_base },
 	[MSG_HOST] =	{ "host", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
@@ -2324,6 +2429,8 @@ main(int argc, char *argv[])
 	sandbox_init(opt.debug);
 	sandbox_allow_read(cl.anchor_file);
 	sandbox_allow_read(cl.target_file);
+	for (i = 0; i < cl.nstaged; i++)
+		sandbox_allow_read(cl.staged[i]);
 	/* OpenBSD "stdio rpath inet proc id getpw", unveil: these files;
 	 * Linux: read-only open of them, setuid calls, fork, sockets. */
 	sandbox_enter(SB_PARENT_START, NULL);
@@ -2342,6 +2449,7 @@ main(int argc, char *argv[])
 	}
 	if (ntargets == 0)
 		setup_error("no target found in %s", cl.target_file);
+	load_staged(&cl);
 	setup_tls();
 	if ((ubctx = dns_context(&dnscfg, errbuf, sizeof(errbuf))) == NULL)
 		setup_error("DNS set-up: %s", errbuf);

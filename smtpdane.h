@@ -244,6 +244,31 @@ int	 dane_verify(const char *, size_t, const struct dane_params *,
 void	 dane_report_free(struct dane_report *);
 
 /*
+ * -staged: a chain, certificate or bare public key about to be
+ * deployed, judged against the TLSA RRset as published now.
+ */
+enum { DANE_PEM_CHAIN, DANE_PEM_KEY };
+
+struct dane_staged {
+	int		 safe;		/* the RRset would verify it */
+	int		 bare_key;	/* a public key, no certificate */
+	enum result	 result;	/* as dane_verify() would say */
+	char		 reason[MAX_TEXT];
+	char		 leaf_spki[65];	/* SHA2-256 of the leaf's SPKI, hex */
+	char		 ta_spki[65];	/* of the top certificate, or "" */
+};
+
+struct staged_file {
+	const char	*name;		/* as given */
+	char		*pem;
+	size_t		 len;
+};
+
+int	 dane_pem_kind(const char *, size_t);	/* util.c */
+int	 dane_staged(const char *, size_t, const struct dane_params *,
+	    struct dane_staged *);
+
+/*
  * SMTP replies (smtp.c).  Lines are fed one at a time, without CRLF.
  */
 #define SMTP_LINE_MAX	2048	/* longest reply line accepted */
@@ -311,6 +336,8 @@ struct check_spec {
 	time_t		 warn_window;
 	int		 expect_ocsp;
 	struct tls_config *tlscfg;	/* set up in the parent, before fork */
+	const struct staged_file *staged;	/* -staged, read by the parent */
+	size_t		 nstaged;
 };
 
 /* What a discovery child needs. */
@@ -357,6 +384,10 @@ enum msg_type {
 	MSG_END,		/* discovery: nothing more follows */
 	MSG_CHAIN,		/* check: str the chain as presented (PEM),
 				   str SMTP error after TLS ("" if none) */
+	MSG_STAGED,		/* check, verify: str -staged file; u32 safe,
+				   bare_key; str reason; str records to add
+				   (zone-file lines, "\n" between, "" when
+				   safe); u32 TTL of the TLSA RRset */
 	MSG__MAX
 };
 
@@ -430,6 +461,7 @@ struct verify_spec {
 	const struct tlsa *tlsa;
 	size_t		 ntlsa;
 	const char	*smtp_err;	/* after TLS, or "" */
+	uint32_t	 tlsa_ttl;	/* of the leader's TLSA RRset */
 };
 
 __dead void verify_child(int, const struct verify_spec *);

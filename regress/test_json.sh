@@ -56,9 +56,15 @@ def suggested: type == "object" and
     has_only(["usage","selector","mtype","data","published","record"]) and
     (.usage|num) and (.selector|num) and (.mtype|num) and (.data|str) and
     (.record|str) and (.published|type == "boolean");
+def staged: type == "object" and
+    has_only(["file","safe","bare_key","reason","records","tlsa_ttl"]) and
+    (.file|str) and (.safe|type == "boolean") and
+    (.bare_key|type == "boolean") and (.reason|str) and (.records|strs) and
+    (.tlsa_ttl|num);
 def check: has_only(["target","host","tlsa_base","address","port","result",
       "reason","stage","names","tls_version","tls_cipher","sni","warnings",
-      "details","tlsa","certificates","tlsa_suggested","elapsed_ms"]) and
+      "details","tlsa","certificates","tlsa_suggested","staged",
+      "elapsed_ms"]) and
     (.target|str) and (.host|str) and (.tlsa_base|str) and (.address|str) and
     (.port|num) and (.result|str) and (.reason|str) and (.stage|str) and
     (.names|strs) and opt("tls_version"; str) and opt("tls_cipher"; str) and
@@ -66,6 +72,7 @@ def check: has_only(["target","host","tlsa_base","address","port","result",
     (.tlsa|type == "array" and all(.[]; tlsa)) and
     (.certificates|type == "array" and all(.[]; cert)) and
     opt("tlsa_suggested"; type == "array" and all(.[]; suggested)) and
+    opt("staged"; type == "array" and all(.[]; staged)) and
     (.elapsed_ms|num);
 def host: type == "object" and has_only(["host","port","canonical","names","warnings"]) and
     (.host|str) and (.port|num) and opt("canonical"; str) and (.names|strs) and
@@ -77,9 +84,11 @@ def discovery: has_only(["target","mode","domain","service","dnssec","hosts",
     (.hosts|type == "array" and all(.[]; host)) and (.details|strs) and
     (.warnings|strs) and (.result|IN("ok","warnings"));
 def summary: has_only(["checks","verified","warnings","failed","targets",
-      "targets_failed","domain_warnings","cert_days","gave_up","elapsed_ms","exit"]) and
+      "targets_failed","domain_warnings","staged_unsafe","cert_days","gave_up",
+      "elapsed_ms","exit"]) and
     (.checks|num) and (.verified|num) and (.warnings|num) and (.failed|num) and
     (.targets|num) and (.targets_failed|num) and (.domain_warnings|num) and
+    opt("staged_unsafe"; num) and
     opt("cert_days"; num) and opt("gave_up"; str) and (.elapsed_ms|num) and
     (.exit|num);
 def fits: if type != "object" then false
@@ -105,6 +114,9 @@ run -tlsa -showcerts ta211.dane.test
 run banner554.dane.test nostarttls.dane.test inject.dane.test
 run -submission subm.dane.test
 run -q -mx mxonebad.dane.test
+run -staged "$LABWORK/chains/ee301.dane.test.1.pem" \
+    -staged "$LABWORK/certs/ee311.dane.test.leaf.pub" ee311.dane.test \
+    ta211.dane.test
 run -f "$TMP/targets"
 
 i=1

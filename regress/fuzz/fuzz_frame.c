@@ -155,7 +155,7 @@ get_hostinfo(struct msgreader *r)
  * A message type added to smtpdane.h without a case here fails the
  * build, rather than a fuzzing run that meets it.
  */
-_Static_assert(MSG__MAX == MSG_CHAIN + 1, "fuzz_frame.c: a new message type");
+_Static_assert(MSG__MAX == MSG_STAGED + 1, "fuzz_frame.c: a new message type");
 
 static void
 on_message(uint32_t type, struct msgreader *r)
@@ -216,6 +216,13 @@ on_message(uint32_t type, struct msgreader *r)
 	case MSG_CHAIN:
 		get_pem(r);
 		get_text(r);
+		break;
+	case MSG_STAGED:
+		get_text(r);
+		get_u32s(r, 2);
+		get_text(r);
+		get_text(r);
+		get_u32s(r, 1);
 		break;
 	default:
 		FUZZ_CHECK(!"msg_frame passed an unknown type");

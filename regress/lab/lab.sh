@@ -314,8 +314,9 @@ mkdated()
 	cat "$CERTS/$1.pub" "$CERTS/$1.crt" >"$CERTS/$1.raw"
 }
 
-# Split NAME.raw files into NAME.pem (the certificate), NAME.der
-# (selector 0 data) and NAME.spki (selector 1 data).
+# Split NAME.raw files into NAME.pem (the certificate), NAME.pub (its
+# public key, PEM: a bare key for -staged), NAME.der (selector 0 data)
+# and NAME.spki (selector 1 data).
 finish_certs()
 {
 	[ $# -gt 0 ] || return 0
@@ -330,7 +331,13 @@ finish_certs()
 		pem = base ".pem"
 		printf "" > pem
 	}
-	/^-----BEGIN PUBLIC KEY-----$/ { out = base ".spki.b64"; next }
+	/^-----BEGIN PUBLIC KEY-----$/ {
+		out = base ".spki.b64"
+		pub = base ".pub"
+		print > pub
+		inpub = 1
+		next
+	}
 	/^-----BEGIN CERTIFICATE-----$/ {
 		out = base ".der.b64"
 		print > pem
@@ -340,7 +347,11 @@ finish_certs()
 	/^-----END / {
 		if (incert)
 			print > pem
-		incert = 0
+		if (inpub) {
+			print > pub
+			close(pub)
+		}
+		incert = inpub = 0
 		close(out)
 		out = ""
 		next
@@ -349,6 +360,8 @@ finish_certs()
 		print > out
 		if (incert)
 			print > pem
+		if (inpub)
+			print > pub
 	}'
 	for _n in "$@"; do
 		if ! base64 -d <"$CERTS/$_n.der.b64" >"$CERTS/$_n.der" ||
