@@ -79,6 +79,8 @@ struct check {
 	size_t		*followers;	/* checks sharing this connection */
 	size_t		 nfollowers;
 	int		 finished;	/* its own child, if any, is done */
+	int		 clean_end;	/* ...after its final message, and
+					   not for an internal error */
 	char		*host;
 	struct report	 rep;
 	int		 counted;	/* in the tally (once, however often

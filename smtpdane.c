@@ -1106,6 +1106,8 @@ job_report(const struct job *j)
  * address, the port, the reference identifiers and the warning.  A
  * verdict without an address belongs to its target alone.
  */
+static size_t	 nverdicts;
+
 static char *
 check_key(const struct target *t, const char *host, uint16_t port,
     const char *addr, const struct hostinfo *h)
@@ -1113,9 +1115,10 @@ check_key(const struct target *t, const char *host, uint16_t port,
 	char	*key, *names = NULL, *tmp;
 	size_t	 i;
 
+	/* Each verdict its own line: none may hide another. */
 	if (h == NULL) {
-		if (asprintf(&key, "verdict\n%zu\n%s\n%u", (size_t)(t -
-		    targets), host, port) == -1)
+		if (asprintf(&key, "verdict\n%zu\n%s\n%u\n%zu", (size_t)(t -
+		    targets), host, port, nverdicts++) == -1)
 			fatalx("out of memory");
 		return key;
 	}
@@ -1487,7 +1490,13 @@ follower_ready(size_t i)
 {
 	struct check	*c = &checks[i];
 	struct report	*f = &c->rep, *l = &checks[c->leader].rep;
-	int		 chain = l->chain != NULL && l->base != NULL;
+	/*
+	 * Only a leader that ended cleanly, its whole report read, has a
+	 * chain and TLSA records worth judging again; one that was killed
+	 * or broke its sandbox passes on its failure instead.
+	 */
+	int		 chain = checks[c->leader].clean_end &&
+			    l->chain != NULL && l->base != NULL;
 
 	copy_lines(&f->details, &f->ndetails, l->details, 0,
 	    chain ? l->ndetails_pre : l->ndetails);
@@ -1502,7 +1511,12 @@ follower_ready(size_t i)
 		enqueue(JOB_VERIFY, i);
 		return;
 	}
-	report_set(f, l->result, "%s", l->reason != NULL ? l->reason : "");
+	if (l->result == R_VERIFIED || l->result == R_VERIFIED_WARN)
+		report_set(f, R_INTERNAL, "the shared check verified without "
+		    "a chain to judge for these names");
+	else
+		report_set(f, l->result, "%s", l->reason != NULL ?
+		    l->reason : "");
 	f->started = l->started;
 	f->ended = l->ended;
 	c->finished = 1;
@@ -1524,8 +1538,11 @@ share_or_enqueue(size_t i)
 	char		*ck;
 	size_t		 li;
 
-	if (asprintf(&ck, "%s\n%s\n%u", c->host, c->spec.addrstr,
-	    c->spec.port) == -1)
+	/* The base domain candidates too: a follower is judged under the
+	 * base its leader chose. */
+	if (asprintf(&ck, "%s\n%s\n%u\n%s\n%s", c->host, c->spec.addrstr,
+	    c->spec.port, c->spec.bases[0], c->spec.nbases > 1 ?
+	    c->spec.bases[1] : "") == -1)
 		fatalx("out of memory");
 	if ((li = index_find(&by_conn, ck)) == SIZE_MAX) {
 		c->conn_key = ck;
@@ -1597,6 +1614,14 @@ new_check(struct check *c, const struct hostinfo *h, int af,
 		share_or_enqueue(c - checks);
 }
 
+static int
+address_of_family(int af, const char *addr)
+{
+	struct in6_addr	 a;
+
+	return inet_pton(af, addr, &a) == 1;
+}
+
 static const char *
 on_address(struct job *j, struct msgreader *r)
 {
@@ -1612,8 +1637,9 @@ on_address(struct job *j, struct msgreader *r)
 	sec = msg_get_u32(r);
 	addr = msg_get_str(r, NULL);
 	host = msg_get_str(r, NULL);
-	if (r->bad || (af != AF_INET && af != AF_INET6) || sec > SEC_BOGUS ||
-	    !is_address(addr) || (h = find_host(t, host)) == NULL)
+	if (r->bad || addr == NULL || host == NULL ||
+	    (af != AF_INET && af != AF_INET6) || sec > SEC_BOGUS ||
+	    !address_of_family(af, addr) || (h = find_host(t, host)) == NULL)
 		why = "bad address";
 	else if (t->nchecks >= MAX_TARGET_CHECKS)
 		why = "too many addresses";
@@ -1798,13 +1824,23 @@ on_chain(struct job *j, struct msgreader *r)
 static const char *
 on_base(struct job *j, struct msgreader *r)
 {
-	struct report	*rep = job_report(j);
+	struct report		*rep = job_report(j);
+	const struct check_spec	*s = &checks[j->idx].spec;
+	char			*base;
+	size_t			 i;
 
 	if (rep->base != NULL)
 		return "base domain sent twice";
-	if ((rep->base = get_text(r)) == NULL || !valid_hostname(rep->base))
+	if ((base = get_text(r)) == NULL)
 		return "bad base domain";
-	return NULL;
+	/* It must be one of the candidates the child was given. */
+	for (i = 0; i < s->nbases; i++)
+		if (strcmp(base, s->bases[i]) == 0) {
+			rep->base = base;
+			return NULL;
+		}
+	free(base);
+	return "not one of the base domain candidates";
 }
 
 /*
@@ -1880,6 +1916,13 @@ on_result(struct job *j, struct msgreader *r)
 	if ((s = get_text(r)) == NULL || r->bad || !check_result(v)) {
 		free(s);
 		return "bad result";
+	}
+	/* Verified rests on a chain judged in the verification stage. */
+	if ((v == R_VERIFIED || v == R_VERIFIED_WARN) &&
+	    (rep->stage != ST_VERIFY ||
+	    (j->kind == JOB_CHECK && rep->chain == NULL))) {
+		free(s);
+		return "verified without a chain";
 	}
 	if (!rep->done)
 		report_set(rep, v, "%s", s);
@@ -2085,6 +2128,8 @@ reap_job(struct job *j)
 		discovery_done(&targets[j->idx]);
 	else {
 		checks[j->idx].finished = 1;
+		checks[j->idx].clean_end = j->final &&
+		    checks[j->idx].rep.result != R_INTERNAL;
 		if (j->kind == JOB_CHECK)
 			followers_ready(j->idx);
 	}
@@ -2131,7 +2176,10 @@ parse_frames(struct job *j)
 	j->len -= off;
 }
 
-/* Read what a child wrote; returns 0 once its pipe is closed. */
+/* Read what a child wrote: READ_DATA, READ_NONE (would block), or
+ * READ_CLOSED once its pipe is closed. */
+enum { READ_CLOSED, READ_NONE, READ_DATA };
+
 static int
 read_job(struct job *j)
 {
@@ -2140,25 +2188,25 @@ read_job(struct job *j)
 	if (j->cap - j->len < 65536) {
 		if (j->cap >= CHILD_OUTPUT_MAX) {
 			kill_job(j, R_INTERNAL, "child wrote too much");
-			return 0;
+			return READ_CLOSED;
 		}
 		j->cap = j->cap ? j->cap * 2 : 131072;
 		j->buf = xreallocarray(j->buf, j->cap, 1);
 	}
 	n = read(j->fd, j->buf + j->len, j->cap - j->len);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		return 1;
+		return READ_NONE;
 	if (n <= 0) {
 		if (j->len > 0)
 			kill_job(j, R_INTERNAL, "child output ends in the "
 			    "middle of a message");
 		else
 			close_job(j);
-		return 0;
+		return READ_CLOSED;
 	}
 	j->len += n;
 	parse_frames(j);
-	return j->fd != -1;
+	return j->fd != -1 ? READ_DATA : READ_CLOSED;
 }
 
 /*
@@ -2178,7 +2226,8 @@ expire_jobs(void)
 		j = &running[i];
 		if (j->fd == -1 || now_ms() < j->deadline)
 			continue;
-		while (read_job(j) && !j->final)
+		/* What is there already, not what may come. */
+		while (!j->final && read_job(j) == READ_DATA)
 			;
 		if (j->fd == -1)
 			continue;

@@ -79,6 +79,22 @@ send_result(int fd, enum result res, const char *text)
 	msg_send(fd, &mb);
 }
 
+/* What an honest check child sends before "verified": its base
+ * domain, the verification stage and the chain it judged. */
+static void
+send_verified(int fd, const char *host, const char *text)
+{
+	msg_begin(&mb, MSG_BASE);
+	msg_put_cstr(&mb, host);
+	msg_send(fd, &mb);
+	send_stage(fd, ST_VERIFY);
+	msg_begin(&mb, MSG_CHAIN);
+	msg_put_cstr(&mb, "");
+	msg_put_cstr(&mb, "");
+	msg_send(fd, &mb);
+	send_result(fd, R_VERIFIED, text);
+}
+
 static void
 send_end(int fd)
 {
@@ -211,23 +227,29 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 		msg_put_cstr(&mb, n);
 		msg_send(fd, &mb);
 	} else if (is(n, "c-twice")) {
-		send_result(fd, R_VERIFIED, "fake verified");
+		send_verified(fd, n, "fake verified");
 		send_result(fd, R_VERIFIED, "fake verified again");
+	} else if (is(n, "c-nochain"))	/* verified, but nothing judged */
+		send_result(fd, R_VERIFIED, "fake verified");
+	else if (is(n, "c-badbase")) {
+		msg_begin(&mb, MSG_BASE);
+		msg_put_cstr(&mb, "elsewhere.dane.test");
+		msg_send(fd, &mb);
 	} else if (is(n, "c-linger")) {
-		send_result(fd, R_VERIFIED, "fake verified, then lingers");
+		send_verified(fd, n, "fake verified, then lingers");
 		linger(fd);
 	} else if (is(n, "c-slow")) {
 		/* The final frame, then the pipe stays open past the
 		 * deadline: still verified, never "timed out". */
-		send_result(fd, R_VERIFIED, "fake verified, pipe kept open");
+		send_verified(fd, n, "fake verified, pipe kept open");
 		signal(SIGALRM, SIG_IGN);
 		sleep(2 * s->timeout + 2);
 	} else if (is(n, "c-noresult"))
 		_exit(0);
 	else if (is(n, "c-exit3"))
 		_exit(3);
-	else if (strncmp(n, "v-", 2) == 0) {
-		/* A leader whose chain a verify child judges again. */
+	else if (is(n, "v-leaderdies")) {
+		/* The chain, then a crash: nothing to judge again. */
 		msg_begin(&mb, MSG_BASE);
 		msg_put_cstr(&mb, n);
 		msg_send(fd, &mb);
@@ -236,10 +258,12 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 		msg_put_cstr(&mb, "");
 		msg_put_cstr(&mb, "");
 		msg_send(fd, &mb);
-		send_result(fd, R_VERIFIED, "fake verified, chain sent");
-	}
+		raise(SIGABRT);
+	} else if (strncmp(n, "v-", 2) == 0)
+		/* A leader whose chain a verify child judges again. */
+		send_verified(fd, n, "fake verified, chain sent");
 	else
-		send_result(fd, R_VERIFIED, "fake verified");
+		send_verified(fd, n, "fake verified");
 	_exit(0);
 }
 

@@ -67,6 +67,8 @@ c-linger|verified: fake verified, then lingers
 c-slow|verified: fake verified, pipe kept open
 c-noresult|internal-error: child ended without a result during TLSA lookup
 c-exit3|internal-error: child failed during TLSA lookup: exit status 3
+c-nochain|internal-error: refused the child.s report: result message: verified without a chain
+c-badbase|internal-error: refused the child.s report: base domain message: not one of the base domain candidates
 good|verified: fake verified
 '
 targets=$(echo "$CASES" | sed -n 's/|.*/.dane.test/p')
@@ -124,6 +126,18 @@ echo "$VCASES" | while IFS='|' read -r label re; do
 		sed 's/^/    /' "$OUT"
 	fi
 done
+
+# A leader that dies after sending its chain: the second target gets
+# its failure, not a judgement of what it left behind.
+"$PROG" -A "$ANCHOR" -timeout 2s a.v-leaderdies.dane.test \
+    b.v-leaderdies.dane.test >"$OUT" 2>&1
+n=$(grep -c '^v-leaderdies\.dane\.test .*: internal-error: child crashed during DANE verification: signal 6' "$OUT")
+if [ "$n" -eq 2 ]; then
+	echo "PASS: fakechild: a leader that dies after its chain fails both"
+else
+	echo "FAIL: fakechild: leader dies after its chain: $n of 2 lines"
+	sed 's/^/    /' "$OUT"
+fi
 
 # -nagios: a status line whatever the children did, then the details.
 # shellcheck disable=SC2086
