@@ -42,7 +42,7 @@ MANBASE!=	if [ "$(OS)" = OpenBSD ]; then echo man; \
 		else echo share/man; fi
 MANDIR?=	$(PREFIX)/$(MANBASE)/man1
 
-PKGS=		libtls libunbound libcrypto $(PLAT_PKGS)
+PKGS=		libtls libunbound libevent libcrypto $(PLAT_PKGS)
 PKG_CFLAGS!=	pkg-config --cflags $(PKGS)
 PKG_LIBS!=	pkg-config --libs $(PKGS)
 

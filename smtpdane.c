@@ -59,6 +59,7 @@
 #define DEFAULT_JOBS	20
 #define MAX_JOBS	512
 #define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
+#define DISCOVERY_POLL_MS 2	/* poll timeout with lookups in flight */
 #define PRIME_MAX	32	/* zones primed before forking */
 #define MAX_STAGED	8	/* -staged files */
 
@@ -88,6 +89,7 @@ static struct tls_config *tlscfg;
 static struct staged_file staged[MAX_STAGED];
 static size_t		 nstaged;
 static struct ub_ctx	*ubctx;
+static struct ub_ctx	*evctx;		/* the parent's own lookups */
 static struct job	*running;
 static size_t		 nrunning;
 static enum discover_mode disc_mode = DISC_HOST;
@@ -981,8 +983,7 @@ queued(enum job_kind kind)
 static int
 peek(enum job_kind *kind, size_t *idx)
 {
-	*kind = queued(JOB_CHECK) ? JOB_CHECK : queued(JOB_VERIFY) ?
-	    JOB_VERIFY : JOB_DISCOVER;
+	*kind = queued(JOB_CHECK) ? JOB_CHECK : JOB_VERIFY;
 	if (!queued(*kind))
 		return 0;
 	*idx = queues[*kind].idx[queues[*kind].head];
@@ -1063,8 +1064,6 @@ start_job(enum job_kind kind, size_t idx)
 		close(p[0]);
 		for (i = 0; i < nrunning; i++)
 			close(running[i].fd);
-		if (kind == JOB_DISCOVER)
-			discover_child(p[1], ubctx, &targets[idx].disc);
 		if (kind == JOB_VERIFY)
 			start_verify_child(p[1], idx);
 		check_child(p[1], ubctx, &checks[idx].spec);
@@ -1079,14 +1078,10 @@ start_job(enum job_kind kind, size_t idx)
 	j->pid = pid;
 	j->fd = p[0];
 	j->deadline = now_ms() + opt.timeout * 1000 + CHILD_GRACE_MS;
-	if (kind != JOB_DISCOVER)
-		checks[idx].rep.started = now_ms();
-	else
-		targets[idx].rep.started = now_ms();
+	checks[idx].rep.started = now_ms();
 	start_failures = 0;
 	debug("started %s child %ld for %s", job_kind_name(kind),
-	    (long)pid, kind == JOB_DISCOVER ?
-	    targets[idx].host : checks[idx].spec.addrstr);
+	    (long)pid, checks[idx].spec.addrstr);
 	return 1;
 }
 
@@ -2288,6 +2283,148 @@ abandon_queued(const char *why)
 	}
 }
 
+/*
+ * Discoveries run in the parent, without a child: their lookups go
+ * through the event context (dns_event_run), each with a deadline,
+ * and what they conclude comes as frames judged by msg_rules[] like
+ * a child's.  At most opt.jobs run at once, and none starts while
+ * plenty of checks wait, so that a long target list is not all
+ * looked up (and held in memory) before it is checked.
+ */
+struct discovery {
+	struct disc	*d;
+	struct job	 j;	/* kind JOB_DISCOVER; no pid, no fd */
+};
+
+static struct discovery	*discs;
+static size_t		 ndiscs;
+
+#define CHECKS_AHEAD(jobs)	(4 * (size_t)(jobs))
+
+static size_t
+checks_waiting(void)
+{
+	return queues[JOB_CHECK].n - queues[JOB_CHECK].head;
+}
+
+static void
+start_discoveries(void)
+{
+	struct discovery	*s;
+	struct queue		*q = &queues[JOB_DISCOVER];
+	size_t			 idx;
+
+	while (ndiscs < (size_t)opt.jobs && queued(JOB_DISCOVER) &&
+	    checks_waiting() < CHECKS_AHEAD(opt.jobs)) {
+		idx = q->idx[q->head];
+		s = &discs[ndiscs];
+		memset(s, 0, sizeof(*s));
+		s->j.kind = JOB_DISCOVER;
+		s->j.idx = idx;
+		s->j.fd = -1;
+		s->j.deadline = now_ms() + opt.timeout * 1000 + CHILD_GRACE_MS;
+		targets[idx].rep.started = now_ms();
+		if ((s->d = discover_start(evctx, &targets[idx].disc)) == NULL)
+			fatal("discovery");
+		q->head++;
+		ndiscs++;
+		debug("started discovery for %s", targets[idx].host);
+	}
+}
+
+/* Judge the frames a discovery wrote; -1 once it must end. */
+static int
+discovery_frames(struct discovery *s)
+{
+	struct job		*j = &s->j;
+	struct msgreader	 r;
+	const uint8_t		*p;
+	uint32_t		 type;
+	size_t			 len, used, off = 0;
+	char			 why[256];
+	int			 n, finished;
+
+	p = discover_frames(s->d, &len, &finished);
+	if (len > 0) {
+		if (j->len + len > CHILD_OUTPUT_MAX) {
+			report_set(job_report(j), R_INTERNAL, "discovery "
+			    "wrote too much");
+			return -1;
+		}
+		if (j->cap - j->len < len) {
+			j->cap = j->len + len;
+			j->buf = xreallocarray(j->buf, j->cap, 1);
+		}
+		memcpy(j->buf + j->len, p, len);
+		j->len += len;
+		discover_taken(s->d);
+	}
+	while ((n = msg_frame(j->buf + off, j->len - off, &type, &r,
+	    &used)) == 1) {
+		if (on_message(j, type, &r, why, sizeof(why)) != NULL) {
+			report_set(job_report(j), R_INTERNAL, "refused the "
+			    "discovery's report: %s", why);
+			return -1;
+		}
+		off += used;
+	}
+	if (n == -1) {
+		report_set(job_report(j), R_INTERNAL, "malformed frame in "
+		    "discovery");
+		return -1;
+	}
+	memmove(j->buf, j->buf + off, j->len - off);
+	j->len -= off;
+	if (!finished)
+		return 0;
+	if (!j->final)
+		report_set(job_report(j), R_INTERNAL, "discovery ended "
+		    "without a result during %s",
+		    stage_name(job_report(j)->stage));
+	return -1;
+}
+
+static void
+end_discovery(size_t i)
+{
+	struct discovery	*s = &discs[i];
+
+	discover_free(s->d);
+	free(s->j.buf);
+	discovery_done(&targets[s->j.idx]);
+	debug("discovery done: %s", targets[s->j.idx].host);
+	discs[i] = discs[--ndiscs];
+}
+
+/* Lookups answered, frames judged, deadlines kept. */
+static void
+run_discoveries(void)
+{
+	struct discovery	*s;
+	size_t			 i;
+	long long		 ms;
+
+	if (ndiscs == 0)
+		return;
+	dns_event_run(evctx);
+	for (i = 0; i < ndiscs;) {
+		s = &discs[i];
+		if (discovery_frames(s) == -1) {
+			end_discovery(i);
+			continue;
+		}
+		if (now_ms() >= s->j.deadline) {
+			ms = now_ms() - job_report(&s->j)->started;
+			report_set(job_report(&s->j), R_TIMEOUT, "timed out "
+			    "after %lld.%llds during %s", ms / 1000,
+			    ms % 1000 / 100, stage_name(job_report(&s->j)->stage));
+			end_discovery(i);
+			continue;
+		}
+		i++;
+	}
+}
+
 /* Once nothing more can be forked, the parent narrows again. */
 static void
 maybe_narrow(int *narrowed)
@@ -2295,7 +2432,7 @@ maybe_narrow(int *narrowed)
 	size_t	 i;
 
 	if (*narrowed || queued(JOB_CHECK) || queued(JOB_DISCOVER) ||
-	    queued(JOB_VERIFY))
+	    queued(JOB_VERIFY) || ndiscs > 0)
 		return;
 	/* A discovery may add checks, a check with followers verifies. */
 	for (i = 0; i < nrunning; i++)
@@ -2324,6 +2461,9 @@ poll_wait(void)
 		if (running[i].deadline < soonest)
 			soonest = running[i].deadline;
 	}
+	/* Lookups in flight: the event base is looked at often. */
+	if (ndiscs > 0 && soonest > now_ms() + DISCOVERY_POLL_MS)
+		soonest = now_ms() + DISCOVERY_POLL_MS;
 	wait = soonest - now_ms();
 	if (wait < 0)
 		wait = 0;
@@ -2341,8 +2481,11 @@ run_jobs(void)
 
 	pfd = xcalloc(opt.jobs, sizeof(*pfd));
 	which = xcalloc(opt.jobs, sizeof(*which));
+	discs = xcalloc(opt.jobs, sizeof(*discs));
 	while (queued(JOB_CHECK) || queued(JOB_DISCOVER) ||
-	    queued(JOB_VERIFY) || nrunning > 0) {
+	    queued(JOB_VERIFY) || nrunning > 0 || ndiscs > 0) {
+		start_discoveries();
+		run_discoveries();
 		while (nrunning < (size_t)opt.jobs && peek(&kind, &q) &&
 		    start_job(kind, q))
 			queues[kind].head++;
@@ -2356,7 +2499,8 @@ run_jobs(void)
 			which[npfd++] = i;
 		}
 		/* Nothing running: a start that failed is retried now. */
-		n = poll(pfd, npfd, nrunning > 0 ? poll_wait() : 0);
+		n = poll(pfd, npfd, nrunning > 0 || ndiscs > 0 ?
+		    poll_wait() : 0);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
 		for (i = 0; n > 0 && i < npfd; i++)
@@ -2368,6 +2512,7 @@ run_jobs(void)
 	}
 	free(pfd);
 	free(which);
+	free(discs);
 }
 
 /* Targets are printed in input order, each once it is complete. */
@@ -2501,6 +2646,9 @@ main(int argc, char *argv[])
 	load_staged(&cl);
 	setup_tls();
 	if ((ubctx = dns_context(&dnscfg, errbuf, sizeof(errbuf))) == NULL)
+		setup_error("DNS set-up: %s", errbuf);
+	if ((evctx = dns_event_context(&dnscfg, errbuf, sizeof(errbuf))) ==
+	    NULL)
 		setup_error("DNS set-up: %s", errbuf);
 	/* Root no more, before the first packet. */
 	if (priv_drop(opt.allow_root, errbuf, sizeof(errbuf)) == -1)

@@ -163,6 +163,18 @@ const char *dns_security_name(enum dns_security);
 const char *dns_type_name(int);
 int	 dns_wire_name(const uint8_t *, size_t, size_t, char *, size_t);
 
+/* dns.c: the parent's asynchronous lookups (libunbound's event API) */
+struct dns_query;
+typedef void (*dns_callback)(void *, struct dns_result *);
+struct ub_ctx *dns_event_context(const struct dns_config *, char *, size_t);
+struct dns_query *dns_lookup_async(struct ub_ctx *, const char *, int,
+	    dns_callback, void *, struct dns_result *);
+void	 dns_cancel(struct dns_query *);
+void	 dns_event_run(struct ub_ctx *);
+size_t	 dns_event_inflight(void);
+void	 dns_parse_answer(const uint8_t *, size_t, const char *, int, int,
+	    int, const char *, const char *, struct dns_result *);
+
 #define RR_TYPE_A	1
 #define RR_TYPE_CNAME	5
 #define RR_TYPE_MX	15
@@ -353,7 +365,15 @@ struct discover_spec {
 	time_t		 timeout;
 };
 
-__dead void discover_child(int, struct ub_ctx *, const struct discover_spec *);
+/*
+ * discover.c: one target's discovery, run in the parent over the
+ * event context; it writes the frames a child would send.
+ */
+struct disc;
+struct disc *discover_start(struct ub_ctx *, const struct discover_spec *);
+const uint8_t *discover_frames(struct disc *, size_t *, int *);
+void	 discover_taken(struct disc *);
+void	 discover_free(struct disc *);
 
 /*
  * Framing child -> parent (util.c).  A frame is a 32-bit type and a

@@ -17,10 +17,11 @@
 /*
  * fakechild.c: hostile children for the real parent.  Linked into
  * smtpdane-fake in place of discover.c and smtp.c, it gives
- * discover_child() and check_child() behaviours chosen by the first
- * label of the target's name (see behaviours[] below), so that
- * regress/fake/test_fakechild.sh can drive the parent with every wrong
- * message and every bad ending a child could produce.  Test code only:
+ * discover_start() (the parent's in-process discovery) and
+ * check_child() behaviours chosen by the first label of the target's
+ * name, so that regress/fake/test_fakechild.sh can drive the parent
+ * with every wrong message a discovery could write and every wrong
+ * message and bad ending a child could produce.  Test code only:
  * never linked into smtpdane.
  */
 #include <sys/types.h>
@@ -28,8 +29,12 @@
 
 #include <netinet/in.h>
 
+#include <arpa/inet.h>
+
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,12 +42,54 @@
 
 static struct msgbuf	 mb;
 
+/* A fake discovery: its frames are written at once, into memory. */
+struct disc {
+	uint8_t	*out;
+	size_t	 len, cap;
+};
+
+#define DISC_FD	(-2)		/* "write into the current discovery" */
+static struct disc	*cur;
+
+static void
+disc_append(const void *p, size_t len)
+{
+	while (cur->cap - cur->len < len) {
+		cur->cap = cur->cap ? cur->cap * 2 : 4096;
+		if ((cur->out = realloc(cur->out, cur->cap)) == NULL)
+			abort();
+	}
+	memcpy(cur->out + cur->len, p, len);
+	cur->len += len;
+}
+
+static int
+fake_send(int fd, struct msgbuf *m)
+{
+	uint32_t	n;
+
+	if (fd != DISC_FD)
+		return msg_send(fd, m);
+	n = htonl(m->len - 8);
+	memcpy(m->buf + 4, &n, sizeof(n));
+	disc_append(m->buf, m->len);
+	return 0;
+}
+
+static void
+send_detail(int fd, const char *text)
+{
+	msg_begin(&mb, MSG_DETAIL);
+	msg_put_cstr(&mb, text);
+	fake_send(fd, &mb);
+}
+
 static void
 send_stage(int fd, enum stage st)
 {
 	msg_begin(&mb, MSG_STAGE);
 	msg_put_u32(&mb, st);
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 static void
@@ -56,7 +103,7 @@ send_host(int fd, const char *host, uint16_t port)
 	msg_put_u32(&mb, 1);
 	msg_put_cstr(&mb, host);
 	msg_put_cstr(&mb, "");
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 static void
@@ -67,7 +114,7 @@ send_addr(int fd, const char *host)
 	msg_put_u32(&mb, SEC_SECURE);
 	msg_put_cstr(&mb, "127.0.10.1");
 	msg_put_cstr(&mb, host);
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 static void
@@ -76,7 +123,7 @@ send_result(int fd, enum result res, const char *text)
 	msg_begin(&mb, MSG_RESULT);
 	msg_put_u32(&mb, res);
 	msg_put_cstr(&mb, text);
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 /* What an honest check child sends before "verified": its base
@@ -99,7 +146,7 @@ static void
 send_end(int fd)
 {
 	msg_begin(&mb, MSG_END);
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 /* Closed pipe, deaf to SIGALRM: only SIGKILL ends it. */
@@ -147,18 +194,21 @@ shared_discovery(int fd, const struct discover_spec *s)
 	msg_put_u32(&mb, 1);
 	msg_put_cstr(&mb, s->name);
 	msg_put_cstr(&mb, "");
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 	send_addr(fd, host);
 	send_end(fd);
 }
 
-__dead void
-discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
+struct disc *
+discover_start(struct ub_ctx *ctx, const struct discover_spec *s)
 {
 	const char	*n = s->name;
-	int		 i;
+	char		 line[32];
+	int		 fd = DISC_FD, i;
 
 	(void)ctx;
+	if ((cur = calloc(1, sizeof(*cur))) == NULL)
+		abort();
 	send_stage(fd, ST_DISCOVER);
 	if (is(n, "d-result"))		/* a check child's message */
 		send_result(fd, R_VERIFIED_WARN, "fake");
@@ -166,17 +216,19 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
 		send_stage(fd, ST_VERIFY);
 	else if (is(n, "d-unknown")) {
 		msg_begin(&mb, 99);
-		msg_send(fd, &mb);
+		fake_send(fd, &mb);
 	} else if (is(n, "d-trailing")) {
 		msg_begin(&mb, MSG_END);
 		msg_put_u32(&mb, 1);
-		msg_send(fd, &mb);
+		fake_send(fd, &mb);
 	} else if (is(n, "d-afterend")) {
 		send_end(fd);
-		msg_send_text(fd, &mb, MSG_DETAIL, "after the end");
+		send_detail(fd, "after the end");
 	} else if (is(n, "d-details")) {
-		for (i = 0; i < 1000; i++)
-			msg_send_text(fd, &mb, MSG_DETAIL, "line %d", i);
+		for (i = 0; i < 1000; i++) {
+			snprintf(line, sizeof(line), "line %d", i);
+			send_detail(fd, line);
+		}
 	} else if (is(n, "d-hosts")) {
 		for (i = 0; i < 5000; i++)
 			send_host(fd, n, s->port);
@@ -186,27 +238,47 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
 		msg_put_u32(&mb, s->port);
 		msg_put_u32(&mb, R_VERIFIED);
 		msg_put_cstr(&mb, "fake");
-		msg_send(fd, &mb);
+		fake_send(fd, &mb);
 	} else if (is(n, "d-noend")) {
 		send_host(fd, n, s->port);
 		send_addr(fd, n);
-		_exit(0);
-	} else if (is(n, "d-linger"))
-		linger(fd);
-	else if (is(n, "d-crash"))
-		raise(SIGABRT);
-	else if (is(n, "d-garbage"))
-		write(fd, "\377\377\377\377\377\377\377\377garbage", 15);
-	else if ((n[0] == 'a' || n[0] == 'b') && n[1] == '.' &&
+		return cur;
+	} else if (is(n, "d-garbage")) {
+		disc_append("\377\377\377\377\377\377\377\377garbage", 15);
+	} else if ((n[0] == 'a' || n[0] == 'b') && n[1] == '.' &&
 	    strncmp(n + 2, "v-", 2) == 0) {
 		shared_discovery(fd, s);
-		_exit(0);
+		return cur;
 	} else {
 		good_discovery(fd, s);
-		_exit(0);
+		return cur;
 	}
 	send_end(fd);
-	_exit(0);
+	return cur;
+}
+
+/* Everything is written at once: the discovery is finished. */
+const uint8_t *
+discover_frames(struct disc *d, size_t *len, int *finished)
+{
+	*len = d->len;
+	*finished = 1;
+	return d->out;
+}
+
+void
+discover_taken(struct disc *d)
+{
+	d->len = 0;
+}
+
+void
+discover_free(struct disc *d)
+{
+	if (d == NULL)
+		return;
+	free(d->out);
+	free(d);
 }
 
 __dead void

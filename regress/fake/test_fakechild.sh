@@ -47,18 +47,16 @@ expect()
 }
 
 CASES='
-d-result|internal-error: refused the child.s report: result message from a discovery child during discovery
-d-stage|internal-error: refused the child.s report: stage message: bad stage
-d-unknown|internal-error: malformed frame from the child
-d-trailing|internal-error: refused the child.s report: end message: bytes after its last field
-d-afterend|internal-error: refused the child.s report: a message after the final one
-d-details|internal-error: refused the child.s report: detail message: too many lines
-d-hosts|internal-error: refused the child.s report: host message: too many hosts
-d-verdict|internal-error: refused the child.s report: verdict message: bad verdict
-d-noend|internal-error: child ended without a result during discovery
-d-linger|internal-error: child did not exit after closing its pipe, during discovery
-d-crash|internal-error: child crashed during discovery: signal 6
-d-garbage|internal-error: malformed frame from the child
+d-result|internal-error: refused the discovery.s report: result message from a discovery child during discovery
+d-stage|internal-error: refused the discovery.s report: stage message: bad stage
+d-unknown|internal-error: malformed frame in discovery
+d-trailing|internal-error: refused the discovery.s report: end message: bytes after its last field
+d-afterend|internal-error: refused the discovery.s report: a message after the final one
+d-details|internal-error: refused the discovery.s report: detail message: too many lines
+d-hosts|internal-error: refused the discovery.s report: host message: too many hosts
+d-verdict|internal-error: refused the discovery.s report: verdict message: bad verdict
+d-noend|internal-error: discovery ended without a result during discovery
+d-garbage|internal-error: malformed frame in discovery
 c-host|internal-error: refused the child.s report: host message from a check child during TLSA lookup
 c-mxresult|internal-error: refused the child.s report: result message: bad result
 c-tlsearly|internal-error: refused the child.s report: TLS facts message from a check child during TLSA lookup
