@@ -108,7 +108,7 @@ emit(struct disc *d)
 		while (cap - d->outlen < d->mb.len)
 			cap *= 2;
 		if ((d->out = realloc(d->out, cap)) == NULL)
-			abort();
+			fatalx("out of memory");
 		d->outcap = cap;
 	}
 	memcpy(d->out + d->outlen, d->mb.buf, d->mb.len);
@@ -501,19 +501,31 @@ exchanges(struct disc *d, const struct dns_result *r, int srv,
 {
 	struct exchange	*ex;
 	char		 list[MAX_TEXT];
-	size_t		 n;
+	size_t		 n, room;
 
 	if ((ex = calloc(r->nrr ? r->nrr : 1, sizeof(*ex))) == NULL)
-		_exit(3);
+		fatalx("out of memory");
 	n = decode_exchanges(d, r, srv, ex);
 	if (n == 1 && strcmp(ex[0].host, ".") == 0) {
 		free(ex);
+		*np = 0;
 		return NULL;
 	}
 	qsort(ex, n, sizeof(*ex), exchange_order);
-	list_exchanges(ex, n, srv, list, sizeof(list));
+	/* Room for "MX owner: " and " (insecure)" around the list, so
+	 * that the detail line keeps its marker of a cut list. */
+	room = sizeof(list) - strlen(owner) - 32;
+	list_exchanges(ex, n, srv, list, room > 64 ? room : 64);
 	emit_text(d, MSG_DETAIL, "%s %s: %s (%s)",
 	    srv ? "SRV" : "MX", owner, list, dns_security_name(r->sec));
+	if (n == 0) {
+		verdict(d, owner, d->spec->port, R_DNS_FAILURE, "%s has no "
+		    "%s record that can be decoded (%zu malformed)", owner,
+		    srv ? "SRV" : "MX", r->nrr);
+		free(ex);
+		*np = SIZE_MAX;		/* said so already */
+		return NULL;
+	}
 	if (n > MAX_EXCHANGES) {
 		verdict(d, owner, d->spec->port, R_INTERNAL, "%s has %zu %s "
 		    "records; only the first %d in order are checked", owner,
@@ -543,7 +555,7 @@ static void
 hosts_alloc(struct disc *d, size_t n)
 {
 	if ((d->hosts = calloc(n ? n : 1, sizeof(*d->hosts))) == NULL)
-		abort();
+		fatalx("out of memory");
 }
 
 static void
@@ -591,8 +603,9 @@ mx_answer(void *arg, struct dns_result *res)
 		goto done;
 	}
 	if ((ex = exchanges(d, r, 0, domain, &n)) == NULL) {
-		verdict(d, domain, port, R_NULL_MX, "domain accepts no mail "
-		    "(null MX, RFC 7505)");
+		if (n != SIZE_MAX)
+			verdict(d, domain, port, R_NULL_MX, "domain accepts "
+			    "no mail (null MX, RFC 7505)");
 		goto done;
 	}
 	if (r->sec != SEC_SECURE)
@@ -638,8 +651,10 @@ srv_answer(void *arg, struct dns_result *res)
 		goto done;
 	}
 	if ((ex = exchanges(d, r, 1, d->qname, &n)) == NULL) {
-		verdict(d, d->qname, d->spec->port, R_NO_SERVICE, "service "
-		    "not offered (SRV target \".\", RFC 2782)");
+		if (n != SIZE_MAX)
+			verdict(d, d->qname, d->spec->port, R_NO_SERVICE,
+			    "service not offered (SRV target \".\", RFC "
+			    "2782)");
 		goto done;
 	}
 	if (r->sec != SEC_SECURE)
@@ -653,6 +668,12 @@ srv_answer(void *arg, struct dns_result *res)
 		if (strcmp(ex[i].host, ".") == 0)
 			continue;
 		port = d->spec->port_given ? d->spec->port : ex[i].port;
+		if (port == 0) {
+			verdict(d, ex[i].host, d->spec->port,
+			    R_CONNECT_FAILURE, "SRV record %s names port 0",
+			    ex[i].host);
+			continue;
+		}
 		add_host(d, ex[i].host, port, d->names, d->nnames,
 		    "SRV target");
 	}

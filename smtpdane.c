@@ -103,8 +103,6 @@ static char *xprintf(const char *, ...)
     __attribute__((__format__(__printf__, 1, 2)));
 static void add_verdict(struct target *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
-static __dead void fatalx(const char *, ...)
-    __attribute__((__format__(__printf__, 1, 2)));
 static __dead void setup_error(const char *, ...)
     __attribute__((__format__(__printf__, 1, 2)));
 static void report_set(struct report *, enum result, const char *, ...)
@@ -175,7 +173,7 @@ fatal(const char *fmt, ...)
 	vfatal(1, fmt, ap);
 }
 
-static __dead void
+__dead void
 fatalx(const char *fmt, ...)
 {
 	va_list	 ap;

@@ -515,6 +515,14 @@ void	 sandbox_enter(enum sandbox_stage, const struct sandbox_net *);
 const char *sandbox_syscall_name(int);	/* for MSG_SANDBOX */
 const char *sandbox_kill_text(int);	/* NULL or why the sandbox killed */
 
+/*
+ * smtpdane.c: the parent's one way out (exit 2, or UNKNOWN under
+ * -nagios, children killed and reaped); code that runs in the parent
+ * (discover.c) calls it too.
+ */
+__dead void fatalx(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+
 /* priv.c: started as root, become _smtpdane or nobody */
 int	 priv_drop(int, char *, size_t);
 
