@@ -43,6 +43,18 @@ struct staged_line {
 	uint32_t	 ttl;		/* of the TLSA RRset, seconds */
 };
 
+/* -all-keys: one probe a key type (MSG_PROBE). */
+struct probe_line {
+	uint32_t	 key;		/* enum key_type */
+	uint32_t	 state;		/* enum probe_state */
+	char		*tls_version, *tls_cipher;
+	char		*leaf_spki;	/* SHA2-256 hex, "" unless done */
+	enum result	 result;	/* DANE verdict, or what failed */
+	char		*reason;
+	char		*pem;		/* raw, for a verify child */
+	size_t		 pemlen;
+};
+
 struct report {
 	int		 done;
 	enum result	 result;
@@ -67,6 +79,8 @@ struct report {
 	struct staged_line *staged;	/* MSG_STAGED, one per -staged */
 	size_t		 nstaged;
 	uint32_t	 tlsa_ttl;	/* from MSG_STAGED, for a follower */
+	struct probe_line *probes;	/* MSG_PROBE, -all-keys */
+	size_t		 nprobes;
 	int64_t		 started, ended;
 };
 
@@ -131,6 +145,7 @@ struct summary {
 	long long	 cert_left;		/* verified chain: seconds */
 	long long	 cert_days;		/* and days left */
 	size_t		 staged, staged_unsafe;	/* -staged judgments */
+	size_t		 keys_checked, keys_failed;	/* -all-keys probes */
 	int64_t		 elapsed_ms;
 	const char	*gave_up;	/* "" or why work was left unchecked */
 };
@@ -167,6 +182,8 @@ void	 format_rfc3339(time_t, char *, size_t);
 char	*esc(const char *);
 char	*nagios_safe(char *);
 void	 format_ttl(uint32_t, char *, size_t);
+int	 probe_ok(const struct probe_line *);
+void	 format_probe(const struct probe_line *, char *, size_t);
 extern int use_color;
 
 /* output_text.c */

@@ -111,6 +111,23 @@ print_staged_terse(const struct check *c)
 			    esc(rep->warns[i]));
 }
 
+/* -terse: a failing -all-keys probe is a line of its own. */
+static void
+print_probes_terse(const struct check *c)
+{
+	const struct report	*rep = &c->rep;
+	char			 head[MAX_HOSTNAME + 80], line[3 * MAX_TEXT];
+	size_t			 i;
+
+	format_header(c, head, sizeof(head));
+	for (i = 0; i < rep->nprobes; i++) {
+		if (probe_ok(&rep->probes[i]))
+			continue;
+		format_probe(&rep->probes[i], line, sizeof(line));
+		printf("%s: %s\n", head, esc(line));
+	}
+}
+
 void
 print_check_line(const struct check *c, int nagios)
 {
@@ -131,6 +148,7 @@ print_check_text(const struct check *c)
 {
 	const struct report	*rep = &c->rep;
 	const struct tlsa_line	*l;
+	char			 line[3 * MAX_TEXT];
 	size_t			 i;
 
 	if (opt.quiet && final_result(c) == R_VERIFIED) {
@@ -141,6 +159,7 @@ print_check_text(const struct check *c)
 	print_check_line(c, 0);
 	if (opt.terse) {
 		print_staged_terse(c);
+		print_probes_terse(c);
 		if (opt.show_tlsa)
 			print_suggested_tlsa(c);
 		return;
@@ -165,6 +184,11 @@ print_check_text(const struct check *c)
 			printf("    staged %s: safe to deploy: %s\n",
 			    esc(rep->staged[i].file),
 			    esc(rep->staged[i].reason));
+	for (i = 0; i < rep->nprobes; i++) {
+		format_probe(&rep->probes[i], line, sizeof(line));
+		printf("    %s%s\n", probe_ok(&rep->probes[i]) ? "" :
+		    "warning: ", esc(line));
+	}
 	print_certs(rep);
 	if (opt.show_tlsa)
 		print_suggested_tlsa(c);

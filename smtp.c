@@ -63,6 +63,8 @@ struct conn {
 	uint32_t	 tlsa_ttl;	/* of its TLSA RRset */
 	char		*soft_err;	/* set: failures are noted, not final */
 	size_t		 soft_len;
+	enum result	 soft_res;	/* the result a noted failure had */
+	int		 not_offered;	/* a probe: no shared cipher */
 	jmp_buf		 soft_jmp;
 };
 
@@ -165,6 +167,7 @@ finish(struct conn *c, enum result res, const char *fmt, ...)
 	va_end(ap);
 	if (c->soft_err != NULL) {
 		strlcpy(c->soft_err, text, c->soft_len);
+		c->soft_res = res;
 		c->soft_err = NULL;
 		longjmp(c->soft_jmp, 1);
 	}
@@ -387,8 +390,21 @@ tcp_connect(struct conn *c)
 		    s->addrstr, s->port, strerror(soerr));
 }
 
+/*
+ * A probe's handshake that failed for want of a shared cipher: the
+ * server has no key of that type (OpenSSL's server says "no shared
+ * cipher" and sends a handshake_failure alert).
+ */
+static int
+no_shared_cipher(const char *err)
+{
+	return strstr(err, "no shared cipher") != NULL ||
+	    strstr(err, "handshake failure") != NULL;
+}
+
+/* The handshake with cfg; the main one (probe == 0) reports MSG_TLS. */
 static void
-tls_start(struct conn *c)
+tls_start(struct conn *c, struct tls_config *cfg, int probe)
 {
 	const struct check_spec *s = c->spec;
 	int	 r;
@@ -396,7 +412,7 @@ tls_start(struct conn *c)
 	send_stage(c, ST_HANDSHAKE);
 	if ((c->tls = tls_client()) == NULL)
 		finish(c, R_INTERNAL, "tls_client failed");
-	if (tls_configure(c->tls, s->tlscfg) == -1)
+	if (tls_configure(c->tls, cfg) == -1)
 		finish(c, R_INTERNAL, "tls_configure: %s", tls_error(c->tls));
 	/* SNI is the TLSA base domain (RFC 7672 section 8.1). */
 	if (tls_connect_socket(c->tls, c->fd, c->base) == -1)
@@ -407,6 +423,11 @@ tls_start(struct conn *c)
 			wait_fd(c, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT);
 			continue;
 		}
+		if (probe && no_shared_cipher(tls_error(c->tls))) {
+			c->not_offered = 1;
+			finish(c, R_TLS_FAILURE, "no shared cipher (%s)",
+			    tls_error(c->tls));
+		}
 		finish(c, R_TLS_FAILURE, "TLS handshake failed: %s%s%s",
 		    tls_error(c->tls), s->expect_ocsp &&
 		    strstr(tls_error(c->tls), "OCSP") != NULL ?
@@ -414,6 +435,8 @@ tls_start(struct conn *c)
 		    " (does the server expect STARTTLS instead of TLS at "
 		    "once?)" : "");
 	}
+	if (probe)
+		return;
 	msg_begin(&c->mb, MSG_TLS);
 	msg_put_cstr(&c->mb, tls_conn_version(c->tls));
 	msg_put_cstr(&c->mb, tls_conn_cipher(c->tls));
@@ -564,6 +587,89 @@ smtp_after_tls(struct conn *c, int banner_pending, char *err,
 			    "after QUIT: %s", qerr);
 	}
 	c->soft_err = NULL;
+}
+
+/*
+ * One connection up to a finished handshake with cfg: TCP, the SMTP
+ * dialogue up to STARTTLS (or TLS at once), libtls.
+ */
+static void
+conn_open(struct conn *c, struct tls_config *cfg, int probe)
+{
+	tcp_connect(c);
+	if (!c->spec->tls_on_connect)
+		smtp_to_tls(c);
+	tls_start(c, cfg, probe);
+}
+
+/* Back to no connection, for the next one. */
+static void
+conn_reset(struct conn *c)
+{
+	if (c->tls != NULL) {
+		/* A close_notify if it goes at once; no waiting. */
+		(void)tls_close(c->tls);
+		tls_free(c->tls);
+		c->tls = NULL;
+	}
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+	c->hint = NULL;
+	c->not_offered = 0;
+}
+
+/*
+ * -all-keys: one new connection a key type, with that type's TLS 1.2
+ * cipher suites only, within the check's own deadline.  A failure is
+ * the probe's, noted (soft_err) and judged later; the chain is taken
+ * as presented, to be verified in the parse stage.
+ */
+static void
+probe_one(struct conn *c, struct key_probe *pr)
+{
+	const uint8_t	*chain;
+	size_t		 len;
+
+	conn_reset(c);
+	c->soft_err = pr->err;
+	c->soft_len = sizeof(pr->err);
+	if (setjmp(c->soft_jmp) != 0) {
+		pr->state = c->not_offered ? PROBE_NOT_OFFERED : PROBE_FAILED;
+		pr->fail = c->soft_res;
+		return;
+	}
+	conn_open(c, c->spec->probecfg[pr->key], 1);
+	if ((chain = tls_peer_cert_chain_pem(c->tls, &len)) == NULL)
+		finish(c, R_TLS_FAILURE, "the server sent no certificate");
+	if ((pr->pem = malloc(len + 1)) == NULL)
+		finish(c, R_INTERNAL, "out of memory");
+	memcpy(pr->pem, chain, len);
+	pr->pem[len] = '\0';
+	pr->pemlen = len;
+	strlcpy(pr->version, tls_conn_version(c->tls), sizeof(pr->version));
+	strlcpy(pr->cipher, tls_conn_cipher(c->tls), sizeof(pr->cipher));
+	pr->state = PROBE_DONE;
+	/* Polite, but nothing rests on it: a failure is dropped. */
+	if (setjmp(c->soft_jmp) == 0)
+		quit(c);
+	pr->err[0] = '\0';
+	c->soft_err = NULL;
+}
+
+static void
+probe_keys(struct conn *c, struct key_probe *pr)
+{
+	size_t	 k;
+
+	for (k = 0; k < KEY__MAX; k++) {
+		memset(&pr[k], 0, sizeof(pr[k]));
+		pr[k].key = k;
+		probe_one(c, &pr[k]);
+	}
+	c->soft_err = NULL;
+	conn_reset(c);
 }
 
 /*
@@ -811,10 +917,78 @@ judge_staged(struct verdict_out *o, const struct dane_params *p,
 	}
 }
 
+/*
+ * -all-keys: each chain a probe saw, judged as the main one is.  The
+ * first probe that fails, if the main chain verified, is the check's
+ * result (into res and reason).
+ */
+static void
+judge_probes(struct verdict_out *o, const struct dane_params *p,
+    const struct key_probe *pr, size_t npr, enum result *res,
+    char *reason, size_t reasonlen)
+{
+	struct dane_report	 rep;
+	enum result		 r;
+	const char		*kt, *why, *spki;
+	size_t			 i;
+	int			 ok, first = 1;
+
+	for (i = 0; i < npr; i++) {
+		memset(&rep, 0, sizeof(rep));
+		kt = key_type_name(pr[i].key);
+		spki = "";
+		if (pr[i].state == PROBE_DONE) {
+			dane_verify(pr[i].pem, pr[i].pemlen, p, &rep);
+			r = rep.result;
+			why = rep.reason;
+			if (rep.ncert > 0)
+				spki = rep.cert[0].spki_sha256;
+		} else {
+			r = pr[i].state == PROBE_FAILED ? pr[i].fail :
+			    R_VERIFIED;
+			why = pr[i].err;
+		}
+		ok = r == R_VERIFIED || r == R_VERIFIED_WARN;
+		msg_begin(o->mb, MSG_PROBE);
+		msg_put_u32(o->mb, pr[i].key);
+		msg_put_u32(o->mb, pr[i].state);
+		msg_put_cstr(o->mb, pr[i].version);
+		msg_put_cstr(o->mb, pr[i].cipher);
+		msg_put_cstr(o->mb, spki);
+		msg_put_u32(o->mb, r);
+		msg_put_cstr(o->mb, why);
+		if (pr[i].state == PROBE_DONE)
+			msg_put_str(o->mb, pr[i].pem, pr[i].pemlen);
+		else
+			msg_put_cstr(o->mb, "");
+		msg_send(o->fd, o->mb);
+		if (!ok && first && (*res == R_VERIFIED ||
+		    *res == R_VERIFIED_WARN)) {
+			first = 0;
+			*res = r;
+			if (pr[i].state != PROBE_DONE)
+				snprintf(reason, reasonlen, "the %s probe "
+				    "(-all-keys) failed: %s", kt, why);
+			else if (r == R_TLSA_MISMATCH)
+				snprintf(reason, reasonlen, "the %s "
+				    "certificate does not match; senders that "
+				    "prefer %s will defer mail: %s", kt, kt,
+				    why);
+			else
+				snprintf(reason, reasonlen, "the %s "
+				    "certificate does not verify; senders that "
+				    "prefer %s will defer mail: %s", kt, kt,
+				    why);
+		}
+		dane_report_free(&rep);
+	}
+}
+
 static __dead void
 verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
     const struct tlsa *t, size_t nt, const char *base,
-    const struct check_spec *s, const char *smtp_err, uint32_t ttl)
+    const struct check_spec *s, const char *smtp_err, uint32_t ttl,
+    const struct key_probe *pr, size_t npr)
 {
 	struct dane_params	 p;
 	struct dane_report	 rep;
@@ -846,6 +1020,8 @@ verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
 		snprintf(reason, sizeof(reason), "%s (the chain itself "
 		    "verified: %s)", smtp_err, rep.reason);
 	}
+	/* on_probe() */
+	judge_probes(o, &p, pr, npr, &res, reason, sizeof(reason));
 	msg_begin(o->mb, MSG_RESULT);
 	msg_put_u32(o->mb, res);
 	msg_put_cstr(o->mb, reason);
@@ -872,7 +1048,8 @@ verify_child(int out, const struct verify_spec *vs)
 	msg_put_u32(&mb, ST_VERIFY);
 	msg_send(out, &mb);
 	verify_and_report(&o, vs->pem, vs->pemlen, vs->tlsa, vs->ntlsa,
-	    vs->base, vs->check, vs->smtp_err, vs->tlsa_ttl);
+	    vs->base, vs->check, vs->smtp_err, vs->tlsa_ttl, vs->probes,
+	    vs->nprobes);
 }
 
 __dead void
@@ -882,10 +1059,11 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	struct verdict_out o;
 	struct tlsa	*t = NULL;
 	struct sandbox_net net;
+	struct key_probe probes[KEY__MAX];
 	uint16_t	 ports[1];
 	const uint8_t	*chain;
 	char		*pem, smtp_err[MAX_TEXT] = "";
-	size_t		 nt, i, pemlen;
+	size_t		 nt, i, pemlen, nprobes = 0;
 	int		 usable = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -909,13 +1087,7 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	nt = tlsa_lookup(&c, ctx, &t);
 	for (i = 0; i < nt; i++)
 		usable += tlsa_unusable(&t[i]) == NULL;
-	tcp_connect(&c);
-	if (spec->tls_on_connect)
-		tls_start(&c);
-	else {
-		smtp_to_tls(&c);
-		tls_start(&c);
-	}
+	conn_open(&c, spec->tlscfg, 0);
 	if ((chain = tls_peer_cert_chain_pem(c.tls, &pemlen)) == NULL)
 		finish(&c, R_TLS_FAILURE, "the server sent no certificate");
 	if ((pem = malloc(pemlen + 1)) == NULL)
@@ -923,9 +1095,11 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	memcpy(pem, chain, pemlen);
 	pem[pemlen] = '\0';
 	smtp_after_tls(&c, spec->tls_on_connect, smtp_err, sizeof(smtp_err));
-	tls_close(c.tls);
-	close(c.fd);
-	c.fd = -1;
+	conn_reset(&c);
+	if (spec->probecfg[0] != NULL) {
+		probe_keys(&c, probes);
+		nprobes = KEY__MAX;
+	}
 	/* OpenBSD "stdio"; Linux: memory, write to the parent, exit. */
 	sandbox_enter(SB_CHILD_PARSE, NULL);
 	if (usable == 0)
@@ -940,5 +1114,5 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	o.fd = c.out;
 	o.mb = &c.mb;
 	verify_and_report(&o, pem, pemlen, t, nt, c.base, spec, smtp_err,
-	    c.tlsa_ttl);
+	    c.tlsa_ttl, probes, nprobes);
 }

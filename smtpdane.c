@@ -86,6 +86,7 @@ size_t			 nchecks;
 static size_t		 targets_cap, checks_cap;
 static struct dns_config dnscfg;
 static struct tls_config *tlscfg;
+static struct tls_config *probecfg[KEY__MAX];	/* -all-keys */
 static struct staged_file staged[MAX_STAGED];
 static size_t		 nstaged;
 static struct ub_ctx	*ubctx;
@@ -262,7 +263,7 @@ enum opt_id {
 	O_DEBUG = 'd', O_VERSION = 'V', O_HELP = 'h',
 	O_SUBMISSION = 256, O_SUBMISSIONS, O_SRV, O_CTIMEOUT, O_OCSP,
 	O_TERSE, O_NAGIOS, O_JSON, O_CERTINFO, O_SHOWCERTS, O_TLSA,
-	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT, O_STAGED
+	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT, O_STAGED, O_ALLKEYS
 };
 
 static const struct option_def {
@@ -308,6 +309,8 @@ static const struct option_def {
 	{ "staged", O_STAGED, "file", NULL, "also judge the chain, "
 	    "certificate or public key (PEM) about to be deployed against "
 	    "the published TLSA RRset (repeatable)" },
+	{ "all-keys", O_ALLKEYS, NULL, NULL, "also probe with ECDSA-only and "
+	    "RSA-only TLS 1.2 cipher suites; every chain must match" },
 	{ "expect-ocsp", O_OCSP, NULL, NULL, "a missing OCSP staple is an "
 	    "error" },
 	{ "quiet", O_QUIET, NULL, NULL, "print nothing unless something is "
@@ -356,7 +359,7 @@ print_usage(FILE *f)
 	    "                [-json | -nagios | -terse] [-nocolor] "
 	    "[-show-cert-info] [-showcerts]\n"
 	    "                [-srv name | -submission | -submissions] "
-	    "[-staged file]\n"
+	    "[-all-keys] [-staged file]\n"
 	    "                [-tlsa] target ...\n"
 	    "       smtpdane [options] -f file [target ...]\n");
 }
@@ -581,6 +584,9 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		break;
 	case O_ANCHOR:
 		cl->anchor_file = v;
+		break;
+	case O_ALLKEYS:
+		opt.all_keys = 1;
 		break;
 	case O_OCSP:
 		opt.expect_ocsp = 1;
@@ -878,6 +884,39 @@ load_staged(const struct cmdline *cl)
  * later would need executable mappings the sandbox forbids.  Its own
  * verification is off: names, dates and chains are judged by dane.c.
  */
+/*
+ * -all-keys: TLS 1.2, where the cipher suite names the authentication
+ * and so the certificate; TLS 1.3 suites do not (smtpdane.1, CAVEATS).
+ */
+static void
+setup_probe_tls(void)
+{
+	static const char *const ciphers[KEY__MAX] = {
+		[KEY_ECDSA] = "ECDHE-ECDSA-AES128-GCM-SHA256:"
+		    "ECDHE-ECDSA-AES256-GCM-SHA384:"
+		    "ECDHE-ECDSA-CHACHA20-POLY1305",
+		[KEY_RSA] = "ECDHE-RSA-AES128-GCM-SHA256:"
+		    "ECDHE-RSA-AES256-GCM-SHA384:"
+		    "ECDHE-RSA-CHACHA20-POLY1305",
+	};
+	size_t	 k;
+
+	for (k = 0; k < KEY__MAX; k++) {
+		if ((probecfg[k] = tls_config_new()) == NULL)
+			setup_error("tls_config_new failed");
+		tls_config_insecure_noverifycert(probecfg[k]);
+		tls_config_insecure_noverifyname(probecfg[k]);
+		tls_config_insecure_noverifytime(probecfg[k]);
+		if (tls_config_set_protocols(probecfg[k],
+		    TLS_PROTOCOL_TLSv1_2) == -1)
+			setup_error("tls protocols: %s",
+			    tls_config_error(probecfg[k]));
+		if (tls_config_set_ciphers(probecfg[k], ciphers[k]) == -1)
+			setup_error("tls ciphers: %s",
+			    tls_config_error(probecfg[k]));
+	}
+}
+
 static void
 setup_tls(void)
 {
@@ -897,6 +936,8 @@ setup_tls(void)
 	 */
 	if (opt.expect_ocsp)
 		tls_config_ocsp_require_stapling(tlscfg);
+	if (opt.all_keys)
+		setup_probe_tls();
 }
 
 /*
@@ -1298,6 +1339,7 @@ fill_spec(struct check_spec *s, const struct hostinfo *h)
 	s->tlscfg = tlscfg;
 	s->staged = staged;
 	s->nstaged = nstaged;
+	memcpy(s->probecfg, probecfg, sizeof(s->probecfg));
 }
 
 /* A verdict without an address, for a host, a domain or a target. */
@@ -1562,6 +1604,7 @@ start_verify_child(int fd, size_t i)
 	const struct check	*c = &checks[i];
 	const struct report	*l = &checks[c->leader].rep;
 	struct verify_spec	 vs;
+	struct key_probe	*pr;
 	struct tlsa		*t;
 	size_t			 k;
 
@@ -1583,6 +1626,22 @@ start_verify_child(int fd, size_t i)
 	vs.ntlsa = l->ntlsa;
 	vs.smtp_err = l->smtp_err != NULL ? l->smtp_err : "";
 	vs.tlsa_ttl = l->tlsa_ttl;
+	if ((pr = calloc(KEY__MAX, sizeof(*pr))) == NULL)
+		_exit(3);
+	for (k = 0; k < l->nprobes && k < KEY__MAX; k++) {
+		pr[k].key = l->probes[k].key;
+		pr[k].state = l->probes[k].state;
+		pr[k].fail = l->probes[k].result;
+		strlcpy(pr[k].err, l->probes[k].reason, sizeof(pr[k].err));
+		strlcpy(pr[k].version, l->probes[k].tls_version,
+		    sizeof(pr[k].version));
+		strlcpy(pr[k].cipher, l->probes[k].tls_cipher,
+		    sizeof(pr[k].cipher));
+		pr[k].pem = l->probes[k].pem;
+		pr[k].pemlen = l->probes[k].pemlen;
+	}
+	vs.probes = pr;
+	vs.nprobes = k;
 	verify_child(fd, &vs);
 }
 
@@ -1881,6 +1940,56 @@ on_staged(struct job *j, struct msgreader *r)
 	    l->records, ttl));
 }
 
+/*
+ * -all-keys: one probe.  The child has made a failing probe the
+ * check's result already; this keeps the facts for the renderers and
+ * the chain for a verify child.
+ */
+static const char *
+on_probe(struct job *j, struct msgreader *r)
+{
+	struct report		*rep = job_report(j);
+	struct probe_line	*l;
+	size_t			 i, len;
+
+	if (rep->nprobes >= KEY__MAX)
+		return "too many key probes";
+	rep->probes = xreallocarray(rep->probes, rep->nprobes + 1,
+	    sizeof(*rep->probes));
+	l = &rep->probes[rep->nprobes];
+	memset(l, 0, sizeof(*l));
+	l->key = msg_get_u32(r);
+	l->state = msg_get_u32(r);
+	l->tls_version = get_text(r);
+	l->tls_cipher = get_text(r);
+	l->leaf_spki = get_text(r);
+	l->result = msg_get_u32(r);
+	l->reason = get_text(r);
+	l->pem = msg_get_str(r, &len);
+	l->pemlen = len;
+	for (i = 0; i < rep->nprobes; i++)
+		if (rep->probes[i].key == l->key)
+			break;
+	if (r->bad || i < rep->nprobes || l->key >= KEY__MAX ||
+	    l->state >= PROBE__MAX || (unsigned)l->result >= R__MAX ||
+	    l->tls_version == NULL || l->tls_cipher == NULL ||
+	    l->leaf_spki == NULL || l->reason == NULL || l->pem == NULL ||
+	    strspn(l->leaf_spki, "0123456789abcdef") !=
+	    strlen(l->leaf_spki) ||
+	    (l->state == PROBE_DONE) != (len > 0) ||
+	    strspn(l->pem, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/=- \n") != len) {
+		free(l->tls_version);
+		free(l->tls_cipher);
+		free(l->leaf_spki);
+		free(l->reason);
+		free(l->pem);
+		return "bad key probe";
+	}
+	rep->nprobes++;
+	return NULL;
+}
+
 /* Results a check child may send; discovery sends MSG_VERDICT. */
 static int
 check_result(uint32_t v)
@@ -1980,6 +2089,8 @@ static const struct msg_rule {
 	[MSG_CHAIN] =	{ "chain", FROM_CHECK, STAGE(ST_VERIFY), 0, on_chain },
 	[MSG_STAGED] =	{ "staged judgment", FROM_CHECK | FROM_VERIFY,
 			  STAGE(ST_VERIFY), 0, on_staged },
+	[MSG_PROBE] =	{ "key probe", FROM_CHECK | FROM_VERIFY,
+			  STAGE(ST_VERIFY), 0, on_probe },
 	[MSG_BASE] =	{ "base domain", FROM_CHECK, STAGE(ST_TLSA), 0,
 			  on_base },
 	[MSG_HOST] =	{ "host", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,

@@ -277,6 +277,31 @@ struct staged_file {
 };
 
 int	 dane_pem_kind(const char *, size_t);	/* util.c */
+
+/*
+ * -all-keys: one extra handshake a key type, TLS 1.2 with cipher
+ * suites of that authentication only (smtpdane.1, CAVEATS).
+ */
+enum key_type { KEY_ECDSA, KEY_RSA, KEY__MAX };
+enum probe_state {
+	PROBE_DONE,		/* handshake done, chain judged */
+	PROBE_NOT_OFFERED,	/* no shared cipher: no such key */
+	PROBE_FAILED,		/* timeout or any other failure */
+	PROBE__MAX
+};
+
+struct key_probe {
+	uint32_t	 key;		/* enum key_type */
+	uint32_t	 state;		/* enum probe_state */
+	enum result	 fail;		/* PROBE_FAILED: what failed */
+	char		 err[MAX_TEXT];	/* not offered or failed: why */
+	char		 version[32];
+	char		 cipher[64];
+	char		*pem;		/* PROBE_DONE: the chain presented */
+	size_t		 pemlen;
+};
+
+const char *key_type_name(uint32_t);	/* util.c */
 int	 dane_staged(const char *, size_t, const struct dane_params *,
 	    struct dane_staged *);
 
@@ -326,6 +351,7 @@ struct options {
 	int		 expect_ocsp;
 	int		 debug;
 	int		 allow_root;	/* -allow-root: may stay root */
+	int		 all_keys;	/* -all-keys: probe ECDSA and RSA */
 };
 
 /* What a check child needs; it is forked, so this is inherited. */
@@ -350,6 +376,7 @@ struct check_spec {
 	struct tls_config *tlscfg;	/* set up in the parent, before fork */
 	const struct staged_file *staged;	/* -staged, read by the parent */
 	size_t		 nstaged;
+	struct tls_config *probecfg[KEY__MAX];	/* -all-keys, or NULL */
 };
 
 /* What a discovery child needs. */
@@ -408,6 +435,10 @@ enum msg_type {
 				   bare_key; str reason; str records to add
 				   (zone-file lines, "\n" between, "" when
 				   safe); u32 TTL of the TLSA RRset */
+	MSG_PROBE,		/* check, verify: u32 key type, probe state;
+				   str TLS version, cipher, leaf SPKI SHA2-256
+				   (hex, "" unless done); u32 result; str
+				   reason; str chain (PEM, "" unless done) */
 	MSG__MAX
 };
 
@@ -482,6 +513,8 @@ struct verify_spec {
 	size_t		 ntlsa;
 	const char	*smtp_err;	/* after TLS, or "" */
 	uint32_t	 tlsa_ttl;	/* of the leader's TLSA RRset */
+	const struct key_probe *probes;	/* -all-keys: the leader's */
+	size_t		 nprobes;
 };
 
 __dead void verify_child(int, const struct verify_spec *);

@@ -96,6 +96,17 @@ stage_name(enum stage s)
 	return stage_names[s];
 }
 
+const char *
+key_type_name(uint32_t k)
+{
+	static const char *const names[KEY__MAX] = {
+		[KEY_ECDSA] = "ECDSA",
+		[KEY_RSA] = "RSA",
+	};
+
+	return k < KEY__MAX ? names[k] : "unknown";
+}
+
 /*
  * Messages.  The child builds a whole frame in memory and writes it
  * at once; a short write to a pipe only happens when the parent is

@@ -155,7 +155,7 @@ get_hostinfo(struct msgreader *r)
  * A message type added to smtpdane.h without a case here fails the
  * build, rather than a fuzzing run that meets it.
  */
-_Static_assert(MSG__MAX == MSG_STAGED + 1, "fuzz_frame.c: a new message type");
+_Static_assert(MSG__MAX == MSG_PROBE + 1, "fuzz_frame.c: a new message type");
 
 static void
 on_message(uint32_t type, struct msgreader *r)
@@ -223,6 +223,15 @@ on_message(uint32_t type, struct msgreader *r)
 		get_text(r);
 		get_text(r);
 		get_u32s(r, 1);
+		break;
+	case MSG_PROBE:
+		get_u32s(r, 2);
+		get_text(r);
+		get_text(r);
+		get_text(r);
+		get_u32s(r, 1);
+		get_text(r);
+		get_pem(r);
 		break;
 	default:
 		FUZZ_CHECK(!"msg_frame passed an unknown type");
