@@ -105,6 +105,24 @@ final_result(const struct check *c)
 	return c->rep.result;
 }
 
+/* The staple line of a check that reached TLS, escaped. */
+const char *
+ocsp_text(const struct report *rep)
+{
+	static char	 buf[MAX_TEXT];
+
+	if (rep->ocsp == OCSP_STAPLED)
+		snprintf(buf, sizeof(buf), "OCSP staple: present (responder "
+		    "%s; its status is not checked)", esc(rep->ocsp_url));
+	else if (rep->ocsp_url[0] != '\0')
+		snprintf(buf, sizeof(buf), "OCSP staple: not looked for "
+		    "(responder %s; -expect-ocsp looks)", esc(rep->ocsp_url));
+	else
+		snprintf(buf, sizeof(buf), "OCSP: the leaf names no "
+		    "responder");
+	return buf;
+}
+
 /* "host [addr]:port", "host:port", or a bad target as written. */
 void
 format_header(const struct check *c, char *buf, size_t len)

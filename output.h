@@ -48,6 +48,8 @@ struct report {
 	struct cert_line *certs;
 	size_t		 ncerts;
 	char		*tls_version, *tls_cipher, *sni;
+	enum ocsp_staple ocsp;		/* MSG_TLS, when tls_version is set */
+	char		*ocsp_url;	/* the leaf's responder, or "" */
 	char		*base;		/* TLSA base domain the child chose */
 	char		*chain;		/* MSG_CHAIN: as presented, or NULL */
 	size_t		 chainlen;
@@ -151,10 +153,12 @@ void	 format_time(time_t, char *, size_t);
 void	 format_rfc3339(time_t, char *, size_t);
 char	*esc(const char *);
 char	*nagios_safe(char *);
+const char *ocsp_text(const struct report *);
 extern int use_color;
 
 /* output_text.c */
 void	 print_check_line(const struct check *, int);
+void	 print_ocsp_line(const struct check *);
 int	 tlsa_published(const struct report *, int, const char *);
 void	 tlsa_suggestion(const struct check *, size_t, char *, size_t);
 

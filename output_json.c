@@ -361,6 +361,10 @@ json_check(const struct target *t, const struct check *c)
 		str("tls_version", rep->tls_version);
 		str("tls_cipher", rep->tls_cipher);
 		str("sni", rep->sni);
+		str("ocsp_staple", rep->ocsp == OCSP_STAPLED ? "present" :
+		    "not-checked");
+		if (rep->ocsp_url[0] != '\0')
+			str("ocsp_responder", rep->ocsp_url);
 	}
 	strlist("warnings", rep->warns, rep->nwarns);
 	strlist("details", rep->details, rep->ndetails);

@@ -390,6 +390,7 @@ static void
 tls_start(struct conn *c)
 {
 	const struct check_spec *s = c->spec;
+	const char *url;
 	int	 r;
 
 	send_stage(c, ST_HANDSHAKE);
@@ -406,17 +407,23 @@ tls_start(struct conn *c)
 			wait_fd(c, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT);
 			continue;
 		}
-		finish(c, R_TLS_FAILURE, "TLS handshake failed: %s%s%s",
-		    tls_error(c->tls), s->expect_ocsp &&
-		    strstr(tls_error(c->tls), "OCSP") != NULL ?
-		    " (-expect-ocsp)" : "", s->tls_on_connect ?
+		if (s->expect_ocsp && strstr(tls_error(c->tls),
+		    "no stapled OCSP response") != NULL)
+			finish(c, R_OCSP_MISSING, "the server stapled no "
+			    "OCSP response (-expect-ocsp)");
+		finish(c, R_TLS_FAILURE, "TLS handshake failed: %s%s",
+		    tls_error(c->tls), s->tls_on_connect ?
 		    " (does the server expect STARTTLS instead of TLS at "
 		    "once?)" : "");
 	}
+	/* Read by on_tls() in smtpdane.c. */
+	url = tls_peer_ocsp_url(c->tls);
 	msg_begin(&c->mb, MSG_TLS);
 	msg_put_cstr(&c->mb, tls_conn_version(c->tls));
 	msg_put_cstr(&c->mb, tls_conn_cipher(c->tls));
 	msg_put_cstr(&c->mb, c->base);
+	msg_put_u32(&c->mb, s->expect_ocsp ? OCSP_STAPLED : OCSP_NOT_ASKED);
+	msg_put_cstr(&c->mb, url != NULL ? url : "");
 	msg_send(c->out, &c->mb);
 }
 

@@ -838,7 +838,8 @@ setup_tls(void)
 	/*
 	 * With its own verification off, libtls checks a staple no further
 	 * than this: present, for a certificate that names an OCSP
-	 * responder.  That is what -expect-ocsp asks.
+	 * responder.  That is what -expect-ocsp asks; the check child
+	 * reports a handshake that failed for want of one as ocsp-missing.
 	 */
 	if (opt.expect_ocsp)
 		tls_config_ocsp_require_stapling(tlscfg);
@@ -1439,6 +1440,8 @@ follower_ready(size_t i)
 	f->tls_version = dup_or_null(l->tls_version);
 	f->tls_cipher = dup_or_null(l->tls_cipher);
 	f->sni = dup_or_null(l->sni);
+	f->ocsp = l->ocsp;
+	f->ocsp_url = dup_or_null(l->ocsp_url);
 	f->base = dup_or_null(l->base);
 	f->stage = l->stage;
 	if (chain) {
@@ -1701,13 +1704,20 @@ static const char *
 on_tls(struct job *j, struct msgreader *r)
 {
 	struct report	*rep = job_report(j);
+	uint32_t	 staple;
 
 	if (rep->tls_version != NULL)
 		return "TLS facts sent twice";
 	rep->tls_version = get_text(r);
 	rep->tls_cipher = get_text(r);
 	rep->sni = get_text(r);
-	return r->bad ? "bad TLS facts" : NULL;
+	staple = msg_get_u32(r);
+	rep->ocsp_url = get_text(r);
+	if (r->bad || staple >= OCSP__MAX || rep->ocsp_url == NULL ||
+	    (staple == OCSP_STAPLED) != opt.expect_ocsp)
+		return "bad TLS facts";
+	rep->ocsp = staple;
+	return NULL;
 }
 
 static const char *

@@ -70,6 +70,7 @@ enum result {
 	R_TLS_FAILURE,		/* TLS handshake failed */
 	R_CONNECT_FAILURE,	/* TCP connect failed */
 	R_TIMEOUT,		/* a deadline passed */
+	R_OCSP_MISSING,		/* -expect-ocsp, but no OCSP staple */
 	R_MX_INSECURE,		/* MX RRset insecure: domain not DANE-safe */
 	R_SRV_INSECURE,		/* SRV RRset insecure: likewise */
 	R_NULL_MX,		/* the domain accepts no mail (RFC 7505) */
@@ -342,7 +343,9 @@ enum msg_type {
 	MSG_CERT,		/* u32 depth; str subject, issuer, names;
 				   u32 not_before_hi, lo, not_after_hi, lo;
 				   str spki_sha256, pem */
-	MSG_TLS,		/* str version, cipher, servername */
+	MSG_TLS,		/* str version, cipher, servername;
+				   u32 staple (enum ocsp_staple); str the
+				   leaf's OCSP responder, "" if none */
 	MSG_RESULT,		/* u32 result; str reason */
 	MSG_BASE,		/* str: the TLSA base domain chosen */
 	MSG_HOST,		/* discovery: str host; u32 port; str canon
@@ -361,6 +364,20 @@ enum msg_type {
 };
 
 #define MSG_MAX_FRAME	(256 * 1024)
+
+/*
+ * What MSG_TLS says of OCSP stapling.  With its own certificate
+ * verification off (DANE), libtls neither parses a staple nor says
+ * whether one came: tls_peer_ocsp_url() names the leaf's responder
+ * either way.  Only tls_config_ocsp_require_stapling() (-expect-ocsp)
+ * tells, by failing the handshake without one (R_OCSP_MISSING).
+ */
+enum ocsp_staple {
+	OCSP_NOT_ASKED,		/* no -expect-ocsp: libtls does not say */
+	OCSP_STAPLED,		/* -expect-ocsp, and a staple came; its
+				   status unread */
+	OCSP__MAX
+};
 
 /* A check child spends its whole -timeout, then reports; the parent
  * kills it only this much later. */

@@ -57,6 +57,7 @@ static const char *const result_names[R__MAX] = {
 	[R_TLS_FAILURE] = "tls-failure",
 	[R_CONNECT_FAILURE] = "connect-failure",
 	[R_TIMEOUT] = "timeout",
+	[R_OCSP_MISSING] = "ocsp-missing",
 	[R_MX_INSECURE] = "mx-insecure",
 	[R_SRV_INSECURE] = "srv-insecure",
 	[R_NULL_MX] = "null-mx",

@@ -57,12 +57,14 @@ def suggested: type == "object" and
     (.usage|num) and (.selector|num) and (.mtype|num) and (.data|str) and
     (.record|str) and (.published|type == "boolean");
 def check: has_only(["target","host","tlsa_base","address","port","result",
-      "reason","stage","names","tls_version","tls_cipher","sni","warnings",
+      "reason","stage","names","tls_version","tls_cipher","sni","ocsp_staple",
+      "ocsp_responder","warnings",
       "details","tlsa","certificates","tlsa_suggested","elapsed_ms"]) and
     (.target|str) and (.host|str) and (.tlsa_base|str) and (.address|str) and
     (.port|num) and (.result|str) and (.reason|str) and (.stage|str) and
     (.names|strs) and opt("tls_version"; str) and opt("tls_cipher"; str) and
-    opt("sni"; str) and (.warnings|strs) and (.details|strs) and
+    opt("sni"; str) and opt("ocsp_staple"; IN("present","not-checked")) and
+    opt("ocsp_responder"; str) and (.warnings|strs) and (.details|strs) and
     (.tlsa|type == "array" and all(.[]; tlsa)) and
     (.certificates|type == "array" and all(.[]; cert)) and
     opt("tlsa_suggested"; type == "array" and all(.[]; suggested)) and
@@ -105,6 +107,8 @@ run -tlsa -showcerts ta211.dane.test
 run banner554.dane.test nostarttls.dane.test inject.dane.test
 run -submission subm.dane.test
 run -q -mx mxonebad.dane.test
+run ocsp.dane.test
+run -expect-ocsp ocsp.dane.test ocspnostaple.dane.test
 run -f "$TMP/targets"
 
 i=1

@@ -187,6 +187,8 @@ on_message(uint32_t type, struct msgreader *r)
 		get_text(r);
 		get_text(r);
 		get_text(r);
+		get_u32s(r, 1);		/* enum ocsp_staple */
+		get_text(r);		/* OCSP responder */
 		break;
 	case MSG_BASE:
 		get_host(r);
