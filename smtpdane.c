@@ -1278,7 +1278,8 @@ add_verdict(struct target *t, enum result res, const char *fmt, ...)
 
 /*
  * Messages from children.  A child is untrusted: every frame is checked
- * against msg_rules[] (who may send it, in which stage), every list has
+ * against msg_descs[] in msg.c (who may send it, in which stage, what
+ * may follow it) and read by its handler in msg_handlers[]; every list has
  * a bound, every string is escaped on arrival so that no byte a server
  * chose reaches the terminal raw, and a frame with bytes left after its
  * last field is refused.  A handler returns NULL, or why it refused.
@@ -1814,61 +1815,38 @@ on_sandbox(struct job *j, struct msgreader *r)
 }
 
 /*
- * Who may send what.  "final" messages end a child's report: nothing
- * may follow them, and a child that sent one is never judged as timed
- * out or crashed (unless its sandbox killed it).
+ * The handler of each message type; who may send it, and when, is in
+ * msg_descs[] (msg.c), whose row names the writer.
  */
-#define FROM_DISCOVER	(1 << JOB_DISCOVER)
-#define FROM_CHECK	(1 << JOB_CHECK)
-#define FROM_VERIFY	(1 << JOB_VERIFY)
-#define FROM_ANY	(FROM_DISCOVER | FROM_CHECK | FROM_VERIFY)
-#define STAGE(s)	(1U << (s))
-#define ANY_STAGE	(~0U)
-#define CHECK_STAGES	(STAGE(ST_TLSA) | STAGE(ST_CONNECT) | \
-			 STAGE(ST_BANNER) | STAGE(ST_EHLO) | \
-			 STAGE(ST_STARTTLS) | STAGE(ST_HANDSHAKE) | \
-			 STAGE(ST_EHLO_TLS) | STAGE(ST_VERIFY) | \
-			 STAGE(ST_QUIT) | STAGE(ST_DONE) | STAGE(ST_START))
-
-static const struct msg_rule {
-	const char	*name;
-	int		 from;		/* FROM_* */
-	uint32_t	 stages;	/* STAGE()s it may come in */
-	int		 final;
-	const char	*(*handler)(struct job *, struct msgreader *);
-} msg_rules[MSG__MAX] = {
-	[MSG_STAGE] =	{ "stage", FROM_ANY, ANY_STAGE, 0, on_stage },
-	[MSG_DETAIL] =	{ "detail", FROM_ANY, ANY_STAGE, 0, on_detail },
-	[MSG_WARN] =	{ "warning", FROM_ANY, ANY_STAGE, 0, on_warn },
-	[MSG_TLSA] =	{ "TLSA outcome", FROM_CHECK | FROM_VERIFY,
-			  STAGE(ST_VERIFY), 0, on_tlsa },
-	[MSG_CERT] =	{ "certificate", FROM_CHECK | FROM_VERIFY,
-			  STAGE(ST_VERIFY), 0, on_cert },
-	[MSG_TLS] =	{ "TLS facts", FROM_CHECK, STAGE(ST_HANDSHAKE), 0,
-			  on_tls },
-	[MSG_RESULT] =	{ "result", FROM_CHECK | FROM_VERIFY, CHECK_STAGES, 1,
-			  on_result },
-	[MSG_CHAIN] =	{ "chain", FROM_CHECK, STAGE(ST_VERIFY), 0, on_chain },
-	[MSG_BASE] =	{ "base domain", FROM_CHECK, STAGE(ST_TLSA), 0,
-			  on_base },
-	[MSG_HOST] =	{ "host", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
-			  on_host },
-	[MSG_ADDR] =	{ "address", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
-			  on_address },
-	[MSG_VERDICT] =	{ "verdict", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
-			  on_verdict },
-	[MSG_SANDBOX] =	{ "sandbox violation", FROM_ANY, ANY_STAGE, 1,
-			  on_sandbox },
-	[MSG_END] =	{ "end", FROM_DISCOVER, STAGE(ST_DISCOVER), 1,
-			  on_end },
+static const char *(*const msg_handlers[MSG__MAX])(struct job *,
+    struct msgreader *) = {
+	[MSG_STAGE] =	on_stage,
+	[MSG_DETAIL] =	on_detail,
+	[MSG_WARN] =	on_warn,
+	[MSG_TLSA] =	on_tlsa,
+	[MSG_CERT] =	on_cert,
+	[MSG_TLS] =	on_tls,
+	[MSG_RESULT] =	on_result,
+	[MSG_CHAIN] =	on_chain,
+	[MSG_BASE] =	on_base,
+	[MSG_HOST] =	on_host,
+	[MSG_ADDR] =	on_address,
+	[MSG_VERDICT] =	on_verdict,
+	[MSG_SANDBOX] =	on_sandbox,
+	[MSG_END] =	on_end,
 };
+
+/* A job's kind is its sender bit in msg_descs[]. */
+_Static_assert(MSG_FROM_DISCOVER == 1 << JOB_DISCOVER &&
+    MSG_FROM_CHECK == 1 << JOB_CHECK && MSG_FROM_VERIFY == 1 << JOB_VERIFY,
+    "enum job_kind and MSG_FROM_*");
 
 /* Returns NULL, or why the frame is refused (the child is killed). */
 static const char *
 on_message(struct job *j, uint32_t type, struct msgreader *r,
     char *why, size_t whylen)
 {
-	const struct msg_rule	*m;
+	const struct msg_desc	*m;
 	const char		*bad;
 	enum stage		 st = job_report(j)->stage;
 
@@ -1876,18 +1854,15 @@ on_message(struct job *j, uint32_t type, struct msgreader *r,
 		snprintf(why, whylen, "a message after the final one");
 		return why;
 	}
-	if (type == 0 || type >= MSG__MAX || msg_rules[type].name == NULL) {
-		snprintf(why, whylen, "unknown message type %u", type);
+	if (msg_check(type, 1 << j->kind, st, why, whylen) != NULL)
+		return why;
+	m = &msg_descs[type];
+	if (msg_handlers[type] == NULL) {
+		snprintf(why, whylen, "%s message: no handler", m->name);
 		return why;
 	}
-	m = &msg_rules[type];
-	if ((m->from & (1 << j->kind)) == 0 ||
-	    (m->stages & STAGE(st)) == 0) {
-		snprintf(why, whylen, "%s message from a %s child during %s",
-		    m->name, job_kind_name(j->kind), stage_name(st));
-		return why;
-	}
-	if ((bad = m->handler(j, r)) == NULL && !r->bad && r->left != 0)
+	if ((bad = msg_handlers[type](j, r)) == NULL && !r->bad &&
+	    r->left != 0)
 		bad = "bytes after its last field";
 	if (bad != NULL || r->bad) {
 		snprintf(why, whylen, "%s message: %s", m->name,

@@ -366,6 +366,28 @@ enum msg_type {
 #define MSG_MAX_FRAME	(256 * 1024)
 
 /*
+ * The message table (msg.c): for each type, who may send it, in which
+ * stages, and whether it ends a report.  The parent's on_message() and
+ * the frame fuzzer both check frames against it.
+ */
+#define MSG_FROM_DISCOVER	0x1	/* discover.c */
+#define MSG_FROM_CHECK		0x2	/* smtp.c check_child() */
+#define MSG_FROM_VERIFY		0x4	/* smtp.c verify_child() */
+#define MSG_FROM_ANY		0x7
+
+struct msg_desc {
+	const char	*name;		/* for messages about a bad frame */
+	int		 from;		/* MSG_FROM_* bits */
+	uint32_t	 stages;	/* 1 << enum stage, for each allowed */
+	int		 final;		/* nothing may follow it */
+	const char	*writer;	/* where a child writes it */
+};
+
+extern const struct msg_desc msg_descs[MSG__MAX];
+const char *msg_check(uint32_t, int, enum stage, char *, size_t);
+const char *msg_sender_name(int);
+
+/*
  * What MSG_TLS says of OCSP stapling.  With its own certificate
  * verification off (DANE), libtls neither parses a staple nor says
  * whether one came: tls_peer_ocsp_url() names the leaf's responder
