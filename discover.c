@@ -288,7 +288,7 @@ exchanges(struct disc *d, const struct dns_result *r, int srv,
 	size_t		 n;
 
 	if ((ex = calloc(r->nrr ? r->nrr : 1, sizeof(*ex))) == NULL)
-		_exit(3);
+		_exit(CHILD_EXIT_NOMEM);
 	n = decode_exchanges(d, r, srv, ex);
 	if (n == 1 && strcmp(ex[0].host, ".") == 0) {
 		free(ex);

@@ -55,10 +55,8 @@ esc(const char *s)
 
 	if (s == NULL)
 		s = "";
-	if ((v = vis_text(s, strlen(s))) == NULL) {
-		fputs("smtpdane: out of memory\n", stderr);
-		exit(opt.nagios ? 3 : 2);
-	}
+	if ((v = vis_text(s, strlen(s))) == NULL)
+		fatalx("out of memory");
 	free(ring[next]);
 	ring[next] = v;
 	next = (next + 1) % ESC_RING;

@@ -138,6 +138,8 @@ extern const struct output text_output, json_output, nagios_output;
 /* smtpdane.c */
 __dead void fatal(const char *, ...)
     __attribute__((__format__(__printf__, 1, 2)));
+__dead void fatalx(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
 
 /* output.c */
 void	 output_init(int);

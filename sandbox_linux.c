@@ -350,7 +350,7 @@ sb_fatal(enum sandbox_stage stage, const char *fmt, ...)
 	(void)!write(STDERR_FILENO, "smtpdane: sandbox (child): ", 27);
 	(void)!write(STDERR_FILENO, msg, strlen(msg));
 	(void)!write(STDERR_FILENO, "\n", 1);
-	_exit(2);
+	_exit(CHILD_EXIT_SANDBOX_SETUP);
 }
 
 /*
@@ -396,7 +396,7 @@ sb_sigsys(int sig, siginfo_t *si, void *uctx)
 		sb_put32(frame + 4, 4);
 		sb_put32(frame + 8, (uint32_t)nr);
 		(void)!write(fd, frame, sizeof(frame));
-		_exit(2);
+		_exit(CHILD_EXIT_SANDBOX);
 	}
 	if (nr >= 0 && nr < SB_NAMES)
 		name = sb_names[nr];
@@ -415,7 +415,7 @@ sb_sigsys(int sig, siginfo_t *si, void *uctx)
 	len = sb_cat(line, len, sizeof(line), name);
 	len = sb_cat(line, len, sizeof(line), "\n");
 	(void)!write(STDERR_FILENO, line, len);
-	_exit(2);
+	_exit(CHILD_EXIT_SANDBOX);	/* in the parent too: exit 2 */
 }
 
 /* The name of a system call a child's MSG_SANDBOX frame reports. */

@@ -96,8 +96,6 @@ static size_t		 next_to_print;
 static char *get_text(struct msgreader *);
 static void add_verdict(struct target *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
-static __dead void fatalx(const char *, ...)
-    __attribute__((__format__(__printf__, 1, 2)));
 static __dead void setup_error(const char *, ...)
     __attribute__((__format__(__printf__, 1, 2)));
 static void report_set(struct report *, enum result, const char *, ...)
@@ -168,7 +166,7 @@ fatal(const char *fmt, ...)
 	vfatal(1, fmt, ap);
 }
 
-static __dead void
+__dead void
 fatalx(const char *fmt, ...)
 {
 	va_list	 ap;
@@ -1894,7 +1892,7 @@ static void
 judge_exit(struct job *j, int status)
 {
 	struct report	*rep = job_report(j);
-	const char	*killed;
+	const char	*killed, *why;
 	int		 sig;
 
 	if (WIFSIGNALED(status)) {
@@ -1915,7 +1913,12 @@ judge_exit(struct job *j, int status)
 			    "signal %d (%s)", stage_name(rep->stage), sig,
 			    strsignal(sig));
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-		if (!rep->done)
+		if (rep->done)
+			;
+		else if ((why = child_exit_text(WEXITSTATUS(status))) != NULL)
+			report_set(rep, R_INTERNAL, "child failed during %s: "
+			    "%s", stage_name(rep->stage), why);
+		else
 			report_set(rep, R_INTERNAL, "child failed during %s: "
 			    "exit status %d", stage_name(rep->stage),
 			    WEXITSTATUS(status));

@@ -80,6 +80,19 @@ enum result {
 	R__MAX
 };
 
+/*
+ * The exit status of a child that could not send its result: the
+ * parent's judge_exit() turns each into words (child_exit_text()).
+ * A child that reported normally exits 0, even when a check failed.
+ */
+enum child_exit {
+	CHILD_EXIT_OK = 0,
+	CHILD_EXIT_SANDBOX = 2,		/* a system call its sandbox refuses
+					   (sandbox_linux.c sb_sigsys) */
+	CHILD_EXIT_NOMEM = 3,		/* out of memory */
+	CHILD_EXIT_SANDBOX_SETUP = 4	/* could not enter its sandbox */
+};
+
 /* The stage a check child is in, reported so a timeout can name it. */
 enum stage {
 	ST_START,
@@ -433,6 +446,7 @@ char	*msg_get_str(struct msgreader *, size_t *);
 /* util.c */
 const char *result_name(enum result);
 const char *stage_name(enum stage);
+const char *child_exit_text(int);
 int	 parse_duration(const char *, time_t *);
 char	*vis_text(const char *, size_t);
 void	 vis_copy(char *, size_t, const void *, size_t);

@@ -89,6 +89,22 @@ result_name(enum result r)
 	return result_names[r];
 }
 
+/* What a child's exit status (enum child_exit) means, or NULL. */
+const char *
+child_exit_text(int status)
+{
+	switch (status) {
+	case CHILD_EXIT_SANDBOX:
+		return "sandbox violation";
+	case CHILD_EXIT_NOMEM:
+		return "out of memory";
+	case CHILD_EXIT_SANDBOX_SETUP:
+		return "could not enter its sandbox";
+	default:
+		return NULL;
+	}
+}
+
 const char *
 stage_name(enum stage s)
 {
@@ -114,7 +130,7 @@ msg_reserve(struct msgbuf *m, size_t more)
 	while (ncap < m->len + more)
 		ncap *= 2;
 	if ((nbuf = realloc(m->buf, ncap)) == NULL)
-		_exit(3);	/* a child out of memory: the parent says so */
+		_exit(CHILD_EXIT_NOMEM);	/* the parent says so */
 	m->buf = nbuf;
 	m->cap = ncap;
 }

@@ -155,6 +155,8 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
 		linger(fd);
 	else if (is(n, "d-crash"))
 		raise(SIGABRT);
+	else if (is(n, "d-nomem"))
+		_exit(CHILD_EXIT_NOMEM);
 	else if (is(n, "d-garbage"))
 		write(fd, "\377\377\377\377\377\377\377\377garbage", 15);
 	else {
@@ -196,8 +198,14 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 		sleep(2 * s->timeout + 2);
 	} else if (is(n, "c-noresult"))
 		_exit(0);
+	else if (is(n, "c-exit2"))
+		_exit(CHILD_EXIT_SANDBOX);
 	else if (is(n, "c-exit3"))
-		_exit(3);
+		_exit(CHILD_EXIT_NOMEM);
+	else if (is(n, "c-exit4"))
+		_exit(CHILD_EXIT_SANDBOX_SETUP);
+	else if (is(n, "c-exit9"))
+		_exit(9);
 	else
 		send_result(fd, R_VERIFIED, "fake verified");
 	_exit(0);

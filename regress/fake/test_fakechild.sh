@@ -59,6 +59,7 @@ d-noend|internal-error: child ended without a result during discovery
 d-linger|internal-error: child did not exit after closing its pipe, during discovery
 d-crash|internal-error: child crashed during discovery: signal 6
 d-garbage|internal-error: malformed frame from the child
+d-nomem|internal-error: child failed during discovery: out of memory$
 c-host|internal-error: refused the child.s report: host message from a check child during TLSA lookup
 c-mxresult|internal-error: refused the child.s report: result message: bad result
 c-tlsearly|internal-error: refused the child.s report: TLS facts message from a check child during TLSA lookup
@@ -66,7 +67,10 @@ c-twice|internal-error: refused the child.s report: a message after the final on
 c-linger|verified: fake verified, then lingers
 c-slow|verified: fake verified, pipe kept open
 c-noresult|internal-error: child ended without a result during TLSA lookup
-c-exit3|internal-error: child failed during TLSA lookup: exit status 3
+c-exit2|internal-error: child failed during TLSA lookup: sandbox violation$
+c-exit3|internal-error: child failed during TLSA lookup: out of memory$
+c-exit4|internal-error: child failed during TLSA lookup: could not enter its sandbox$
+c-exit9|internal-error: child failed during TLSA lookup: exit status 9$
 good|verified: fake verified
 '
 targets=$(echo "$CASES" | sed -n 's/|.*/.dane.test/p')
