@@ -272,6 +272,15 @@ list_exchanges(const struct exchange *ex, size_t n, int srv, char *buf,
 	}
 }
 
+/* The MX or SRV RRset's DNSSEC state; read by on_dnssec() in smtpdane.c. */
+static void
+send_dnssec(struct disc *d, enum dns_security sec)
+{
+	msg_begin(&d->mb, MSG_DNSSEC);
+	msg_put_u32(&d->mb, sec);
+	msg_send(d->fd, &d->mb);
+}
+
 /*
  * The MX or SRV records at owner, decoded and in the order they are
  * tried, reported in one detail line.  NULL when the RRset is a lone
@@ -296,6 +305,7 @@ exchanges(struct disc *d, const struct dns_result *r, int srv,
 	}
 	qsort(ex, n, sizeof(*ex), exchange_order);
 	list_exchanges(ex, n, srv, list, sizeof(list));
+	send_dnssec(d, r->sec);
 	msg_send_text(d->fd, &d->mb, MSG_DETAIL, "%s %s: %s (%s)",
 	    srv ? "SRV" : "MX", owner, list, dns_security_name(r->sec));
 	if (n > MAX_EXCHANGES) {
@@ -343,6 +353,7 @@ discover_mx(struct disc *d)
 	}
 	if (r.status == DNS_NODATA) {
 		/* RFC 5321 section 5.1: the domain is its own MX. */
+		send_dnssec(d, r.sec);
 		msg_send_text(d->fd, &d->mb, MSG_DETAIL, "MX %s: none (%s%s%s); "
 		    "the domain itself is the mail host", domain,
 		    dns_security_name(r.sec), r.canon[0] ? ", through "

@@ -97,6 +97,8 @@ struct target {
 	size_t		*checks;	/* indices into checks[] */
 	size_t		 nchecks, checks_cap;
 	struct report	 rep;		/* discovery, and target-wide failure */
+	int		 has_dnssec;	/* MSG_DNSSEC came: */
+	enum dns_security dnssec;	/* the MX or SRV RRset's state */
 	int		 discovered;
 	int		 printed;
 };

@@ -1597,6 +1597,22 @@ on_verdict(struct job *j, struct msgreader *r)
 }
 
 static const char *
+on_dnssec(struct job *j, struct msgreader *r)
+{
+	struct target	*t = &targets[j->idx];
+	uint32_t	 v = msg_get_u32(r);
+
+	if (t->has_dnssec)
+		return "DNSSEC state sent twice";
+	if (r->bad || (v != SEC_SECURE && v != SEC_INSECURE &&
+	    v != SEC_BOGUS))
+		return "bad DNSSEC state";
+	t->has_dnssec = 1;
+	t->dnssec = v;
+	return NULL;
+}
+
+static const char *
 on_stage(struct job *j, struct msgreader *r)
 {
 	uint32_t	 v = msg_get_u32(r);
@@ -1832,6 +1848,7 @@ static const char *(*const msg_handlers[MSG__MAX])(struct job *,
 	[MSG_VERDICT] =	on_verdict,
 	[MSG_SANDBOX] =	on_sandbox,
 	[MSG_END] =	on_end,
+	[MSG_DNSSEC] =	on_dnssec,
 };
 
 /* A job's kind is its sender bit in msg_descs[]. */

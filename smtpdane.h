@@ -373,6 +373,8 @@ enum msg_type {
 	MSG_END,		/* discovery: nothing more follows */
 	MSG_CHAIN,		/* check: str the chain as presented (PEM),
 				   str SMTP error after TLS ("" if none) */
+	MSG_DNSSEC,		/* discovery: u32 enum dns_security of the
+				   MX or SRV RRset (or of its denial) */
 	MSG__MAX
 };
 

@@ -80,6 +80,14 @@ send_result(int fd, enum result res, const char *text)
 }
 
 static void
+send_dnssec(int fd, uint32_t sec)
+{
+	msg_begin(&mb, MSG_DNSSEC);
+	msg_put_u32(&mb, sec);
+	msg_send(fd, &mb);
+}
+
+static void
 send_end(int fd)
 {
 	msg_begin(&mb, MSG_END);
@@ -155,7 +163,22 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
 		linger(fd);
 	else if (is(n, "d-crash"))
 		raise(SIGABRT);
-	else if (is(n, "d-nomem"))
+	else if (is(n, "d-dnssec2")) {
+		send_dnssec(fd, SEC_SECURE);
+		send_dnssec(fd, SEC_SECURE);
+	} else if (is(n, "d-dnssecbad"))
+		send_dnssec(fd, 7);
+	else if (is(n, "d-mxsec")) {
+		send_dnssec(fd, SEC_INSECURE);
+		good_discovery(fd, s);
+	} else if (is(n, "d-mxtext")) {
+		/* A detail line is for people: it sets no DNSSEC state. */
+		msg_begin(&mb, MSG_DETAIL);
+		msg_put_cstr(&mb, "MX d-mxtext.dane.test: 10 x.dane.test "
+		    "(secure)");
+		msg_send(fd, &mb);
+		good_discovery(fd, s);
+	} else if (is(n, "d-nomem"))
 		_exit(CHILD_EXIT_NOMEM);
 	else if (is(n, "d-garbage"))
 		write(fd, "\377\377\377\377\377\377\377\377garbage", 15);

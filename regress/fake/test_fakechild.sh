@@ -60,6 +60,8 @@ d-linger|internal-error: child did not exit after closing its pipe, during disco
 d-crash|internal-error: child crashed during discovery: signal 6
 d-garbage|internal-error: malformed frame from the child
 d-nomem|internal-error: child failed during discovery: out of memory$
+d-dnssec2|internal-error: refused the child.s report: DNSSEC state message: DNSSEC state sent twice
+d-dnssecbad|internal-error: refused the child.s report: DNSSEC state message: bad DNSSEC state
 c-host|internal-error: refused the child.s report: host message from a check child during TLSA lookup
 c-mxresult|internal-error: refused the child.s report: result message: bad result
 c-tlsearly|internal-error: refused the child.s report: TLS facts message from a check child during TLSA lookup
@@ -122,5 +124,17 @@ then
 	echo "PASS: fakechild: -nagios d-result: UNKNOWN"
 else
 	echo "FAIL: fakechild: -nagios d-result: exit $rc, output:"
+	sed 's/^/    /' "$OUT"
+fi
+# The discovery object's "dnssec" is what MSG_DNSSEC said, never words
+# parsed out of a detail line.
+"$PROG" -json -mx -A "$ANCHOR" d-mxsec.dane.test d-mxtext.dane.test \
+    >"$OUT" 2>&1
+if grep -q '^{"discovery":{"target":"d-mxsec.dane.test",.*"dnssec":"insecure"' \
+    "$OUT" && grep '^{"discovery":{"target":"d-mxtext.dane.test"' "$OUT" |
+    grep -vq '"dnssec"'; then
+	echo "PASS: fakechild: -json dnssec from MSG_DNSSEC only"
+else
+	echo "FAIL: fakechild: -json dnssec:"
 	sed 's/^/    /' "$OUT"
 fi
