@@ -160,7 +160,7 @@ finish(struct conn *c, enum result res, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vcutf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (c->soft_err != NULL) {
 		strlcpy(c->soft_err, text, c->soft_len);
@@ -178,24 +178,28 @@ finish(struct conn *c, enum result res, const char *fmt, ...)
 	_exit(0);
 }
 
-/* Server text, escaped and cut short for one report line. */
+/*
+ * Server text, escaped and cut short for one report line: its first
+ * line, a NUL in it escaped like any other byte, then CUT_MARK if that
+ * line was longer, " ..." if more lines followed.
+ */
+#define QUOTE_MAX	199
+
 static void
 quote_reply(const struct smtp_reply *r, char *out, size_t outlen)
 {
-	char	 first[200], *v;
-	size_t	 n;
+	const char	*nl;
+	char		*v;
+	size_t		 n;
 
-	n = strcspn(r->text, "\n");
-	if (n >= sizeof(first))
-		n = sizeof(first) - 1;
-	memcpy(first, r->text, n);
-	first[n] = '\0';
-	if ((v = vis_text(first, n)) == NULL) {
+	nl = memchr(r->text, '\n', r->len);
+	n = nl != NULL ? (size_t)(nl - r->text) : r->len;
+	if ((v = vis_text(r->text, n > QUOTE_MAX ? QUOTE_MAX : n)) == NULL) {
 		snprintf(out, outlen, "%d", r->code);
 		return;
 	}
-	snprintf(out, outlen, "%d %s%s", r->code, v,
-	    r->nlines > 1 ? " ..." : "");
+	snprintf(out, outlen, "%d %s%s%s", r->code, v,
+	    n > QUOTE_MAX ? CUT_MARK : "", r->nlines > 1 ? " ..." : "");
 	free(v);
 }
 

@@ -1269,7 +1269,7 @@ add_verdict(struct target *t, enum result res, const char *fmt, ...)
 	char	 text[MAX_TEXT];
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vcutf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	add_verdict_for(t, t->host, t->port, res, text);
 }
@@ -1310,8 +1310,11 @@ get_text(struct msgreader *r)
 
 	if ((s = msg_get_str(r, &len)) == NULL)
 		return NULL;
-	if (len > 16 * MAX_TEXT)
+	if (len > 16 * MAX_TEXT) {
+		/* Said so: the end of what is kept becomes CUT_MARK. */
+		mark_cut(s, 16 * MAX_TEXT + 1);
 		len = 16 * MAX_TEXT;
+	}
 	v = vis_text(s, len);
 	free(s);
 	return v;

@@ -29,6 +29,7 @@
 
 #include <netinet/in.h>
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -449,6 +450,12 @@ char	*msg_get_str(struct msgreader *, size_t *);
 const char *result_name(enum result);
 const char *stage_name(enum stage);
 const char *child_exit_text(int);
+
+/* The end of text cut at a length bound (util.c vcutf, mark_cut). */
+#define CUT_MARK	"[cut]"
+void	 mark_cut(char *, size_t);
+int	 vcutf(char *, size_t, const char *, va_list)
+	    __attribute__((__format__(__printf__, 3, 0)));
 int	 parse_duration(const char *, time_t *);
 char	*vis_text(const char *, size_t);
 void	 vis_copy(char *, size_t, const void *, size_t);

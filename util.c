@@ -178,6 +178,35 @@ msg_put_cstr(struct msgbuf *m, const char *s)
 	msg_put_str(m, s, s == NULL ? 0 : strlen(s));
 }
 
+/*
+ * Text cut at a length bound says so: the end of a full buffer of
+ * size bytes becomes CUT_MARK.
+ */
+void
+mark_cut(char *buf, size_t size)
+{
+	size_t	 m = sizeof(CUT_MARK) - 1;
+
+	if (size > m)
+		memcpy(buf + size - 1 - m, CUT_MARK, m + 1);
+}
+
+/* vsnprintf(), with CUT_MARK at the end of what did not fit. */
+int
+vcutf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int	 n;
+
+	if (size == 0)
+		return 0;
+	n = vsnprintf(buf, size, fmt, ap);
+	if (n < 0)
+		buf[0] = '\0';
+	else if ((size_t)n >= size)
+		mark_cut(buf, size);
+	return n;
+}
+
 /* A whole frame of one formatted string: details and warnings. */
 int
 msg_send_text(int fd, struct msgbuf *m, enum msg_type type,
@@ -187,7 +216,7 @@ msg_send_text(int fd, struct msgbuf *m, enum msg_type type,
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vcutf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	msg_begin(m, type);
 	msg_put_cstr(m, text);
