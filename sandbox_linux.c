@@ -316,7 +316,10 @@ sb_parent(enum sandbox_stage stage)
 	    stage == SB_PARENT_WAIT;
 }
 
-/* -debug notes, from the parent only: children have no stdio. */
+/*
+ * -debug notes, from the parent only: children have no stdio.  Not
+ * smtpdane.c's debug(): the sandbox test programs link this file alone.
+ */
 static void
 sb_note(const char *fmt, ...)
 {

@@ -120,7 +120,10 @@ sandbox_syscall_name(int nr)
 	return buf;
 }
 
-/* abort(3) looks the same; the kernel logs which call broke pledge. */
+/*
+ * abort(3) looks the same; the kernel logs which call broke pledge.
+ * Like sandbox_linux.c's, on purpose: one file per mechanism.
+ */
 const char *
 sandbox_kill_text(int sig)
 {

@@ -520,7 +520,8 @@ smtp_to_tls(struct conn *c)
 /*
  * After the handshake: EHLO over TLS and QUIT, as a real client.  The
  * chain is judged whatever happens here, so a failure in this part is
- * noted (soft_err) instead of ending the check.
+ * noted (soft_err) instead of ending the check.  The steps of
+ * smtp_to_tls() again, on purpose: other stages and words, no STARTTLS.
  */
 static void
 ehlo_over_tls(struct conn *c, int banner_pending)

@@ -1574,6 +1574,7 @@ on_address(struct job *j, struct msgreader *r)
 	return why;
 }
 
+/* Shaped like on_address(), on purpose: other fields, other checks. */
 static const char *
 on_verdict(struct job *j, struct msgreader *r)
 {
