@@ -349,7 +349,8 @@ sb_fatal(enum sandbox_stage stage, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (sb_parent(stage))
-		errx(2, "sandbox (%s stage): %s", sb_stage_names[stage], msg);
+		parent_fatalx("sandbox (%s stage): %s", sb_stage_names[stage],
+		    msg);
 	(void)!write(STDERR_FILENO, "smtpdane: sandbox (child): ", 27);
 	(void)!write(STDERR_FILENO, msg, strlen(msg));
 	(void)!write(STDERR_FILENO, "\n", 1);

@@ -2330,6 +2330,7 @@ main(int argc, char *argv[])
 	fit_jobs_to_limits();
 	if (opt.nagios || opt.json)
 		use_color = 0;
+	parent_fatal_hook = fatalx;
 	sandbox_init(opt.debug);
 	sandbox_allow_read(cl.anchor_file);
 	sandbox_allow_read(cl.target_file);

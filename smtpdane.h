@@ -451,6 +451,16 @@ const char *result_name(enum result);
 const char *stage_name(enum stage);
 const char *child_exit_text(int);
 
+/*
+ * A failure of the parent inside a shared file (a sandbox it cannot
+ * enter): parent_fatalx() ends the run through the hook that main()
+ * set (smtpdane.c's fatalx(): children killed, exit 2, or UNKNOWN and
+ * 3 under -nagios), else with errx(2).  Never called in a child.
+ */
+extern void	(*parent_fatal_hook)(const char *, ...);
+__dead void	 parent_fatalx(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
+
 /* The end of text cut at a length bound (util.c vcutf, mark_cut). */
 #define CUT_MARK	"[cut]"
 void	 mark_cut(char *, size_t);

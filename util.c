@@ -89,6 +89,22 @@ result_name(enum result r)
 	return result_names[r];
 }
 
+void	(*parent_fatal_hook)(const char *, ...);
+
+__dead void
+parent_fatalx(const char *fmt, ...)
+{
+	char	 msg[MAX_TEXT];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vcutf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (parent_fatal_hook != NULL)
+		parent_fatal_hook("%s", msg);
+	errx(2, "%s", msg);
+}
+
 /* What a child's exit status (enum child_exit) means, or NULL. */
 const char *
 child_exit_text(int status)
@@ -450,7 +466,8 @@ sandbox_allow_read(const char *path)
 	if (path == NULL || strcmp(path, "-") == 0)
 		return;
 	if (sb_nread == SANDBOX_MAX_FILES)
-		errx(2, "sandbox: more than %d files", SANDBOX_MAX_FILES);
+		parent_fatalx("sandbox: more than %d files",
+		    SANDBOX_MAX_FILES);
 	sb_read[sb_nread++] = path;
 }
 
