@@ -42,7 +42,7 @@ MANBASE!=	if [ "$(OS)" = OpenBSD ]; then echo man; \
 		else echo share/man; fi
 MANDIR?=	$(PREFIX)/$(MANBASE)/man1
 
-PKGS=		libtls libunbound libcrypto $(PLAT_PKGS)
+PKGS=		libtls libunbound libevent libcrypto $(PLAT_PKGS)
 PKG_CFLAGS!=	pkg-config --cflags $(PKGS)
 PKG_LIBS!=	pkg-config --libs $(PKGS)
 
@@ -59,7 +59,8 @@ HDRS=		smtpdane.h output.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_anchors \
 		regress/test_smtp regress/test_util regress/test_danediff \
-		regress/dnsq regress/labsmtpd regress/blackhole
+		regress/dnsq regress/labsmtpd regress/labsmtpd-dual \
+		regress/blackhole
 
 all: $(PROG)
 
@@ -121,6 +122,9 @@ regress/dnsq: regress/dnsq.c dns.c anchors.c util.c $(HDRS)
 
 regress/labsmtpd: regress/labsmtpd.c
 	$(CC) $(ALL_CFLAGS) -o $@ regress/labsmtpd.c $(LDLIBS)
+
+regress/labsmtpd-dual: regress/labsmtpd-dual.c
+	$(CC) $(ALL_CFLAGS) -o $@ regress/labsmtpd-dual.c $(SSL_LIBS) $(LDLIBS)
 
 regress/blackhole: regress/blackhole.c
 	$(CC) $(ALL_CFLAGS) -o $@ regress/blackhole.c $(LDLIBS)

@@ -1622,3 +1622,122 @@ dane_report_free(struct dane_report *r)
 	free(r->out);
 	memset(r, 0, sizeof(*r));
 }
+
+/*
+ * Staged material (-staged): a chain or a certificate is judged by
+ * dane_verify() exactly as a live chain would be; a bare public key
+ * (PEM "PUBLIC KEY") can only be matched by DANE-EE 3 1 x records.
+ */
+static int
+staged_key(const char *pem, size_t len, const struct dane_params *p,
+    struct dane_staged *s)
+{
+	unsigned char	 d256[SHA256_LEN], d512[SHA512_LEN], *der = NULL;
+	unsigned char	*q;
+	const struct tlsa *t;
+	EVP_PKEY	*k;
+	BIO		*b;
+	size_t		 i, nee = 0, nother = 0;
+	int		 n, hit;
+
+	s->bare_key = 1;
+	if (len > INT_MAX || (b = BIO_new_mem_buf(pem, (int)len)) == NULL)
+		return -1;
+	k = PEM_read_bio_PUBKEY(b, NULL, no_passphrase, NULL);
+	BIO_free(b);
+	if (k == NULL) {
+		s->result = R_TLS_FAILURE;
+		setf(s->reason, sizeof(s->reason), "the public key does not "
+		    "parse: %s", crypto_error());
+		ERR_clear_error();
+		return 0;
+	}
+	if ((n = i2d_PUBKEY(k, NULL)) <= 0 || (der = malloc(n)) == NULL) {
+		EVP_PKEY_free(k);
+		return -1;
+	}
+	q = der;
+	if (i2d_PUBKEY(k, &q) != n ||
+	    digest(der, n, EVP_sha256(), d256) == -1 ||
+	    digest(der, n, EVP_sha512(), d512) == -1) {
+		EVP_PKEY_free(k);
+		free(der);
+		return -1;
+	}
+	EVP_PKEY_free(k);
+	hexify(d256, sizeof(d256), s->leaf_spki, sizeof(s->leaf_spki));
+	for (i = 0; i < p->ntlsa; i++) {
+		t = &p->tlsa[i];
+		if (tlsa_unusable(t) != NULL)
+			continue;
+		if (t->usage != TLSA_DANE_EE || t->selector != TLSA_SEL_SPKI) {
+			nother++;
+			continue;
+		}
+		nee++;
+		switch (t->mtype) {
+		case TLSA_MT_FULL:
+			hit = t->len == (size_t)n &&
+			    memcmp(t->data, der, n) == 0;
+			break;
+		case TLSA_MT_SHA256:
+			hit = t->len == SHA256_LEN &&
+			    memcmp(t->data, d256, SHA256_LEN) == 0;
+			break;
+		default:
+			hit = t->len == SHA512_LEN &&
+			    memcmp(t->data, d512, SHA512_LEN) == 0;
+			break;
+		}
+		if (hit) {
+			s->safe = 1;
+			s->result = R_VERIFIED;
+			setf(s->reason, sizeof(s->reason), "DANE-EE 3 1 %u "
+			    "matches the staged key", t->mtype);
+			free(der);
+			return 0;
+		}
+	}
+	free(der);
+	s->result = R_TLSA_MISMATCH;
+	setf(s->reason, sizeof(s->reason), "no DANE-EE 3 1 x record matches "
+	    "the staged key (%zu DANE-EE 3 1 x record%s published; a bare "
+	    "public key can only be matched by DANE-EE 3 1 x records, %zu "
+	    "other usable record%s cannot judge it)", nee, nee == 1 ? "" : "s",
+	    nother, nother == 1 ? "" : "s");
+	return 0;
+}
+
+int
+dane_staged(const char *pem, size_t len, const struct dane_params *p,
+    struct dane_staged *s)
+{
+	struct dane_report	 r;
+
+	memset(s, 0, sizeof(*s));
+	switch (dane_pem_kind(pem, len)) {
+	case DANE_PEM_KEY:
+		return staged_key(pem, len, p, s);
+	case DANE_PEM_CHAIN:
+		break;
+	default:
+		s->result = R_TLS_FAILURE;
+		setf(s->reason, sizeof(s->reason), "neither a certificate nor "
+		    "a public key (no BEGIN CERTIFICATE or BEGIN PUBLIC KEY "
+		    "line)");
+		return 0;
+	}
+	if (dane_verify(pem, len, p, &r) == -1)
+		return -1;
+	s->result = r.result;
+	s->safe = r.result == R_VERIFIED || r.result == R_VERIFIED_WARN;
+	(void)strlcpy(s->reason, r.reason, sizeof(s->reason));
+	if (r.ncert > 0)
+		(void)strlcpy(s->leaf_spki, r.cert[0].spki_sha256,
+		    sizeof(s->leaf_spki));
+	if (r.ncert > 1)
+		(void)strlcpy(s->ta_spki, r.cert[r.ncert - 1].spki_sha256,
+		    sizeof(s->ta_spki));
+	dane_report_free(&r);
+	return s->result == R_INTERNAL ? -1 : 0;
+}

@@ -51,12 +51,86 @@ struct exchange {
 	char		 host[MAX_HOSTNAME];
 };
 
+struct dhost;
+
+/*
+ * One target's discovery, in the parent: lookups go out through the
+ * event context, their results come back through callbacks, and the
+ * conclusions are written as the frames a discovery child used to
+ * send, so that the parent judges them by the same table.
+ */
 struct disc {
-	int		 fd;
 	struct ub_ctx	*ctx;
 	const struct discover_spec *spec;
 	struct msgbuf	 mb;
+	uint8_t		*out;		/* frames not yet taken */
+	size_t		 outlen, outcap;
+	int		 finished;	/* MSG_END written */
+	int		 flushing;
+	struct dns_query *top;		/* MX or SRV lookup in flight */
+	struct dns_result r;		/* its result */
+	char		 qname[MAX_HOSTNAME + 64];
+	const char	*names[2];
+	size_t		 nnames;
+	struct dhost	*hosts;
+	size_t		 nhosts, emitted;
 };
+
+/* A host of a target: its address lookups, then maybe its CNAME. */
+struct dhost {
+	struct disc	*d;
+	char		 host[MAX_HOSTNAME];
+	uint16_t	 port;
+	const char	*role;
+	const char	*const *names;
+	size_t		 nnames;
+	struct dns_query *q[3];		/* A, AAAA, CNAME in flight */
+	struct dns_result r[3];
+	int		 looked[3];
+	int		 pending;
+	int		 started;
+	int		 done;
+};
+
+/* The frame in d->mb, appended to what the parent will take. */
+static void
+emit(struct disc *d)
+{
+	uint32_t	 n;
+	size_t		 cap;
+
+	if (d->mb.len > MSG_MAX_FRAME)
+		return;
+	n = htonl(d->mb.len - 8);
+	memcpy(d->mb.buf + 4, &n, sizeof(n));
+	if (d->outcap - d->outlen < d->mb.len) {
+		cap = d->outcap ? d->outcap : 1024;
+		while (cap - d->outlen < d->mb.len)
+			cap *= 2;
+		if ((d->out = realloc(d->out, cap)) == NULL)
+			fatalx("out of memory");
+		d->outcap = cap;
+	}
+	memcpy(d->out + d->outlen, d->mb.buf, d->mb.len);
+	d->outlen += d->mb.len;
+}
+
+static void emit_text(struct disc *, enum msg_type, const char *, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+
+static void
+emit_text(struct disc *d, enum msg_type type, const char *fmt, ...)
+{
+	char	 text[MAX_TEXT];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vcutf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	msg_begin(&d->mb, type);
+	msg_put_cstr(&d->mb, text);
+	emit(d);
+}
 
 /*
  * A verdict for a host or domain that gets no check of its own.  Not
@@ -78,7 +152,7 @@ verdict(struct disc *d, const char *host, uint16_t port, enum result res,
 	msg_put_u32(&d->mb, port);
 	msg_put_u32(&d->mb, res);
 	msg_put_cstr(&d->mb, text);
-	msg_send(d->fd, &d->mb);
+	emit(d);
 }
 
 /* A lookup that failed outright ends what depends on it. */
@@ -116,7 +190,7 @@ send_addresses(struct disc *d, const char *host, int type,
 		msg_put_u32(&d->mb, r->sec);
 		msg_put_cstr(&d->mb, addr);
 		msg_put_cstr(&d->mb, host);
-		msg_send(d->fd, &d->mb);
+		emit(d);
 	}
 }
 
@@ -136,36 +210,178 @@ send_host(struct disc *d, const char *host, uint16_t port, const char *canon,
 	for (i = 0; i < nnames; i++)
 		msg_put_cstr(&d->mb, names[i]);
 	msg_put_cstr(&d->mb, warning);
-	msg_send(d->fd, &d->mb);
+	emit(d);
 }
 
 /*
  * One host: its address records, and whether it is an alias.  For an
  * alias the TLSA base domain candidates depend on where the chain is
  * secure (RFC 7672 section 2.2.2): the parent derives them from the
- * canonical name and cname_secure sent here.
+ * canonical name and cname_secure sent here.  The lookups of a host
+ * run at once; its report waits for those of the hosts before it, so
+ * the frames come in the order the records are tried.
  */
+static const int	 addr_types[] = { RR_TYPE_A, RR_TYPE_AAAA };
+
+static void	disc_flush(struct disc *);
+static void	host_report(struct disc *, struct dhost *);
+
+static void	host_a(void *, struct dns_result *);
+static void	host_aaaa(void *, struct dns_result *);
+static void	host_cname(void *, struct dns_result *);
+static void	host_step(struct dhost *);
+
+static const dns_callback	 host_cbs[] = { host_a, host_aaaa, host_cname };
+
+/* One lookup of a host; one that cannot start has its result at once. */
 static void
-discover_host(struct disc *d, const char *host, uint16_t port,
+host_lookup(struct dhost *h, int slot, int type)
+{
+	h->pending++;
+	if ((h->q[slot] = dns_lookup_async(h->d->ctx, h->host, type,
+	    host_cbs[slot], h, &h->r[slot])) == NULL)
+		h->pending--;
+}
+
+static void
+host_got(struct dhost *h, int slot, struct dns_result *res)
+{
+	h->q[slot] = NULL;
+	h->r[slot] = *res;
+	h->pending--;
+	host_step(h);
+}
+
+static void
+host_a(void *arg, struct dns_result *res)
+{
+	host_got(arg, 0, res);
+}
+
+static void
+host_aaaa(void *arg, struct dns_result *res)
+{
+	host_got(arg, 1, res);
+}
+
+static void
+host_cname(void *arg, struct dns_result *res)
+{
+	host_got(arg, 2, res);
+}
+
+/* Address lookups done: an alias needs its CNAME looked up too. */
+static void
+host_step(struct dhost *h)
+{
+	size_t	 i;
+
+	if (h->pending > 0 || h->done)
+		return;
+	if (!h->looked[2]) {
+		for (i = 0; i < 2; i++)
+			if (h->looked[i] && h->r[i].canon[0] != '\0' &&
+			    h->r[i].status != DNS_FAILED &&
+			    h->r[i].sec != SEC_BOGUS)
+				break;
+		if (i < 2) {
+			h->looked[2] = 1;
+			host_lookup(h, 2, RR_TYPE_CNAME);
+			if (h->pending > 0)
+				return;
+		}
+	}
+	h->done = 1;
+	disc_flush(h->d);
+}
+
+/* At most this many hosts of one target are looked up at once. */
+#define HOSTS_AT_ONCE	8
+
+static void
+host_start(struct dhost *h)
+{
+	size_t	 i;
+
+	h->started = 1;
+	for (i = 0; i < 2; i++) {
+		if ((addr_types[i] == RR_TYPE_A &&
+		    h->d->spec->family == AF_INET6) ||
+		    (addr_types[i] == RR_TYPE_AAAA &&
+		    h->d->spec->family == AF_INET))
+			continue;
+		h->looked[i] = 1;
+		host_lookup(h, i, addr_types[i]);
+	}
+	host_step(h);
+}
+
+/* A host to look up, in the order its report is due. */
+static void
+add_host(struct disc *d, const char *host, uint16_t port,
     const char *const *names, size_t nnames, const char *role)
 {
-	static const int	 types[] = { RR_TYPE_A, RR_TYPE_AAAA };
-	struct dns_result	 r[2], cn;
+	struct dhost	*h = &d->hosts[d->nhosts++];
+
+	memset(h, 0, sizeof(*h));
+	h->d = d;
+	strlcpy(h->host, host, sizeof(h->host));
+	h->port = port;
+	h->names = names;
+	h->nnames = nnames;
+	h->role = role;
+}
+
+/*
+ * Start hosts while few are in flight; report those done, in order;
+ * end once every host is reported.  Called whenever a host is done.
+ */
+static void
+disc_flush(struct disc *d)
+{
+	size_t	 i, active;
+
+	if (d->flushing || d->finished || d->top != NULL)
+		return;
+	d->flushing = 1;
+	for (;;) {
+		while (d->emitted < d->nhosts && d->hosts[d->emitted].done)
+			host_report(d, &d->hosts[d->emitted++]);
+		for (i = d->emitted, active = 0; i < d->nhosts; i++) {
+			if (!d->hosts[i].started) {
+				if (active >= HOSTS_AT_ONCE)
+					break;
+				host_start(&d->hosts[i]);
+			}
+			if (!d->hosts[i].done)
+				active++;
+		}
+		if (d->emitted == d->nhosts || !d->hosts[d->emitted].done)
+			break;
+	}
+	d->flushing = 0;
+	if (d->emitted == d->nhosts) {
+		msg_begin(&d->mb, MSG_END);
+		emit(d);
+		d->finished = 1;
+	}
+}
+
+static void
+host_report(struct disc *d, struct dhost *h)
+{
 	char			 canon[MAX_HOSTNAME] = "";
 	char			 warning[MAX_TEXT] = "";
-	const char		*tname;
 	size_t			 i, naddr = 0, nx = 0, looked = 0, bad = 0;
 	int			 cname_secure = 0;
+	struct dns_result	*r = h->r;
 
-	memset(r, 0, sizeof(r));
 	for (i = 0; i < 2; i++) {
-		if ((types[i] == RR_TYPE_A && d->spec->family == AF_INET6) ||
-		    (types[i] == RR_TYPE_AAAA && d->spec->family == AF_INET))
+		if (!h->looked[i])
 			continue;
 		looked++;
-		tname = dns_type_name(types[i]);
-		dns_lookup(d->ctx, host, types[i], &r[i]);
-		if (lookup_failed(d, &r[i], tname, host, port)) {
+		if (lookup_failed(d, &r[i], dns_type_name(addr_types[i]),
+		    h->host, h->port)) {
 			bad++;
 			continue;
 		}
@@ -177,34 +393,34 @@ discover_host(struct disc *d, const char *host, uint16_t port,
 			naddr += r[i].nrr;
 	}
 	if (canon[0] != '\0') {
-		memset(&cn, 0, sizeof(cn));
-		dns_lookup(d->ctx, host, RR_TYPE_CNAME, &cn);
-		cname_secure = cn.sec == SEC_SECURE && cn.status == DNS_ANSWER;
-		dns_result_free(&cn);
-		if (role != NULL)
+		cname_secure = r[2].sec == SEC_SECURE &&
+		    r[2].status == DNS_ANSWER;
+		if (h->role != NULL)
 			snprintf(warning, sizeof(warning), "%s %s is an alias "
 			    "(CNAME) for %s, which RFC 2181 section 10.3 "
-			    "forbids; checked anyway", role, host, canon);
+			    "forbids; checked anyway", h->role, h->host, canon);
 	}
-	send_host(d, host, port, canon, cname_secure, names, nnames, warning);
+	send_host(d, h->host, h->port, canon, cname_secure, h->names,
+	    h->nnames, warning);
 	for (i = 0; i < 2; i++)
-		if (r[i].status == DNS_ANSWER && r[i].sec != SEC_BOGUS)
-			send_addresses(d, host, types[i], &r[i]);
+		if (h->looked[i] && r[i].status == DNS_ANSWER &&
+		    r[i].sec != SEC_BOGUS)
+			send_addresses(d, h->host, addr_types[i], &r[i]);
 	if (naddr == 0 && bad == 0 && looked > 0) {
 		if (nx > 0)
-			verdict(d, host, port, R_NO_ADDRESS, "%s does not "
-			    "exist (NXDOMAIN, %s)", host,
-			    dns_security_name(r[0].status == DNS_NXDOMAIN ?
-			    r[0].sec : r[1].sec));
+			verdict(d, h->host, h->port, R_NO_ADDRESS, "%s does "
+			    "not exist (NXDOMAIN, %s)", h->host,
+			    dns_security_name(h->looked[0] &&
+			    r[0].status == DNS_NXDOMAIN ? r[0].sec : r[1].sec));
 		else
-			verdict(d, host, port, R_NO_ADDRESS, "%s has no %s "
-			    "records", host, d->spec->family == AF_INET ?
+			verdict(d, h->host, h->port, R_NO_ADDRESS, "%s has no "
+			    "%s records", h->host, d->spec->family == AF_INET ?
 			    "A (AAAA not looked up: -4)" :
 			    d->spec->family == AF_INET6 ?
 			    "AAAA (A not looked up: -6)" : "A or AAAA");
 	}
-	dns_result_free(&r[0]);
-	dns_result_free(&r[1]);
+	for (i = 0; i < 3; i++)
+		dns_result_free(&r[i]);
 }
 
 /*
@@ -222,7 +438,7 @@ decode_exchanges(struct disc *d, const struct dns_result *r, int srv,
 		p = r->rr[i].data;
 		if (r->rr[i].len <= head || dns_wire_name(p, r->rr[i].len,
 		    head, ex[n].host, sizeof(ex[n].host)) == -1) {
-			msg_send_text(d->fd, &d->mb, MSG_WARN,
+			emit_text(d, MSG_WARN,
 			    "malformed %s record skipped", srv ? "SRV" : "MX");
 			continue;
 		}
@@ -278,7 +494,7 @@ send_dnssec(struct disc *d, enum dns_security sec)
 {
 	msg_begin(&d->mb, MSG_DNSSEC);
 	msg_put_u32(&d->mb, sec);
-	msg_send(d->fd, &d->mb);
+	emit(d);
 }
 
 /*
@@ -294,20 +510,32 @@ exchanges(struct disc *d, const struct dns_result *r, int srv,
 {
 	struct exchange	*ex;
 	char		 list[MAX_TEXT];
-	size_t		 n;
+	size_t		 n, room;
 
 	if ((ex = calloc(r->nrr ? r->nrr : 1, sizeof(*ex))) == NULL)
-		_exit(CHILD_EXIT_NOMEM);
+		fatalx("out of memory");
 	n = decode_exchanges(d, r, srv, ex);
 	if (n == 1 && strcmp(ex[0].host, ".") == 0) {
 		free(ex);
+		*np = 0;
 		return NULL;
 	}
 	qsort(ex, n, sizeof(*ex), exchange_order);
-	list_exchanges(ex, n, srv, list, sizeof(list));
+	/* Room for "MX owner: " and " (insecure)" around the list, so
+	 * that the detail line keeps its marker of a cut list. */
+	room = sizeof(list) - strlen(owner) - 32;
+	list_exchanges(ex, n, srv, list, room > 64 ? room : 64);
 	send_dnssec(d, r->sec);
-	msg_send_text(d->fd, &d->mb, MSG_DETAIL, "%s %s: %s (%s)",
+	emit_text(d, MSG_DETAIL, "%s %s: %s (%s)",
 	    srv ? "SRV" : "MX", owner, list, dns_security_name(r->sec));
+	if (n == 0) {
+		verdict(d, owner, d->spec->port, R_DNS_FAILURE, "%s has no "
+		    "%s record that can be decoded (%zu malformed)", owner,
+		    srv ? "SRV" : "MX", r->nrr);
+		free(ex);
+		*np = SIZE_MAX;		/* said so already */
+		return NULL;
+	}
 	if (n > MAX_EXCHANGES) {
 		verdict(d, owner, d->spec->port, R_INTERNAL, "%s has %zu %s "
 		    "records; only the first %d in order are checked", owner,
@@ -334,148 +562,219 @@ nexthop_names(const char *domain, const struct dns_result *r, int secure,
 }
 
 static void
-discover_mx(struct disc *d)
+hosts_alloc(struct disc *d, size_t n)
 {
-	const char		*domain = d->spec->name, *names[2];
+	if ((d->hosts = calloc(n ? n : 1, sizeof(*d->hosts))) == NULL)
+		fatalx("out of memory");
+}
+
+static void
+mx_answer(void *arg, struct dns_result *res)
+{
+	struct disc		*d = arg;
+	const char		*domain = d->spec->name;
 	struct exchange		*ex;
-	struct dns_result	 r;
-	size_t			 i, n, nnames;
+	struct dns_result	*r = &d->r;
+	size_t			 i, n;
 	uint16_t		 port = d->spec->port;
 
-	memset(&r, 0, sizeof(r));
-	dns_lookup(d->ctx, domain, RR_TYPE_MX, &r);
-	if (lookup_failed(d, &r, "MX", domain, port))
+	d->top = NULL;
+	*r = *res;
+	if (lookup_failed(d, r, "MX", domain, port))
 		goto done;
-	if (r.status == DNS_NXDOMAIN) {
+	if (r->status == DNS_NXDOMAIN) {
 		verdict(d, domain, port, R_NO_ADDRESS, "%s does not exist "
-		    "(NXDOMAIN, %s)", domain, dns_security_name(r.sec));
+		    "(NXDOMAIN, %s)", domain, dns_security_name(r->sec));
 		goto done;
 	}
-	if (r.status == DNS_NODATA) {
+	if (r->status == DNS_NODATA) {
 		/* RFC 5321 section 5.1: the domain is its own MX. */
-		send_dnssec(d, r.sec);
-		msg_send_text(d->fd, &d->mb, MSG_DETAIL, "MX %s: none (%s%s%s); "
+		send_dnssec(d, r->sec);
+		emit_text(d, MSG_DETAIL, "MX %s: none (%s%s%s); "
 		    "the domain itself is the mail host", domain,
-		    dns_security_name(r.sec), r.canon[0] ? ", through "
-		    "CNAME to " : "", r.canon);
+		    dns_security_name(r->sec), r->canon[0] ? ", through "
+		    "CNAME to " : "", r->canon);
 		/*
 		 * RFC 7672 section 2.2.1: an insecure denial is as easy
 		 * to forge as an insecure answer, so the domain is no
 		 * more DANE-safe than with an insecure MX RRset.
 		 */
-		if (r.sec != SEC_SECURE) {
+		if (r->sec != SEC_SECURE) {
 			verdict(d, domain, port, R_MX_INSECURE, "no MX "
 			    "RRset at %s, and the denial is insecure%s%s%s: "
 			    "the domain cannot be DANE-authenticated (RFC "
 			    "7672 section 2.2.1); checked with its own name "
-			    "only", domain, r.canon[0] ? " (CNAME to " : "",
-			    r.canon, r.canon[0] ? ")" : "");
+			    "only", domain, r->canon[0] ? " (CNAME to " : "",
+			    r->canon, r->canon[0] ? ")" : "");
 		}
-		names[0] = domain;
-		discover_host(d, domain, port, names,
-		    r.sec == SEC_SECURE ? 1 : 0, NULL);
+		d->names[0] = domain;
+		hosts_alloc(d, 1);
+		add_host(d, domain, port, d->names,
+		    r->sec == SEC_SECURE ? 1 : 0, NULL);
 		goto done;
 	}
-	if ((ex = exchanges(d, &r, 0, domain, &n)) == NULL) {
-		verdict(d, domain, port, R_NULL_MX, "domain accepts no mail "
-		    "(null MX, RFC 7505)");
+	if ((ex = exchanges(d, r, 0, domain, &n)) == NULL) {
+		if (n != SIZE_MAX)
+			verdict(d, domain, port, R_NULL_MX, "domain accepts "
+			    "no mail (null MX, RFC 7505)");
 		goto done;
 	}
-	if (r.sec != SEC_SECURE)
+	if (r->sec != SEC_SECURE)
 		verdict(d, domain, port, R_MX_INSECURE, "MX RRset of %s is "
 		    "insecure: the domain cannot be DANE-authenticated "
 		    "(RFC 7672 section 2.2.1); its MX hosts are checked "
 		    "with their own names only", domain);
-	nnames = nexthop_names(domain, &r, r.sec == SEC_SECURE, names);
+	d->nnames = nexthop_names(domain, r, r->sec == SEC_SECURE, d->names);
+	hosts_alloc(d, n);
 	for (i = 0; i < n; i++) {
 		if (strcmp(ex[i].host, ".") == 0) {
-			msg_send_text(d->fd, &d->mb, MSG_WARN, "MX %s lists "
+			emit_text(d, MSG_WARN, "MX %s lists "
 			    "\".\" among other records (RFC 7505 section 3)",
 			    domain);
 			continue;
 		}
-		discover_host(d, ex[i].host, port, names, nnames, "MX host");
+		add_host(d, ex[i].host, port, d->names, d->nnames, "MX host");
 	}
 	free(ex);
  done:
-	dns_result_free(&r);
+	disc_flush(d);
 }
 
 static void
-discover_srv(struct disc *d)
+srv_answer(void *arg, struct dns_result *res)
 {
-	const char		*domain = d->spec->name, *names[2];
+	struct disc		*d = arg;
+	const char		*domain = d->spec->name;
 	struct exchange		*ex;
-	struct dns_result	 r;
-	char			 qname[MAX_HOSTNAME + 64];
-	size_t			 i, n, nnames;
+	struct dns_result	*r = &d->r;
+	size_t			 i, n;
 	uint16_t		 port;
 
-	snprintf(qname, sizeof(qname), "%s.%s", d->spec->service, domain);
-	memset(&r, 0, sizeof(r));
-	dns_lookup(d->ctx, qname, RR_TYPE_SRV, &r);
-	if (lookup_failed(d, &r, "SRV", qname, d->spec->port))
+	d->top = NULL;
+	*r = *res;
+	if (lookup_failed(d, r, "SRV", d->qname, d->spec->port))
 		goto done;
-	if (r.status != DNS_ANSWER) {
-		verdict(d, qname, d->spec->port, R_NO_SERVICE, "no SRV "
-		    "records at %s (%s %s)", qname, dns_security_name(r.sec),
-		    r.status == DNS_NXDOMAIN ? "NXDOMAIN" : "NODATA");
-		goto done;
-	}
-	if ((ex = exchanges(d, &r, 1, qname, &n)) == NULL) {
-		verdict(d, qname, d->spec->port, R_NO_SERVICE, "service not "
-		    "offered (SRV target \".\", RFC 2782)");
+	if (r->status != DNS_ANSWER) {
+		verdict(d, d->qname, d->spec->port, R_NO_SERVICE, "no SRV "
+		    "records at %s (%s %s)", d->qname,
+		    dns_security_name(r->sec),
+		    r->status == DNS_NXDOMAIN ? "NXDOMAIN" : "NODATA");
 		goto done;
 	}
-	if (r.sec != SEC_SECURE)
-		verdict(d, qname, d->spec->port, R_SRV_INSECURE, "SRV RRset "
-		    "%s is insecure: the service cannot be DANE-authenticated "
-		    "(RFC 7673); its targets are checked with their own names "
-		    "only", qname);
-	nnames = nexthop_names(domain, &r, r.sec == SEC_SECURE, names);
+	if ((ex = exchanges(d, r, 1, d->qname, &n)) == NULL) {
+		if (n != SIZE_MAX)
+			verdict(d, d->qname, d->spec->port, R_NO_SERVICE,
+			    "service not offered (SRV target \".\", RFC "
+			    "2782)");
+		goto done;
+	}
+	if (r->sec != SEC_SECURE)
+		verdict(d, d->qname, d->spec->port, R_SRV_INSECURE, "SRV "
+		    "RRset %s is insecure: the service cannot be "
+		    "DANE-authenticated (RFC 7673); its targets are checked "
+		    "with their own names only", d->qname);
+	d->nnames = nexthop_names(domain, r, r->sec == SEC_SECURE, d->names);
+	hosts_alloc(d, n);
 	for (i = 0; i < n; i++) {
 		if (strcmp(ex[i].host, ".") == 0)
 			continue;
 		port = d->spec->port_given ? d->spec->port : ex[i].port;
-		discover_host(d, ex[i].host, port, names, nnames,
+		if (port == 0) {
+			verdict(d, ex[i].host, d->spec->port,
+			    R_CONNECT_FAILURE, "SRV record %s names port 0",
+			    ex[i].host);
+			continue;
+		}
+		add_host(d, ex[i].host, port, d->names, d->nnames,
 		    "SRV target");
 	}
 	free(ex);
  done:
-	dns_result_free(&r);
+	disc_flush(d);
 }
 
-__dead void
-discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *spec)
+/* The MX or SRV lookup; one that cannot start is answered at once. */
+static void
+top_lookup(struct disc *d, const char *name, int type, dns_callback cb)
 {
-	struct disc	 d;
-	const char	*names[1];
+	struct dns_result	 res;
 
-	memset(&d, 0, sizeof(d));
-	d.fd = fd;
-	d.ctx = ctx;
-	d.spec = spec;
-	alarm(spec->timeout + 2);
-	sandbox_report_fd(fd);
-	/* OpenBSD "stdio inet"; Linux: DNS sockets, TCP to DNS ports. */
-	sandbox_enter(SB_CHILD_NET, NULL);
-	msg_begin(&d.mb, MSG_STAGE);
-	msg_put_u32(&d.mb, ST_DISCOVER);
-	msg_send(fd, &d.mb);
+	if ((d->top = dns_lookup_async(d->ctx, name, type, cb, d,
+	    &res)) == NULL)
+		cb(d, &res);
+}
+
+/*
+ * Discovery of one target starts here, in the parent: the lookups go
+ * out through ctx, an event context that dns_event_run() drives.
+ */
+struct disc *
+discover_start(struct ub_ctx *ctx, const struct discover_spec *spec)
+{
+	struct disc	*d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		return NULL;
+	d->ctx = ctx;
+	d->spec = spec;
+	msg_begin(&d->mb, MSG_STAGE);
+	msg_put_u32(&d->mb, ST_DISCOVER);
+	emit(d);
 	switch (spec->mode) {
 	case DISC_MX:
-		discover_mx(&d);
+		top_lookup(d, spec->name, RR_TYPE_MX, mx_answer);
 		break;
 	case DISC_SRV:
-		discover_srv(&d);
+		snprintf(d->qname, sizeof(d->qname), "%s.%s", spec->service,
+		    spec->name);
+		top_lookup(d, d->qname, RR_TYPE_SRV, srv_answer);
 		break;
 	case DISC_HOST:
 		/* The name as given is a reference identifier too. */
-		names[0] = spec->name;
-		discover_host(&d, spec->name, spec->port, names, 1, NULL);
+		d->names[0] = spec->name;
+		hosts_alloc(d, 1);
+		add_host(d, spec->name, spec->port, d->names, 1, NULL);
+		disc_flush(d);
 		break;
 	}
-	msg_begin(&d.mb, MSG_END);
-	msg_send(fd, &d.mb);
-	_exit(0);
+	return d;
+}
+
+/* The frames written so far, whole; *finished once MSG_END is among them. */
+const uint8_t *
+discover_frames(struct disc *d, size_t *len, int *finished)
+{
+	*len = d->outlen;
+	*finished = d->finished;
+	return d->out;
+}
+
+void
+discover_taken(struct disc *d)
+{
+	d->outlen = 0;
+}
+
+/* Lookups still in flight are cancelled. */
+void
+discover_free(struct disc *d)
+{
+	size_t	 i, k;
+
+	if (d == NULL)
+		return;
+	if (d->top != NULL)
+		dns_cancel(d->top);
+	for (i = 0; d->hosts != NULL && i < d->nhosts; i++)
+		for (k = 0; k < 3; k++) {
+			if (d->hosts[i].q[k] != NULL)
+				dns_cancel(d->hosts[i].q[k]);
+			if (i >= d->emitted)
+				dns_result_free(&d->hosts[i].r[k]);
+		}
+	dns_result_free(&d->r);
+	free(d->hosts);
+	free(d->out);
+	free(d->mb.buf);
+	free(d);
 }

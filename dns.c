@@ -31,7 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <event2/event.h>
 #include <unbound.h>
+#include <unbound-event.h>
 
 #include "smtpdane.h"
 
@@ -495,13 +497,41 @@ set_options(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 	return 0;
 }
 
+/* Options, anchors and forwarders: the same for both contexts. */
+static int
+configure(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
+    size_t errlen)
+{
+	size_t	i;
+	int	r;
+
+	ub_ctx_debugout(ctx, NULL);
+	if (set_options(ctx, cfg, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < cfg->nanchors; i++) {
+		if ((r = ub_ctx_add_ta(ctx, cfg->anchors[i])) != 0) {
+			seterr(err, errlen, "trust anchor \"%.60s\": %s",
+			    cfg->anchors[i], ub_strerror(r));
+			return -1;
+		}
+	}
+	for (i = 0; i < cfg->nresolvers; i++) {
+		if ((r = ub_ctx_set_fwd(ctx, cfg->resolvers[i])) != 0) {
+			seterr(err, errlen, "resolver %s: %s",
+			    cfg->resolvers[i], ub_strerror(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct ub_ctx *
 dns_context(const struct dns_config *cfg, char *err, size_t errlen)
 {
 	struct ub_ctx	*ctx;
 	FILE		*log;
 	char		*logbuf, line[MAX_TEXT];
-	size_t		 i, loglen;
+	size_t		 loglen;
 	int		 r;
 
 	if (cfg->nanchors == 0) {
@@ -518,23 +548,8 @@ dns_context(const struct dns_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	dns_debug = cfg->debug;
-	ub_ctx_debugout(ctx, NULL);
-	if (set_options(ctx, cfg, err, errlen) == -1)
+	if (configure(ctx, cfg, err, errlen) == -1)
 		goto fail;
-	for (i = 0; i < cfg->nanchors; i++) {
-		if ((r = ub_ctx_add_ta(ctx, cfg->anchors[i])) != 0) {
-			seterr(err, errlen, "trust anchor \"%.60s\": %s",
-			    cfg->anchors[i], ub_strerror(r));
-			goto fail;
-		}
-	}
-	for (i = 0; i < cfg->nresolvers; i++) {
-		if ((r = ub_ctx_set_fwd(ctx, cfg->resolvers[i])) != 0) {
-			seterr(err, errlen, "resolver %s: %s",
-			    cfg->resolvers[i], ub_strerror(r));
-			goto fail;
-		}
-	}
 
 	/*
 	 * libunbound reads its settings at the first lookup.  Printing
@@ -843,4 +858,404 @@ dns_wire_name(const uint8_t *p, size_t len, size_t off, char *out,
 		off += label;
 	}
 	return -1;
+}
+
+/*
+ * The parent's asynchronous side: a second context over a libevent
+ * base, set up like the first, that resolves in-process without a
+ * thread or a fork (libunbound's event API).  The job loop runs the
+ * base without blocking (dns_event_run).  Answers arrive as packets:
+ * dns_parse_answer() turns one into the struct dns_result that
+ * dns_lookup() gives.  Check children never touch this context.
+ */
+struct dns_query {
+	dns_callback	 cb;		/* NULL once cancelled */
+	void		*arg;
+	int		 type;
+	char		 qname[MAX_HOSTNAME];
+	struct dns_result res;
+	struct dns_query *next;		/* on the done list */
+};
+
+static struct event_base *evbase;
+static struct dns_query	*done_head, **done_tail = &done_head;
+static size_t		 ev_inflight;
+static FILE		*ev_log;
+static char		*ev_logbuf;
+static size_t		 ev_loglen;
+
+struct ub_ctx *
+dns_event_context(const struct dns_config *cfg, char *err, size_t errlen)
+{
+	struct ub_ctx	*ctx;
+
+	if ((evbase = event_base_new()) == NULL) {
+		seterr(err, errlen, "cannot create an event base");
+		return NULL;
+	}
+	if ((ctx = ub_ctx_create_event(evbase)) == NULL) {
+		seterr(err, errlen, "cannot create libunbound event context");
+		return NULL;
+	}
+	if (configure(ctx, cfg, err, errlen) == -1) {
+		ub_ctx_delete(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* Compare two names in uncompressed wire form, ignoring case. */
+static int
+wire_name_eq(const uint8_t *a, const uint8_t *b)
+{
+	size_t	 i, n;
+
+	for (;;) {
+		if (*a != *b)
+			return 0;
+		if ((n = *a) == 0)
+			return 1;
+		for (i = 1; i <= n; i++)
+			if (tolower_a(a[i]) != tolower_a(b[i]))
+				return 0;
+		a += n + 1;
+		b += n + 1;
+	}
+}
+
+/*
+ * The name at pkt[*off], compression pointers followed (each only
+ * backwards), written uncompressed into out (255 bytes at most);
+ * *off moves past the name as it stands in the packet.
+ */
+static int
+pkt_name(const uint8_t *pkt, size_t len, size_t *off, uint8_t *out,
+    size_t *outlen)
+{
+	size_t	 p = *off, o = 0, n, jumps = 0, limit = *off;
+	int	 jumped = 0;
+
+	for (;;) {
+		if (p >= len)
+			return -1;
+		n = pkt[p];
+		if ((n & 0xc0) == 0xc0) {
+			if (p + 1 >= len)
+				return -1;
+			if (!jumped)
+				*off = p + 2;
+			jumped = 1;
+			n = (n & 0x3f) << 8 | pkt[p + 1];
+			if (n >= limit || ++jumps > 127)
+				return -1;
+			limit = n;
+			p = n;
+			continue;
+		}
+		if (n & 0xc0)
+			return -1;
+		if (n > len - p - 1 || o + n + 1 > 255)
+			return -1;
+		memcpy(out + o, pkt + p, n + 1);
+		o += n + 1;
+		p += n + 1;
+		if (n == 0)
+			break;
+	}
+	if (!jumped)
+		*off = p;
+	*outlen = o;
+	return 0;
+}
+
+/* The rdata of one record, with its embedded name uncompressed. */
+static int
+add_rr(struct dns_result *res, const uint8_t *pkt, size_t off,
+    size_t rdlen, int type)
+{
+	struct dns_rr	*rr;
+	uint8_t		 name[256], buf[6 + 256];
+	const uint8_t	*data = pkt + off;
+	size_t		 head = 0, nlen, at, dlen = rdlen;
+
+	if (type == RR_TYPE_MX || type == RR_TYPE_SRV ||
+	    type == RR_TYPE_CNAME) {
+		head = type == RR_TYPE_MX ? 2 : type == RR_TYPE_SRV ? 6 : 0;
+		at = off + head;
+		if (rdlen < head + 1 || pkt_name(pkt, off + rdlen, &at, name,
+		    &nlen) == -1 || at != off + rdlen)
+			return -1;
+		memcpy(buf, pkt + off, head);
+		memcpy(buf + head, name, nlen);
+		data = buf;
+		dlen = head + nlen;
+	}
+	if (res->nrr >= 4096)
+		return -1;
+	if ((rr = reallocarray(res->rr, res->nrr + 1, sizeof(*rr))) == NULL)
+		return -1;
+	res->rr = rr;
+	rr = &res->rr[res->nrr];
+	if ((rr->data = malloc(dlen + 1)) == NULL)
+		return -1;
+	memcpy(rr->data, data, dlen);
+	rr->len = dlen;
+	res->nrr++;
+	return 0;
+}
+
+/*
+ * The answer section of a packet libunbound validated: the records
+ * of qtype at qname, or at the end of the CNAME chain from qname (its
+ * canonical name then set as dns_lookup() does), and the least TTL of
+ * them.  -1 when the packet does not parse.
+ */
+static int
+parse_answers(const uint8_t *pkt, size_t len, const char *qname,
+    int qtype, struct dns_result *res)
+{
+	uint8_t		 want[256], owner[256], target[256];
+	char		 canon[MAX_HOSTNAME];
+	size_t		 off = 12, wantlen, olen, tlen, i, hops, at, rdlen;
+	size_t		 qd, an, first;
+	uint32_t	 ttl, minttl = UINT32_MAX;
+	int		 type, cls, found;
+
+	if (len < 12)
+		return -1;
+	qd = pkt[4] << 8 | pkt[5];
+	an = pkt[6] << 8 | pkt[7];
+	if (qd != 1)
+		return -1;
+	if (pkt_name(pkt, len, &off, want, &wantlen) == -1 || len - off < 4)
+		return -1;
+	off += 4;
+	first = off;
+	(void)qname;
+	for (hops = 0; hops < 16; hops++) {
+		found = 0;
+		tlen = 0;
+		for (off = first, i = 0; i < an; i++) {
+			if (pkt_name(pkt, len, &off, owner, &olen) == -1 ||
+			    len - off < 10)
+				return -1;
+			type = pkt[off] << 8 | pkt[off + 1];
+			cls = pkt[off + 2] << 8 | pkt[off + 3];
+			ttl = (uint32_t)pkt[off + 4] << 24 | pkt[off + 5] << 16 |
+			    pkt[off + 6] << 8 | pkt[off + 7];
+			rdlen = pkt[off + 8] << 8 | pkt[off + 9];
+			off += 10;
+			if (rdlen > len - off)
+				return -1;
+			if (cls == CLASS_IN && wire_name_eq(owner, want)) {
+				if (type == qtype) {
+					if (add_rr(res, pkt, off, rdlen,
+					    type) == -1)
+						return -1;
+					if (ttl < minttl)
+						minttl = ttl;
+					found = 1;
+				} else if (type == RR_TYPE_CNAME &&
+				    tlen == 0) {
+					at = off;
+					if (pkt_name(pkt, off + rdlen, &at,
+					    target, &tlen) == -1)
+						return -1;
+				}
+			}
+			off += rdlen;
+		}
+		if (found || tlen == 0 || qtype == RR_TYPE_CNAME)
+			break;
+		memcpy(want, target, tlen);
+	}
+	res->ttl = minttl == UINT32_MAX ? 0 : minttl;
+	if (hops > 0) {
+		if (dns_wire_name(want, sizeof(want), 0, canon,
+		    sizeof(canon)) == -1)
+			return -1;
+		strlcpy(res->canon, canon, sizeof(res->canon));
+	}
+	return 0;
+}
+
+void
+dns_parse_answer(const uint8_t *pkt, size_t len, const char *qname,
+    int qtype, int rcode, int sec, const char *why_bogus, const char *log,
+    struct dns_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	/* The callback's rcode is for errors; an answer has its own. */
+	if (rcode == RCODE_NOERROR && pkt != NULL && len >= 12)
+		rcode = pkt[3] & 0x0f;
+	res->rcode = rcode;
+	if (sec == 1) {	/* bogus: nothing from the answer is passed on */
+		res->sec = SEC_BOGUS;
+		lookup_failed(res, rcode, why_bogus != NULL ? why_bogus :
+		    "DNSSEC validation failed (libunbound gave no reason)");
+		return;
+	}
+	res->sec = sec == 2 ? SEC_SECURE : SEC_INSECURE;
+	switch (rcode) {
+	case RCODE_NOERROR:
+	case RCODE_NXDOMAIN:
+		break;
+	case RCODE_SERVFAIL:
+		res->status = DNS_FAILED;
+		failure_reason(log, res->why, sizeof(res->why));
+		return;
+	case RCODE_REFUSED:
+		lookup_failed(res, rcode, "REFUSED");
+		return;
+	default:
+		res->status = DNS_FAILED;
+		snprintf(res->why, sizeof(res->why), "DNS rcode %d", rcode);
+		return;
+	}
+	if (pkt == NULL || parse_answers(pkt, len, qname, qtype, res) == -1) {
+		dns_result_free(res);
+		res->canon[0] = '\0';
+		lookup_failed(res, rcode, "malformed answer packet");
+		return;
+	}
+	if (set_canon(res, qname, res->canon[0] ? res->canon : NULL) == -1) {
+		dns_result_free(res);
+		lookup_failed(res, rcode, "canonical name too long");
+		return;
+	}
+	if (rcode == RCODE_NXDOMAIN) {
+		res->status = DNS_NXDOMAIN;
+		dns_result_free(res);
+	} else
+		res->status = res->nrr > 0 ? DNS_ANSWER : DNS_NODATA;
+}
+
+static void
+event_done(void *arg, int rcode, void *pkt, int len, int sec, char *why,
+    int ratelimited)
+{
+	struct dns_query	*q = arg;
+	char			 marker[MAX_HOSTNAME + 32];
+	char			 line[MAX_TEXT];
+
+	(void)ratelimited;
+	ev_inflight--;
+	if (q->cb == NULL) {	/* cancelled: its owner is gone */
+		free(q);
+		return;
+	}
+	line[0] = '\0';
+	if (rcode == RCODE_SERVFAIL && ev_log != NULL) {
+		fflush(ev_log);
+		snprintf(marker, sizeof(marker), "SERVFAIL <%s %s IN>",
+		    q->qname, dns_type_name(q->type));
+		capture_find(ev_logbuf, marker, 1, line, sizeof(line));
+	}
+	dns_parse_answer(pkt, len < 0 ? 0 : (size_t)len, q->qname, q->type,
+	    rcode, sec, why, line[0] ? line : NULL, &q->res);
+	if (q->res.status == DNS_FAILED && q->res.why[0] == '\0')
+		strlcpy(q->res.why, "lookup failed", sizeof(q->res.why));
+	q->next = NULL;
+	*done_tail = q;
+	done_tail = &q->next;
+}
+
+/*
+ * Start a lookup; cb gets the result from dns_event_run(), never from
+ * here.  NULL when it could not be started: res says why.
+ */
+struct dns_query *
+dns_lookup_async(struct ub_ctx *ctx, const char *name, int rrtype,
+    dns_callback cb, void *arg, struct dns_result *res)
+{
+	struct dns_query	*q;
+	char			 why[128];
+	int			 r, id;
+
+	memset(res, 0, sizeof(*res));
+	res->sec = SEC_INSECURE;
+	if ((q = calloc(1, sizeof(*q))) == NULL) {
+		lookup_failed(res, -1, "out of memory");
+		return NULL;
+	}
+	if (name_norm(name, strlen(name), q->qname, sizeof(q->qname), why,
+	    sizeof(why)) == -1) {
+		lookup_failed(res, -1, "invalid name");
+		snprintf(res->why, sizeof(res->why), "invalid name: %s", why);
+		free(q);
+		return NULL;
+	}
+	q->cb = cb;
+	q->arg = arg;
+	q->type = rrtype;
+	if ((r = ub_resolve_event(ctx, q->qname, rrtype, CLASS_IN, q,
+	    event_done, &id)) != 0) {
+		snprintf(res->why, sizeof(res->why), "libunbound: %s",
+		    ub_strerror(r));
+		res->status = DNS_FAILED;
+		res->rcode = -1;
+		free(q);
+		return NULL;
+	}
+	ev_inflight++;
+	return q;
+}
+
+/* The callback is not called; the answer, when it comes, is dropped. */
+void
+dns_cancel(struct dns_query *q)
+{
+	struct dns_query	**pp;
+
+	for (pp = &done_head; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			if (done_tail == &q->next)
+				done_tail = pp;
+			dns_result_free(&q->res);
+			free(q);
+			return;
+		}
+	q->cb = NULL;
+}
+
+size_t
+dns_event_inflight(void)
+{
+	return ev_inflight;
+}
+
+/*
+ * Process what has come in, without waiting, then hand each result
+ * to its callback (which may start more lookups).
+ */
+void
+dns_event_run(struct ub_ctx *ctx)
+{
+	struct dns_query	*q;
+	struct dns_result	 res;
+
+	if (evbase == NULL)
+		return;
+	ev_logbuf = NULL;
+	ev_loglen = 0;
+	if ((ev_log = open_memstream(&ev_logbuf, &ev_loglen)) != NULL)
+		ub_ctx_debugout(ctx, ev_log);
+	event_base_loop(evbase, EVLOOP_NONBLOCK);
+	ub_ctx_debugout(ctx, dns_debug ? stderr : NULL);
+	if (ev_log != NULL) {
+		fclose(ev_log);
+		if (dns_debug && ev_logbuf != NULL)
+			fwrite(ev_logbuf, 1, ev_loglen, stderr);
+	}
+	ev_log = NULL;
+	free(ev_logbuf);
+	ev_logbuf = NULL;
+	while ((q = done_head) != NULL) {
+		if ((done_head = q->next) == NULL)
+			done_tail = &done_head;
+		res = q->res;
+		q->cb(q->arg, &res);
+		free(q);
+	}
 }

@@ -73,6 +73,10 @@ const struct msg_desc msg_descs[MSG__MAX] = {
 			  "discover_child() in discover.c" },
 	[MSG_CHAIN] =	{ "chain", MSG_FROM_CHECK, STAGE(ST_VERIFY), 0,
 			  "check_child() in smtp.c" },
+	[MSG_STAGED] =	{ "staged judgment", FROM_DC, STAGE(ST_VERIFY), 0,
+			  "judge_staged() in smtp.c" },
+	[MSG_PROBE] =	{ "key probe", FROM_DC, STAGE(ST_VERIFY), 0,
+			  "judge_probes() in smtp.c" },
 	[MSG_DNSSEC] =	{ "DNSSEC state", MSG_FROM_DISCOVER, STAGE(ST_DISCOVER),
 			  0, "send_dnssec() in discover.c" },
 };

@@ -95,6 +95,54 @@ target_check(const struct target *t, size_t i)
 	return &checks[t->checks[i]];
 }
 
+/* -all-keys: a probe that passes (not offered is no failure). */
+int
+probe_ok(const struct probe_line *l)
+{
+	return l->state == PROBE_NOT_OFFERED || (l->state == PROBE_DONE &&
+	    (l->result == R_VERIFIED || l->result == R_VERIFIED_WARN));
+}
+
+/* One probe as a line: "RSA probe: tlsa-mismatch (TLSv1.2 ...): ..." */
+void
+format_probe(const struct probe_line *l, char *buf, size_t len)
+{
+	const char	*what;
+
+	what = l->state == PROBE_NOT_OFFERED ? "not offered" :
+	    result_name(l->result);
+	if (l->state == PROBE_DONE)
+		snprintf(buf, len, "%s probe: %s (%s %s, leaf SPKI SHA2-256 "
+		    "%.16s...): %s", key_type_name(l->key), what,
+		    l->tls_version, l->tls_cipher, l->leaf_spki, l->reason);
+	else
+		snprintf(buf, len, "%s probe: %s: %s", key_type_name(l->key),
+		    what, l->reason);
+}
+
+/* A TTL as a person reads it: "300s", "1h", "1d12h". */
+void
+format_ttl(uint32_t ttl, char *buf, size_t len)
+{
+	static const struct { uint32_t secs; char unit; } units[] = {
+		{ 86400, 'd' }, { 3600, 'h' }, { 60, 'm' }, { 1, 's' }
+	};
+	size_t	 i, off = 0;
+
+	buf[0] = '\0';
+	if (ttl == 0) {
+		snprintf(buf, len, "0s");
+		return;
+	}
+	for (i = 0; i < nitems(units) && off < len; i++) {
+		if (ttl < units[i].secs)
+			continue;
+		off += snprintf(buf + off, len - off, "%u%c",
+		    ttl / units[i].secs, units[i].unit);
+		ttl %= units[i].secs;
+	}
+}
+
 enum result
 final_result(const struct check *c)
 {
@@ -190,6 +238,14 @@ count_check(struct check *c)
 			snprintf(sum.first_bad, sizeof(sum.first_bad),
 			    "%s: %s: %s", head, result_name(res),
 			    esc(c->rep.reason));
+	}
+	for (i = 0; i < c->rep.nstaged; i++) {
+		sum.staged++;
+		sum.staged_unsafe += !c->rep.staged[i].safe;
+	}
+	for (i = 0; i < c->rep.nprobes; i++) {
+		sum.keys_checked += c->rep.probes[i].state == PROBE_DONE;
+		sum.keys_failed += !probe_ok(&c->rep.probes[i]);
 	}
 	if (!is_verified(res))
 		return;

@@ -34,6 +34,27 @@ struct cert_line {
 	time_t		 not_before, not_after;
 };
 
+/* -staged: the RRset as published, judged against one staged file. */
+struct staged_line {
+	char		*file;
+	int		 safe, bare_key;
+	char		*reason;
+	char		*records;	/* to add, "\n" between; "" when safe */
+	uint32_t	 ttl;		/* of the TLSA RRset, seconds */
+};
+
+/* -all-keys: one probe a key type (MSG_PROBE). */
+struct probe_line {
+	uint32_t	 key;		/* enum key_type */
+	uint32_t	 state;		/* enum probe_state */
+	char		*tls_version, *tls_cipher;
+	char		*leaf_spki;	/* SHA2-256 hex, "" unless done */
+	enum result	 result;	/* DANE verdict, or what failed */
+	char		*reason;
+	char		*pem;		/* raw, for a verify child */
+	size_t		 pemlen;
+};
+
 struct report {
 	int		 done;
 	enum result	 result;
@@ -57,6 +78,11 @@ struct report {
 	size_t		 nwarns_own;	/* added by the parent, not shared */
 	size_t		 nwarns_pre;	/* warnings before verification */
 	size_t		 ndetails_pre;	/* details before verification */
+	struct staged_line *staged;	/* MSG_STAGED, one per -staged */
+	size_t		 nstaged;
+	uint32_t	 tlsa_ttl;	/* from MSG_STAGED, for a follower */
+	struct probe_line *probes;	/* MSG_PROBE, -all-keys */
+	size_t		 nprobes;
 	int64_t		 started, ended;
 };
 
@@ -69,6 +95,8 @@ struct check {
 	size_t		*followers;	/* checks sharing this connection */
 	size_t		 nfollowers;
 	int		 finished;	/* its own child, if any, is done */
+	int		 clean_end;	/* ...after its final message, and
+					   not for an internal error */
 	char		*host;
 	struct report	 rep;
 	int		 counted;	/* in the tally (once, however often
@@ -120,6 +148,8 @@ struct summary {
 	int		 cert_days_known;	/* earliest expiry in a */
 	long long	 cert_left;		/* verified chain: seconds */
 	long long	 cert_days;		/* and days left */
+	size_t		 staged, staged_unsafe;	/* -staged judgments */
+	size_t		 keys_checked, keys_failed;	/* -all-keys probes */
 	int64_t		 elapsed_ms;
 	const char	*gave_up;	/* "" or why work was left unchecked */
 };
@@ -158,6 +188,9 @@ void	 format_rfc3339(time_t, char *, size_t);
 char	*esc(const char *);
 char	*nagios_safe(char *);
 const char *ocsp_text(const struct report *);
+void	 format_ttl(uint32_t, char *, size_t);
+int	 probe_ok(const struct probe_line *);
+void	 format_probe(const struct probe_line *, char *, size_t);
 extern int use_color;
 
 /* output_text.c */

@@ -312,6 +312,59 @@ json_suggested(const struct check *c)
 	close_(']');
 }
 
+/* -staged: one object per file; records split into a list. */
+static void
+json_staged(const struct report *rep)
+{
+	const struct staged_line *l;
+	char			 buf[4 * MAX_TEXT], *p, *w;
+	size_t			 i;
+
+	arr("staged");
+	for (i = 0; i < rep->nstaged; i++) {
+		l = &rep->staged[i];
+		obj(NULL);
+		str("file", l->file);
+		boolean("safe", l->safe);
+		boolean("bare_key", l->bare_key);
+		str("reason", l->reason);
+		arr("records");
+		strlcpy(buf, l->records, sizeof(buf));
+		for (p = buf; (w = strsep(&p, "\n")) != NULL; )
+			if (*w != '\0')
+				str(NULL, w);
+		close_(']');
+		num("tlsa_ttl", l->ttl);
+		close_('}');
+	}
+	close_(']');
+}
+
+/* -all-keys: one object per probe. */
+static void
+json_probes(const struct report *rep)
+{
+	const struct probe_line	*l;
+	size_t			 i;
+
+	arr("key_probes");
+	for (i = 0; i < rep->nprobes; i++) {
+		l = &rep->probes[i];
+		obj(NULL);
+		str("key_type", key_type_name(l->key));
+		boolean("offered", l->state != PROBE_NOT_OFFERED);
+		boolean("ok", probe_ok(l));
+		str("result", l->state == PROBE_NOT_OFFERED ? "not-offered" :
+		    result_name(l->result));
+		str("reason", l->reason);
+		str("tls_version", l->tls_version);
+		str("tls_cipher", l->tls_cipher);
+		str("leaf_spki_sha256", l->leaf_spki);
+		close_('}');
+	}
+	close_(']');
+}
+
 static void
 json_check(const struct target *t, const struct check *c)
 {
@@ -343,6 +396,10 @@ json_check(const struct target *t, const struct check *c)
 	json_certs(rep);
 	if (opt.show_tlsa)
 		json_suggested(c);
+	if (rep->nstaged > 0)
+		json_staged(rep);
+	if (opt.all_keys)
+		json_probes(rep);
 	num("elapsed_ms", rep->started ? (long long)(rep->ended -
 	    rep->started) : 0LL);
 	close_('}');
@@ -376,6 +433,12 @@ json_finish(const struct summary *s, int code)
 	num("targets", s->targets);
 	num("targets_failed", s->targets_failed);
 	num("domain_warnings", s->domain_warnings);
+	if (s->staged > 0)
+		num("staged_unsafe", s->staged_unsafe);
+	if (opt.all_keys) {
+		num("keys_checked", s->keys_checked);
+		num("keys_failed", s->keys_failed);
+	}
 	if (s->cert_days_known)
 		num("cert_days", s->cert_days);
 	if (s->gave_up[0] != '\0')

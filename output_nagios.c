@@ -59,6 +59,11 @@ nagios_finish(const struct summary *s, int code)
 	printf(" | checks=%zu verified=%zu warnings=%zu failed=%zu "
 	    "domain_warnings=%zu time=%.3fs", s->checks, s->verified,
 	    s->warned, s->failed, s->domain_warnings, s->elapsed_ms / 1000.0);
+	if (s->staged > 0)
+		printf(" staged_safe=%d", s->staged_unsafe == 0);
+	if (opt.all_keys)
+		printf(" keys_checked=%zu keys_failed=%zu", s->keys_checked,
+		    s->keys_failed);
 	if (s->cert_days_known) {
 		printf(" 'cert_days'=%lld;", s->cert_days);
 		if (opt.warn_window > 0)

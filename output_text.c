@@ -96,6 +96,38 @@ print_suggested_tlsa(const struct check *c)
 	}
 }
 
+/* -terse: a staged file that is not safe yet is a line of its own. */
+static void
+print_staged_terse(const struct check *c)
+{
+	const struct report	*rep = &c->rep;
+	char			 head[MAX_HOSTNAME + 80];
+	size_t			 i;
+
+	format_header(c, head, sizeof(head));
+	for (i = 0; i < rep->nwarns; i++)
+		if (strncmp(rep->warns[i], "staged ", 7) == 0)
+			printf("%s: warning: %s\n", head,
+			    esc(rep->warns[i]));
+}
+
+/* -terse: a failing -all-keys probe is a line of its own. */
+static void
+print_probes_terse(const struct check *c)
+{
+	const struct report	*rep = &c->rep;
+	char			 head[MAX_HOSTNAME + 80], line[3 * MAX_TEXT];
+	size_t			 i;
+
+	format_header(c, head, sizeof(head));
+	for (i = 0; i < rep->nprobes; i++) {
+		if (probe_ok(&rep->probes[i]))
+			continue;
+		format_probe(&rep->probes[i], line, sizeof(line));
+		printf("%s: %s\n", head, esc(line));
+	}
+}
+
 void
 print_check_line(const struct check *c, int nagios)
 {
@@ -128,6 +160,7 @@ print_check_text(const struct check *c)
 {
 	const struct report	*rep = &c->rep;
 	const struct tlsa_line	*l;
+	char			 line[3 * MAX_TEXT];
 	size_t			 i;
 
 	if (opt.quiet && final_result(c) == R_VERIFIED) {
@@ -137,6 +170,8 @@ print_check_text(const struct check *c)
 	}
 	print_check_line(c, 0);
 	if (opt.terse) {
+		print_staged_terse(c);
+		print_probes_terse(c);
 		if (opt.show_tlsa)
 			print_suggested_tlsa(c);
 		return;
@@ -157,6 +192,17 @@ print_check_text(const struct check *c)
 	}
 	for (i = 0; i < rep->nwarns; i++)
 		printf("    warning: %s\n", esc(rep->warns[i]));
+	/* Those not safe are among the warnings already. */
+	for (i = 0; i < rep->nstaged; i++)
+		if (rep->staged[i].safe)
+			printf("    staged %s: safe to deploy: %s\n",
+			    esc(rep->staged[i].file),
+			    esc(rep->staged[i].reason));
+	for (i = 0; i < rep->nprobes; i++) {
+		format_probe(&rep->probes[i], line, sizeof(line));
+		printf("    %s%s\n", probe_ok(&rep->probes[i]) ? "" :
+		    "warning: ", esc(line));
+	}
 	print_certs(rep);
 	if (opt.show_tlsa)
 		print_suggested_tlsa(c);

@@ -60,8 +60,11 @@ struct conn {
 	int64_t		 since;		/* when that time limit began */
 	const char	*hint;		/* added to a timeout message */
 	const char	*base;		/* the TLSA base domain chosen */
+	uint32_t	 tlsa_ttl;	/* of its TLSA RRset */
 	char		*soft_err;	/* set: failures are noted, not final */
 	size_t		 soft_len;
+	enum result	 soft_res;	/* the result a noted failure had */
+	int		 not_offered;	/* a probe: no shared cipher */
 	jmp_buf		 soft_jmp;
 };
 
@@ -164,6 +167,7 @@ finish(struct conn *c, enum result res, const char *fmt, ...)
 	va_end(ap);
 	if (c->soft_err != NULL) {
 		strlcpy(c->soft_err, text, c->soft_len);
+		c->soft_res = res;
 		c->soft_err = NULL;
 		longjmp(c->soft_jmp, 1);
 	}
@@ -390,8 +394,21 @@ tcp_connect(struct conn *c)
 		    s->addrstr, s->port, strerror(soerr));
 }
 
+/*
+ * A probe's handshake that failed for want of a shared cipher: the
+ * server has no key of that type (OpenSSL's server says "no shared
+ * cipher" and sends a handshake_failure alert).
+ */
+static int
+no_shared_cipher(const char *err)
+{
+	return strstr(err, "no shared cipher") != NULL ||
+	    strstr(err, "handshake failure") != NULL;
+}
+
+/* The handshake with cfg; the main one (probe == 0) reports MSG_TLS. */
 static void
-tls_start(struct conn *c)
+tls_start(struct conn *c, struct tls_config *cfg, int probe)
 {
 	const struct check_spec *s = c->spec;
 	const char *url;
@@ -400,7 +417,7 @@ tls_start(struct conn *c)
 	send_stage(c, ST_HANDSHAKE);
 	if ((c->tls = tls_client()) == NULL)
 		finish(c, R_INTERNAL, "tls_client failed");
-	if (tls_configure(c->tls, s->tlscfg) == -1)
+	if (tls_configure(c->tls, cfg) == -1)
 		finish(c, R_INTERNAL, "tls_configure: %s", tls_error(c->tls));
 	/* SNI is the TLSA base domain (RFC 7672 section 8.1). */
 	if (tls_connect_socket(c->tls, c->fd, c->base) == -1)
@@ -411,7 +428,12 @@ tls_start(struct conn *c)
 			wait_fd(c, r == TLS_WANT_POLLIN ? POLLIN : POLLOUT);
 			continue;
 		}
-		if (s->expect_ocsp && strstr(tls_error(c->tls),
+		if (probe && no_shared_cipher(tls_error(c->tls))) {
+			c->not_offered = 1;
+			finish(c, R_TLS_FAILURE, "no shared cipher (%s)",
+			    tls_error(c->tls));
+		}
+		if (!probe && s->expect_ocsp && strstr(tls_error(c->tls),
 		    "no stapled OCSP response") != NULL)
 			finish(c, R_OCSP_MISSING, "the server stapled no "
 			    "OCSP response (-expect-ocsp)");
@@ -420,6 +442,8 @@ tls_start(struct conn *c)
 		    " (does the server expect STARTTLS instead of TLS at "
 		    "once?)" : "");
 	}
+	if (probe)
+		return;
 	/* Read by on_tls() in smtpdane.c. */
 	url = tls_peer_ocsp_url(c->tls);
 	msg_begin(&c->mb, MSG_TLS);
@@ -578,6 +602,89 @@ smtp_after_tls(struct conn *c, int banner_pending, char *err,
 }
 
 /*
+ * One connection up to a finished handshake with cfg: TCP, the SMTP
+ * dialogue up to STARTTLS (or TLS at once), libtls.
+ */
+static void
+conn_open(struct conn *c, struct tls_config *cfg, int probe)
+{
+	tcp_connect(c);
+	if (!c->spec->tls_on_connect)
+		smtp_to_tls(c);
+	tls_start(c, cfg, probe);
+}
+
+/* Back to no connection, for the next one. */
+static void
+conn_reset(struct conn *c)
+{
+	if (c->tls != NULL) {
+		/* A close_notify if it goes at once; no waiting. */
+		(void)tls_close(c->tls);
+		tls_free(c->tls);
+		c->tls = NULL;
+	}
+	if (c->fd != -1)
+		close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+	c->hint = NULL;
+	c->not_offered = 0;
+}
+
+/*
+ * -all-keys: one new connection a key type, with that type's TLS 1.2
+ * cipher suites only, within the check's own deadline.  A failure is
+ * the probe's, noted (soft_err) and judged later; the chain is taken
+ * as presented, to be verified in the parse stage.
+ */
+static void
+probe_one(struct conn *c, struct key_probe *pr)
+{
+	const uint8_t	*chain;
+	size_t		 len;
+
+	conn_reset(c);
+	c->soft_err = pr->err;
+	c->soft_len = sizeof(pr->err);
+	if (setjmp(c->soft_jmp) != 0) {
+		pr->state = c->not_offered ? PROBE_NOT_OFFERED : PROBE_FAILED;
+		pr->fail = c->soft_res;
+		return;
+	}
+	conn_open(c, c->spec->probecfg[pr->key], 1);
+	if ((chain = tls_peer_cert_chain_pem(c->tls, &len)) == NULL)
+		finish(c, R_TLS_FAILURE, "the server sent no certificate");
+	if ((pr->pem = malloc(len + 1)) == NULL)
+		finish(c, R_INTERNAL, "out of memory");
+	memcpy(pr->pem, chain, len);
+	pr->pem[len] = '\0';
+	pr->pemlen = len;
+	strlcpy(pr->version, tls_conn_version(c->tls), sizeof(pr->version));
+	strlcpy(pr->cipher, tls_conn_cipher(c->tls), sizeof(pr->cipher));
+	pr->state = PROBE_DONE;
+	/* Polite, but nothing rests on it: a failure is dropped. */
+	if (setjmp(c->soft_jmp) == 0)
+		quit(c);
+	pr->err[0] = '\0';
+	c->soft_err = NULL;
+}
+
+static void
+probe_keys(struct conn *c, struct key_probe *pr)
+{
+	size_t	 k;
+
+	for (k = 0; k < KEY__MAX; k++) {
+		memset(&pr[k], 0, sizeof(pr[k]));
+		pr[k].key = k;
+		probe_one(c, &pr[k]);
+	}
+	c->soft_err = NULL;
+	conn_reset(c);
+}
+
+/*
  * The TLSA RRset at one base domain candidate.  Returns 1 when it is a
  * secure, non-empty RRset (the candidate becomes the base domain), 0
  * when DANE is not in effect there; a failure ends the check, since a
@@ -636,6 +743,7 @@ tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 		finish(c, R_DANE_NA, "%s: DANE not in effect", why[0]);
 	}
 	c->base = c->spec->bases[i];
+	c->tlsa_ttl = res.ttl;
 	msg_begin(&c->mb, MSG_BASE);
 	msg_put_cstr(&c->mb, c->base);
 	msg_send(c->out, &c->mb);
@@ -728,10 +836,171 @@ has_name(const struct dane_params *p, const char *name)
 	return 0;
 }
 
+/*
+ * -staged (RFC 7671 section 8.1, "current + next"): would the RRset as
+ * published now verify each staged chain or key, with the same rules,
+ * names and dates?  If not, the one record to add: 2 1 1 for the new
+ * trust anchor when the RRset is all DANE-TA and no anchor matched,
+ * else 3 1 1 for the new leaf key (DANE-EE has no name or date rules).
+ */
+/* Would the RRset with a usage 1 1 record of this SPKI verify it? */
+static int
+staged_fixed_by(const struct dane_params *p, const struct staged_file *f,
+    int usage, const char *spki_hex)
+{
+	struct dane_params	 q = *p;
+	struct dane_staged	 st;
+	struct tlsa		*t;
+	uint8_t			 d[32];
+	char			 two[3];
+	size_t			 k;
+	int			 ok;
+
+	if (strlen(spki_hex) != 2 * sizeof(d) ||
+	    strspn(spki_hex, "0123456789abcdefABCDEF") != 2 * sizeof(d))
+		return 0;
+	for (k = 0; k < sizeof(d); k++) {
+		memcpy(two, spki_hex + 2 * k, 2);
+		two[2] = '\0';
+		d[k] = (uint8_t)strtoul(two, NULL, 16);
+	}
+	if ((t = calloc(p->ntlsa + 1, sizeof(*t))) == NULL)
+		return 0;
+	if (p->ntlsa > 0)
+		memcpy(t, p->tlsa, p->ntlsa * sizeof(*t));
+	t[p->ntlsa].usage = usage;
+	t[p->ntlsa].selector = TLSA_SEL_SPKI;
+	t[p->ntlsa].mtype = TLSA_MT_SHA256;
+	t[p->ntlsa].data = d;
+	t[p->ntlsa].len = sizeof(d);
+	q.tlsa = t;
+	q.ntlsa = p->ntlsa + 1;
+	ok = dane_staged(f->pem, f->len, &q, &st) == 0 && st.safe;
+	free(t);
+	return ok;
+}
+
+static void
+judge_staged(struct verdict_out *o, const struct dane_params *p,
+    const struct check_spec *s, const char *base, uint32_t ttl)
+{
+	struct dane_staged	 st;
+	char			 rec[MAX_HOSTNAME + 200];
+	size_t			 i, k;
+	int			 ta_only;
+
+	ta_only = 0;
+	for (k = 0; k < p->ntlsa; k++) {
+		if (tlsa_unusable(&p->tlsa[k]) != NULL)
+			continue;
+		if (p->tlsa[k].usage != TLSA_DANE_TA) {
+			ta_only = 0;
+			break;
+		}
+		ta_only = 1;
+	}
+	for (i = 0; i < s->nstaged; i++) {
+		if (dane_staged(s->staged[i].pem, s->staged[i].len, p,
+		    &st) == -1) {
+			st.safe = 0;
+			(void)strlcpy(st.reason, "out of memory or libcrypto "
+			    "failure", sizeof(st.reason));
+		}
+		rec[0] = '\0';
+		if (!st.safe && st.leaf_spki[0] != '\0') {
+			if (ta_only && st.result == R_TLSA_MISMATCH &&
+			    st.ta_spki[0] != '\0' &&
+			    staged_fixed_by(p, &s->staged[i], TLSA_DANE_TA,
+			    st.ta_spki))
+				snprintf(rec, sizeof(rec), "_%u._tcp.%s. IN TLSA "
+				    "2 1 1 %s", s->port, base, st.ta_spki);
+			else
+				snprintf(rec, sizeof(rec), "_%u._tcp.%s. IN TLSA "
+				    "3 1 1 %s", s->port, base, st.leaf_spki);
+		}
+		msg_begin(o->mb, MSG_STAGED);
+		msg_put_cstr(o->mb, s->staged[i].name);
+		msg_put_u32(o->mb, st.safe);
+		msg_put_u32(o->mb, st.bare_key);
+		msg_put_cstr(o->mb, st.reason);
+		msg_put_cstr(o->mb, rec);
+		msg_put_u32(o->mb, ttl);
+		msg_send(o->fd, o->mb);
+	}
+}
+
+/*
+ * -all-keys: each chain a probe saw, judged as the main one is.  The
+ * first probe that fails, if the main chain verified, is the check's
+ * result (into res and reason).
+ */
+static void
+judge_probes(struct verdict_out *o, const struct dane_params *p,
+    const struct key_probe *pr, size_t npr, enum result *res,
+    char *reason, size_t reasonlen)
+{
+	struct dane_report	 rep;
+	enum result		 r;
+	const char		*kt, *why, *spki;
+	size_t			 i;
+	int			 ok, first = 1;
+
+	for (i = 0; i < npr; i++) {
+		memset(&rep, 0, sizeof(rep));
+		kt = key_type_name(pr[i].key);
+		spki = "";
+		if (pr[i].state == PROBE_DONE) {
+			dane_verify(pr[i].pem, pr[i].pemlen, p, &rep);
+			r = rep.result;
+			why = rep.reason;
+			if (rep.ncert > 0)
+				spki = rep.cert[0].spki_sha256;
+		} else {
+			r = pr[i].state == PROBE_FAILED ? pr[i].fail :
+			    R_VERIFIED;
+			why = pr[i].err;
+		}
+		ok = r == R_VERIFIED || r == R_VERIFIED_WARN;
+		msg_begin(o->mb, MSG_PROBE);
+		msg_put_u32(o->mb, pr[i].key);
+		msg_put_u32(o->mb, pr[i].state);
+		msg_put_cstr(o->mb, pr[i].version);
+		msg_put_cstr(o->mb, pr[i].cipher);
+		msg_put_cstr(o->mb, spki);
+		msg_put_u32(o->mb, r);
+		msg_put_cstr(o->mb, why);
+		if (pr[i].state == PROBE_DONE)
+			msg_put_str(o->mb, pr[i].pem, pr[i].pemlen);
+		else
+			msg_put_cstr(o->mb, "");
+		msg_send(o->fd, o->mb);
+		if (!ok && first && (*res == R_VERIFIED ||
+		    *res == R_VERIFIED_WARN)) {
+			first = 0;
+			*res = r;
+			if (pr[i].state != PROBE_DONE)
+				snprintf(reason, reasonlen, "the %s probe "
+				    "(-all-keys) failed: %s", kt, why);
+			else if (r == R_TLSA_MISMATCH)
+				snprintf(reason, reasonlen, "the %s "
+				    "certificate does not match; senders that "
+				    "prefer %s will defer mail: %s", kt, kt,
+				    why);
+			else
+				snprintf(reason, reasonlen, "the %s "
+				    "certificate does not verify; senders that "
+				    "prefer %s will defer mail: %s", kt, kt,
+				    why);
+		}
+		dane_report_free(&rep);
+	}
+}
+
 static __dead void
 verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
     const struct tlsa *t, size_t nt, const char *base,
-    const struct check_spec *s, const char *smtp_err)
+    const struct check_spec *s, const char *smtp_err, uint32_t ttl,
+    const struct key_probe *pr, size_t npr)
 {
 	struct dane_params	 p;
 	struct dane_report	 rep;
@@ -753,6 +1022,8 @@ verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
 	dane_verify(pem, pemlen, &p, &rep);
 	send_certs(o, &rep);
 	send_outcomes(o, t, nt, &rep);
+	/* on_staged() */
+	judge_staged(o, &p, s, base, ttl);
 	res = rep.result;
 	strlcpy(reason, rep.reason, sizeof(reason));
 	if ((res == R_VERIFIED || res == R_VERIFIED_WARN) &&
@@ -761,6 +1032,8 @@ verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
 		snprintf(reason, sizeof(reason), "%s (the chain itself "
 		    "verified: %s)", smtp_err, rep.reason);
 	}
+	/* on_probe() */
+	judge_probes(o, &p, pr, npr, &res, reason, sizeof(reason));
 	msg_begin(o->mb, MSG_RESULT);
 	msg_put_u32(o->mb, res);
 	msg_put_cstr(o->mb, reason);
@@ -787,7 +1060,8 @@ verify_child(int out, const struct verify_spec *vs)
 	msg_put_u32(&mb, ST_VERIFY);
 	msg_send(out, &mb);
 	verify_and_report(&o, vs->pem, vs->pemlen, vs->tlsa, vs->ntlsa,
-	    vs->base, vs->check, vs->smtp_err);
+	    vs->base, vs->check, vs->smtp_err, vs->tlsa_ttl, vs->probes,
+	    vs->nprobes);
 }
 
 __dead void
@@ -797,10 +1071,11 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	struct verdict_out o;
 	struct tlsa	*t = NULL;
 	struct sandbox_net net;
+	struct key_probe probes[KEY__MAX];
 	uint16_t	 ports[1];
 	const uint8_t	*chain;
 	char		*pem, smtp_err[MAX_TEXT] = "";
-	size_t		 nt, i, pemlen;
+	size_t		 nt, i, pemlen, nprobes = 0;
 	int		 usable = 0;
 
 	memset(&c, 0, sizeof(c));
@@ -824,13 +1099,7 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	nt = tlsa_lookup(&c, ctx, &t);
 	for (i = 0; i < nt; i++)
 		usable += tlsa_unusable(&t[i]) == NULL;
-	tcp_connect(&c);
-	if (spec->tls_on_connect)
-		tls_start(&c);
-	else {
-		smtp_to_tls(&c);
-		tls_start(&c);
-	}
+	conn_open(&c, spec->tlscfg, 0);
 	if ((chain = tls_peer_cert_chain_pem(c.tls, &pemlen)) == NULL)
 		finish(&c, R_TLS_FAILURE, "the server sent no certificate");
 	if ((pem = malloc(pemlen + 1)) == NULL)
@@ -838,9 +1107,11 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	memcpy(pem, chain, pemlen);
 	pem[pemlen] = '\0';
 	smtp_after_tls(&c, spec->tls_on_connect, smtp_err, sizeof(smtp_err));
-	tls_close(c.tls);
-	close(c.fd);
-	c.fd = -1;
+	conn_reset(&c);
+	if (spec->probecfg[0] != NULL) {
+		probe_keys(&c, probes);
+		nprobes = KEY__MAX;
+	}
 	/* OpenBSD "stdio"; Linux: memory, write to the parent, exit. */
 	sandbox_enter(SB_CHILD_PARSE, NULL);
 	if (usable == 0)
@@ -854,5 +1125,6 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	msg_send(c.out, &c.mb);
 	o.fd = c.out;
 	o.mb = &c.mb;
-	verify_and_report(&o, pem, pemlen, t, nt, c.base, spec, smtp_err);
+	verify_and_report(&o, pem, pemlen, t, nt, c.base, spec, smtp_err,
+	    c.tlsa_ttl, probes, nprobes);
 }

@@ -59,7 +59,9 @@
 #define DEFAULT_JOBS	20
 #define MAX_JOBS	512
 #define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
+#define DISCOVERY_POLL_MS 2	/* poll timeout with lookups in flight */
 #define PRIME_MAX	32	/* zones primed before forking */
+#define MAX_STAGED	8	/* -staged files */
 
 enum job_kind { JOB_DISCOVER, JOB_CHECK, JOB_VERIFY, JOB__MAX };
 
@@ -84,7 +86,11 @@ size_t			 nchecks;
 static size_t		 targets_cap, checks_cap;
 static struct dns_config dnscfg;
 static struct tls_config *tlscfg;
+static struct tls_config *probecfg[KEY__MAX];	/* -all-keys */
+static struct staged_file staged[MAX_STAGED];
+static size_t		 nstaged;
 static struct ub_ctx	*ubctx;
+static struct ub_ctx	*evctx;		/* the parent's own lookups */
 static struct job	*running;
 static size_t		 nrunning;
 static enum discover_mode disc_mode = DISC_HOST;
@@ -94,6 +100,8 @@ static int		 port_option;	/* -port was given */
 static size_t		 next_to_print;
 
 static char *get_text(struct msgreader *);
+static char *xprintf(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
 static void add_verdict(struct target *, enum result, const char *, ...)
     __attribute__((__format__(__printf__, 3, 4)));
 static __dead void setup_error(const char *, ...)
@@ -203,6 +211,21 @@ xstrdup(const char *s)
 	return p;
 }
 
+static char *
+xprintf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n == -1)
+		fatalx("out of memory");
+	return p;
+}
+
 static void
 strlist_add(char ***list, size_t *n, char *s)
 {
@@ -240,7 +263,7 @@ enum opt_id {
 	O_DEBUG = 'd', O_VERSION = 'V', O_HELP = 'h',
 	O_SUBMISSION = 256, O_SUBMISSIONS, O_SRV, O_CTIMEOUT, O_OCSP,
 	O_TERSE, O_NAGIOS, O_JSON, O_CERTINFO, O_SHOWCERTS, O_TLSA,
-	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT
+	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT, O_STAGED, O_ALLKEYS
 };
 
 static const struct option_def {
@@ -283,6 +306,11 @@ static const struct option_def {
 	{ "critical", O_CRITICAL, "duration", "off", "-nagios: CRITICAL "
 	    "when a chain certificate expires within duration (bare number: "
 	    "days)" },
+	{ "staged", O_STAGED, "file", NULL, "also judge the chain, "
+	    "certificate or public key (PEM) about to be deployed against "
+	    "the published TLSA RRset (repeatable)" },
+	{ "all-keys", O_ALLKEYS, NULL, NULL, "also probe with ECDSA-only and "
+	    "RSA-only TLS 1.2 cipher suites; every chain must match" },
 	{ "expect-ocsp", O_OCSP, NULL, NULL, "a missing OCSP staple is an "
 	    "error" },
 	{ "quiet", O_QUIET, NULL, NULL, "print nothing unless something is "
@@ -310,6 +338,8 @@ static const struct option_def {
 #define NOPTIONS	(sizeof(options) / sizeof(options[0]))
 
 struct cmdline {
+	const char	*staged[MAX_STAGED];
+	size_t		 nstaged;
 	const char	*anchor_file;
 	const char	*target_file;
 	char		**targets;
@@ -329,7 +359,8 @@ print_usage(FILE *f)
 	    "                [-json | -nagios | -terse] [-nocolor] "
 	    "[-show-cert-info] [-showcerts]\n"
 	    "                [-srv name | -submission | -submissions] "
-	    "[-tlsa] target ...\n"
+	    "[-all-keys] [-staged file]\n"
+	    "                [-tlsa] target ...\n"
 	    "       smtpdane [options] -f file [target ...]\n");
 }
 
@@ -554,6 +585,9 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 	case O_ANCHOR:
 		cl->anchor_file = v;
 		break;
+	case O_ALLKEYS:
+		opt.all_keys = 1;
+		break;
 	case O_OCSP:
 		opt.expect_ocsp = 1;
 		break;
@@ -594,6 +628,11 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		exit(0);
 	case O_ALLOWROOT:
 		opt.allow_root = 1;
+		break;
+	case O_STAGED:
+		if (cl->nstaged == MAX_STAGED)
+			usage_error("-staged: at most %d files", MAX_STAGED);
+		cl->staged[cl->nstaged++] = v;
 		break;
 	}
 }
@@ -817,10 +856,67 @@ load_dns_config(const char *anchor_file)
 }
 
 /*
+ * -staged: the files are read now, while files may be; every check
+ * child inherits them.  What is neither a certificate nor a public key
+ * is a usage error here rather than a warning in every check.
+ */
+static void
+load_staged(const struct cmdline *cl)
+{
+	char	 errbuf[512];
+	size_t	 i;
+
+	for (i = 0; i < cl->nstaged; i++) {
+		if (read_whole_file(cl->staged[i], &staged[i].pem,
+		    &staged[i].len, errbuf, sizeof(errbuf)) == -1)
+			setup_error("-staged: %s", errbuf);
+		if (dane_pem_kind(staged[i].pem, staged[i].len) == -1)
+			setup_error("-staged: %s: neither a certificate nor a "
+			    "public key (no BEGIN CERTIFICATE or BEGIN PUBLIC "
+			    "KEY line)", cl->staged[i]);
+		staged[i].name = cl->staged[i];
+		nstaged++;
+	}
+}
+
+/*
  * libtls is set up once, here, before any fork: what OpenSSL loads
  * later would need executable mappings the sandbox forbids.  Its own
  * verification is off: names, dates and chains are judged by dane.c.
  */
+/*
+ * -all-keys: TLS 1.2, where the cipher suite names the authentication
+ * and so the certificate; TLS 1.3 suites do not (smtpdane.1, CAVEATS).
+ */
+static void
+setup_probe_tls(void)
+{
+	static const char *const ciphers[KEY__MAX] = {
+		[KEY_ECDSA] = "ECDHE-ECDSA-AES128-GCM-SHA256:"
+		    "ECDHE-ECDSA-AES256-GCM-SHA384:"
+		    "ECDHE-ECDSA-CHACHA20-POLY1305",
+		[KEY_RSA] = "ECDHE-RSA-AES128-GCM-SHA256:"
+		    "ECDHE-RSA-AES256-GCM-SHA384:"
+		    "ECDHE-RSA-CHACHA20-POLY1305",
+	};
+	size_t	 k;
+
+	for (k = 0; k < KEY__MAX; k++) {
+		if ((probecfg[k] = tls_config_new()) == NULL)
+			setup_error("tls_config_new failed");
+		tls_config_insecure_noverifycert(probecfg[k]);
+		tls_config_insecure_noverifyname(probecfg[k]);
+		tls_config_insecure_noverifytime(probecfg[k]);
+		if (tls_config_set_protocols(probecfg[k],
+		    TLS_PROTOCOL_TLSv1_2) == -1)
+			setup_error("tls protocols: %s",
+			    tls_config_error(probecfg[k]));
+		if (tls_config_set_ciphers(probecfg[k], ciphers[k]) == -1)
+			setup_error("tls ciphers: %s",
+			    tls_config_error(probecfg[k]));
+	}
+}
+
 static void
 setup_tls(void)
 {
@@ -841,6 +937,8 @@ setup_tls(void)
 	 */
 	if (opt.expect_ocsp)
 		tls_config_ocsp_require_stapling(tlscfg);
+	if (opt.all_keys)
+		setup_probe_tls();
 }
 
 /*
@@ -925,8 +1023,7 @@ queued(enum job_kind kind)
 static int
 peek(enum job_kind *kind, size_t *idx)
 {
-	*kind = queued(JOB_CHECK) ? JOB_CHECK : queued(JOB_VERIFY) ?
-	    JOB_VERIFY : JOB_DISCOVER;
+	*kind = queued(JOB_CHECK) ? JOB_CHECK : JOB_VERIFY;
 	if (!queued(*kind))
 		return 0;
 	*idx = queues[*kind].idx[queues[*kind].head];
@@ -1007,8 +1104,6 @@ start_job(enum job_kind kind, size_t idx)
 		close(p[0]);
 		for (i = 0; i < nrunning; i++)
 			close(running[i].fd);
-		if (kind == JOB_DISCOVER)
-			discover_child(p[1], ubctx, &targets[idx].disc);
 		if (kind == JOB_VERIFY)
 			start_verify_child(p[1], idx);
 		check_child(p[1], ubctx, &checks[idx].spec);
@@ -1023,14 +1118,10 @@ start_job(enum job_kind kind, size_t idx)
 	j->pid = pid;
 	j->fd = p[0];
 	j->deadline = now_ms() + opt.timeout * 1000 + CHILD_GRACE_MS;
-	if (kind != JOB_DISCOVER)
-		checks[idx].rep.started = now_ms();
-	else
-		targets[idx].rep.started = now_ms();
+	checks[idx].rep.started = now_ms();
 	start_failures = 0;
 	debug("started %s child %ld for %s", job_kind_name(kind),
-	    (long)pid, kind == JOB_DISCOVER ?
-	    targets[idx].host : checks[idx].spec.addrstr);
+	    (long)pid, checks[idx].spec.addrstr);
 	return 1;
 }
 
@@ -1050,6 +1141,8 @@ job_report(const struct job *j)
  * address, the port, the reference identifiers and the warning.  A
  * verdict without an address belongs to its target alone.
  */
+static size_t	 nverdicts;
+
 static char *
 check_key(const struct target *t, const char *host, uint16_t port,
     const char *addr, const struct hostinfo *h)
@@ -1057,9 +1150,10 @@ check_key(const struct target *t, const char *host, uint16_t port,
 	char	*key, *names = NULL, *tmp;
 	size_t	 i;
 
+	/* Each verdict its own line: none may hide another. */
 	if (h == NULL) {
-		if (asprintf(&key, "verdict\n%zu\n%s\n%u", (size_t)(t -
-		    targets), host, port) == -1)
+		if (asprintf(&key, "verdict\n%zu\n%s\n%u\n%zu", (size_t)(t -
+		    targets), host, port, nverdicts++) == -1)
 			fatalx("out of memory");
 		return key;
 	}
@@ -1244,6 +1338,9 @@ fill_spec(struct check_spec *s, const struct hostinfo *h)
 	s->warn_window = opt.warn_window;
 	s->expect_ocsp = opt.expect_ocsp;
 	s->tlscfg = tlscfg;
+	s->staged = staged;
+	s->nstaged = nstaged;
+	memcpy(s->probecfg, probecfg, sizeof(s->probecfg));
 }
 
 /* A verdict without an address, for a host, a domain or a target. */
@@ -1433,7 +1530,13 @@ follower_ready(size_t i)
 {
 	struct check	*c = &checks[i];
 	struct report	*f = &c->rep, *l = &checks[c->leader].rep;
-	int		 chain = l->chain != NULL && l->base != NULL;
+	/*
+	 * Only a leader that ended cleanly, its whole report read, has a
+	 * chain and TLSA records worth judging again; one that was killed
+	 * or broke its sandbox passes on its failure instead.
+	 */
+	int		 chain = checks[c->leader].clean_end &&
+			    l->chain != NULL && l->base != NULL;
 
 	copy_lines(&f->details, &f->ndetails, l->details, 0,
 	    chain ? l->ndetails_pre : l->ndetails);
@@ -1450,7 +1553,12 @@ follower_ready(size_t i)
 		enqueue(JOB_VERIFY, i);
 		return;
 	}
-	report_set(f, l->result, "%s", l->reason != NULL ? l->reason : "");
+	if (l->result == R_VERIFIED || l->result == R_VERIFIED_WARN)
+		report_set(f, R_INTERNAL, "the shared check verified without "
+		    "a chain to judge for these names");
+	else
+		report_set(f, l->result, "%s", l->reason != NULL ?
+		    l->reason : "");
 	f->started = l->started;
 	f->ended = l->ended;
 	c->finished = 1;
@@ -1472,8 +1580,11 @@ share_or_enqueue(size_t i)
 	char		*ck;
 	size_t		 li;
 
-	if (asprintf(&ck, "%s\n%s\n%u", c->host, c->spec.addrstr,
-	    c->spec.port) == -1)
+	/* The base domain candidates too: a follower is judged under the
+	 * base its leader chose. */
+	if (asprintf(&ck, "%s\n%s\n%u\n%s\n%s", c->host, c->spec.addrstr,
+	    c->spec.port, c->spec.bases[0], c->spec.nbases > 1 ?
+	    c->spec.bases[1] : "") == -1)
 		fatalx("out of memory");
 	if ((li = index_find(&by_conn, ck)) == SIZE_MAX) {
 		c->conn_key = ck;
@@ -1500,6 +1611,7 @@ start_verify_child(int fd, size_t i)
 	const struct check	*c = &checks[i];
 	const struct report	*l = &checks[c->leader].rep;
 	struct verify_spec	 vs;
+	struct key_probe	*pr;
 	struct tlsa		*t;
 	size_t			 k;
 
@@ -1520,6 +1632,23 @@ start_verify_child(int fd, size_t i)
 	vs.tlsa = t;
 	vs.ntlsa = l->ntlsa;
 	vs.smtp_err = l->smtp_err != NULL ? l->smtp_err : "";
+	vs.tlsa_ttl = l->tlsa_ttl;
+	if ((pr = calloc(KEY__MAX, sizeof(*pr))) == NULL)
+		_exit(3);
+	for (k = 0; k < l->nprobes && k < KEY__MAX; k++) {
+		pr[k].key = l->probes[k].key;
+		pr[k].state = l->probes[k].state;
+		pr[k].fail = l->probes[k].result;
+		strlcpy(pr[k].err, l->probes[k].reason, sizeof(pr[k].err));
+		strlcpy(pr[k].version, l->probes[k].tls_version,
+		    sizeof(pr[k].version));
+		strlcpy(pr[k].cipher, l->probes[k].tls_cipher,
+		    sizeof(pr[k].cipher));
+		pr[k].pem = l->probes[k].pem;
+		pr[k].pemlen = l->probes[k].pemlen;
+	}
+	vs.probes = pr;
+	vs.nprobes = k;
 	verify_child(fd, &vs);
 }
 
@@ -1544,6 +1673,14 @@ new_check(struct check *c, const struct hostinfo *h, int af,
 		share_or_enqueue(c - checks);
 }
 
+static int
+address_of_family(int af, const char *addr)
+{
+	struct in6_addr	 a;
+
+	return inet_pton(af, addr, &a) == 1;
+}
+
 static const char *
 on_address(struct job *j, struct msgreader *r)
 {
@@ -1559,8 +1696,9 @@ on_address(struct job *j, struct msgreader *r)
 	sec = msg_get_u32(r);
 	addr = msg_get_str(r, NULL);
 	host = msg_get_str(r, NULL);
-	if (r->bad || (af != AF_INET && af != AF_INET6) || sec > SEC_BOGUS ||
-	    !is_address(addr) || (h = find_host(t, host)) == NULL)
+	if (r->bad || addr == NULL || host == NULL ||
+	    (af != AF_INET && af != AF_INET6) || sec > SEC_BOGUS ||
+	    !address_of_family(af, addr) || (h = find_host(t, host)) == NULL)
 		why = "bad address";
 	else if (t->nchecks >= MAX_TARGET_CHECKS)
 		why = "too many addresses";
@@ -1769,12 +1907,117 @@ on_chain(struct job *j, struct msgreader *r)
 static const char *
 on_base(struct job *j, struct msgreader *r)
 {
-	struct report	*rep = job_report(j);
+	struct report		*rep = job_report(j);
+	const struct check_spec	*s = &checks[j->idx].spec;
+	char			*base;
+	size_t			 i;
 
 	if (rep->base != NULL)
 		return "base domain sent twice";
-	if ((rep->base = get_text(r)) == NULL || !valid_hostname(rep->base))
+	if ((base = get_text(r)) == NULL)
 		return "bad base domain";
+	/* It must be one of the candidates the child was given. */
+	for (i = 0; i < s->nbases; i++)
+		if (strcmp(base, s->bases[i]) == 0) {
+			rep->base = base;
+			return NULL;
+		}
+	free(base);
+	return "not one of the base domain candidates";
+}
+
+/*
+ * -staged: one judgment.  One that would not verify is a warning of
+ * the check (verified-with-warnings), never its failure.
+ */
+static const char *
+on_staged(struct job *j, struct msgreader *r)
+{
+	struct report		*rep = job_report(j);
+	struct staged_line	*l;
+	char			 ttl[32];
+
+	if (rep->nstaged >= MAX_STAGED)
+		return "too many staged judgments";
+	rep->staged = xreallocarray(rep->staged, rep->nstaged + 1,
+	    sizeof(*rep->staged));
+	l = &rep->staged[rep->nstaged];
+	memset(l, 0, sizeof(*l));
+	l->file = get_text(r);
+	l->safe = msg_get_u32(r) != 0;
+	l->bare_key = msg_get_u32(r) != 0;
+	l->reason = get_text(r);
+	l->records = get_text(r);
+	l->ttl = msg_get_u32(r);
+	if (r->bad || l->file == NULL || l->reason == NULL ||
+	    l->records == NULL || (!l->safe && l->records[0] == '\0' &&
+	    l->reason[0] == '\0')) {
+		free(l->file);
+		free(l->reason);
+		free(l->records);
+		return "bad staged judgment";
+	}
+	rep->nstaged++;
+	rep->tlsa_ttl = l->ttl;
+	if (l->safe)
+		return NULL;
+	format_ttl(l->ttl, ttl, sizeof(ttl));
+	if (l->records[0] == '\0')
+		return add_line(&rep->warns, &rep->nwarns, xprintf("staged %s: "
+		    "not safe to deploy yet: %s", l->file, l->reason));
+	return add_line(&rep->warns, &rep->nwarns, xprintf("staged %s: not "
+	    "safe to deploy yet: %s; publish %s and wait at least %s (the "
+	    "TTL of the TLSA RRset) before deploying", l->file, l->reason,
+	    l->records, ttl));
+}
+
+/*
+ * -all-keys: one probe.  The child has made a failing probe the
+ * check's result already; this keeps the facts for the renderers and
+ * the chain for a verify child.
+ */
+static const char *
+on_probe(struct job *j, struct msgreader *r)
+{
+	struct report		*rep = job_report(j);
+	struct probe_line	*l;
+	size_t			 i, len;
+
+	if (rep->nprobes >= KEY__MAX)
+		return "too many key probes";
+	rep->probes = xreallocarray(rep->probes, rep->nprobes + 1,
+	    sizeof(*rep->probes));
+	l = &rep->probes[rep->nprobes];
+	memset(l, 0, sizeof(*l));
+	l->key = msg_get_u32(r);
+	l->state = msg_get_u32(r);
+	l->tls_version = get_text(r);
+	l->tls_cipher = get_text(r);
+	l->leaf_spki = get_text(r);
+	l->result = msg_get_u32(r);
+	l->reason = get_text(r);
+	l->pem = msg_get_str(r, &len);
+	l->pemlen = len;
+	for (i = 0; i < rep->nprobes; i++)
+		if (rep->probes[i].key == l->key)
+			break;
+	if (r->bad || i < rep->nprobes || l->key >= KEY__MAX ||
+	    l->state >= PROBE__MAX || (unsigned)l->result >= R__MAX ||
+	    l->tls_version == NULL || l->tls_cipher == NULL ||
+	    l->leaf_spki == NULL || l->reason == NULL || l->pem == NULL ||
+	    strspn(l->leaf_spki, "0123456789abcdef") !=
+	    strlen(l->leaf_spki) ||
+	    (l->state == PROBE_DONE) != (len > 0) ||
+	    strspn(l->pem, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/=- \n") != len) {
+		free(l->tls_version);
+		free(l->tls_cipher);
+		free(l->leaf_spki);
+		free(l->reason);
+		free(l->pem);
+		return "bad key probe";
+	}
+	rep->nprobes++;
 	return NULL;
 }
 
@@ -1806,6 +2049,13 @@ on_result(struct job *j, struct msgreader *r)
 	if ((s = get_text(r)) == NULL || r->bad || !check_result(v)) {
 		free(s);
 		return "bad result";
+	}
+	/* Verified rests on a chain judged in the verification stage. */
+	if ((v == R_VERIFIED || v == R_VERIFIED_WARN) &&
+	    (rep->stage != ST_VERIFY ||
+	    (j->kind == JOB_CHECK && rep->chain == NULL))) {
+		free(s);
+		return "verified without a chain";
 	}
 	if (!rep->done)
 		report_set(rep, v, "%s", s);
@@ -1846,6 +2096,8 @@ static const char *(*const msg_handlers[MSG__MAX])(struct job *,
 	[MSG_TLS] =	on_tls,
 	[MSG_RESULT] =	on_result,
 	[MSG_CHAIN] =	on_chain,
+	[MSG_STAGED] =	on_staged,
+	[MSG_PROBE] =	on_probe,
 	[MSG_BASE] =	on_base,
 	[MSG_HOST] =	on_host,
 	[MSG_ADDR] =	on_address,
@@ -1989,6 +2241,8 @@ reap_job(struct job *j)
 		discovery_done(&targets[j->idx]);
 	else {
 		checks[j->idx].finished = 1;
+		checks[j->idx].clean_end = j->final &&
+		    checks[j->idx].rep.result != R_INTERNAL;
 		if (j->kind == JOB_CHECK)
 			followers_ready(j->idx);
 	}
@@ -2035,7 +2289,10 @@ parse_frames(struct job *j)
 	j->len -= off;
 }
 
-/* Read what a child wrote; returns 0 once its pipe is closed. */
+/* Read what a child wrote: READ_DATA, READ_NONE (would block), or
+ * READ_CLOSED once its pipe is closed. */
+enum { READ_CLOSED, READ_NONE, READ_DATA };
+
 static int
 read_job(struct job *j)
 {
@@ -2044,25 +2301,25 @@ read_job(struct job *j)
 	if (j->cap - j->len < 65536) {
 		if (j->cap >= CHILD_OUTPUT_MAX) {
 			kill_job(j, R_INTERNAL, "child wrote too much");
-			return 0;
+			return READ_CLOSED;
 		}
 		j->cap = j->cap ? j->cap * 2 : 131072;
 		j->buf = xreallocarray(j->buf, j->cap, 1);
 	}
 	n = read(j->fd, j->buf + j->len, j->cap - j->len);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		return 1;
+		return READ_NONE;
 	if (n <= 0) {
 		if (j->len > 0)
 			kill_job(j, R_INTERNAL, "child output ends in the "
 			    "middle of a message");
 		else
 			close_job(j);
-		return 0;
+		return READ_CLOSED;
 	}
 	j->len += n;
 	parse_frames(j);
-	return j->fd != -1;
+	return j->fd != -1 ? READ_DATA : READ_CLOSED;
 }
 
 /*
@@ -2082,7 +2339,8 @@ expire_jobs(void)
 		j = &running[i];
 		if (j->fd == -1 || now_ms() < j->deadline)
 			continue;
-		while (read_job(j) && !j->final)
+		/* What is there already, not what may come. */
+		while (!j->final && read_job(j) == READ_DATA)
 			;
 		if (j->fd == -1)
 			continue;
@@ -2143,6 +2401,148 @@ abandon_queued(const char *why)
 	}
 }
 
+/*
+ * Discoveries run in the parent, without a child: their lookups go
+ * through the event context (dns_event_run), each with a deadline,
+ * and what they conclude comes as frames judged by msg_rules[] like
+ * a child's.  At most opt.jobs run at once, and none starts while
+ * plenty of checks wait, so that a long target list is not all
+ * looked up (and held in memory) before it is checked.
+ */
+struct discovery {
+	struct disc	*d;
+	struct job	 j;	/* kind JOB_DISCOVER; no pid, no fd */
+};
+
+static struct discovery	*discs;
+static size_t		 ndiscs;
+
+#define CHECKS_AHEAD(jobs)	(4 * (size_t)(jobs))
+
+static size_t
+checks_waiting(void)
+{
+	return queues[JOB_CHECK].n - queues[JOB_CHECK].head;
+}
+
+static void
+start_discoveries(void)
+{
+	struct discovery	*s;
+	struct queue		*q = &queues[JOB_DISCOVER];
+	size_t			 idx;
+
+	while (ndiscs < (size_t)opt.jobs && queued(JOB_DISCOVER) &&
+	    checks_waiting() < CHECKS_AHEAD(opt.jobs)) {
+		idx = q->idx[q->head];
+		s = &discs[ndiscs];
+		memset(s, 0, sizeof(*s));
+		s->j.kind = JOB_DISCOVER;
+		s->j.idx = idx;
+		s->j.fd = -1;
+		s->j.deadline = now_ms() + opt.timeout * 1000 + CHILD_GRACE_MS;
+		targets[idx].rep.started = now_ms();
+		if ((s->d = discover_start(evctx, &targets[idx].disc)) == NULL)
+			fatal("discovery");
+		q->head++;
+		ndiscs++;
+		debug("started discovery for %s", targets[idx].host);
+	}
+}
+
+/* Judge the frames a discovery wrote; -1 once it must end. */
+static int
+discovery_frames(struct discovery *s)
+{
+	struct job		*j = &s->j;
+	struct msgreader	 r;
+	const uint8_t		*p;
+	uint32_t		 type;
+	size_t			 len, used, off = 0;
+	char			 why[256];
+	int			 n, finished;
+
+	p = discover_frames(s->d, &len, &finished);
+	if (len > 0) {
+		if (j->len + len > CHILD_OUTPUT_MAX) {
+			report_set(job_report(j), R_INTERNAL, "discovery "
+			    "wrote too much");
+			return -1;
+		}
+		if (j->cap - j->len < len) {
+			j->cap = j->len + len;
+			j->buf = xreallocarray(j->buf, j->cap, 1);
+		}
+		memcpy(j->buf + j->len, p, len);
+		j->len += len;
+		discover_taken(s->d);
+	}
+	while ((n = msg_frame(j->buf + off, j->len - off, &type, &r,
+	    &used)) == 1) {
+		if (on_message(j, type, &r, why, sizeof(why)) != NULL) {
+			report_set(job_report(j), R_INTERNAL, "refused the "
+			    "discovery's report: %s", why);
+			return -1;
+		}
+		off += used;
+	}
+	if (n == -1) {
+		report_set(job_report(j), R_INTERNAL, "malformed frame in "
+		    "discovery");
+		return -1;
+	}
+	memmove(j->buf, j->buf + off, j->len - off);
+	j->len -= off;
+	if (!finished)
+		return 0;
+	if (!j->final)
+		report_set(job_report(j), R_INTERNAL, "discovery ended "
+		    "without a result during %s",
+		    stage_name(job_report(j)->stage));
+	return -1;
+}
+
+static void
+end_discovery(size_t i)
+{
+	struct discovery	*s = &discs[i];
+
+	discover_free(s->d);
+	free(s->j.buf);
+	discovery_done(&targets[s->j.idx]);
+	debug("discovery done: %s", targets[s->j.idx].host);
+	discs[i] = discs[--ndiscs];
+}
+
+/* Lookups answered, frames judged, deadlines kept. */
+static void
+run_discoveries(void)
+{
+	struct discovery	*s;
+	size_t			 i;
+	long long		 ms;
+
+	if (ndiscs == 0)
+		return;
+	dns_event_run(evctx);
+	for (i = 0; i < ndiscs;) {
+		s = &discs[i];
+		if (discovery_frames(s) == -1) {
+			end_discovery(i);
+			continue;
+		}
+		if (now_ms() >= s->j.deadline) {
+			ms = now_ms() - job_report(&s->j)->started;
+			report_set(job_report(&s->j), R_TIMEOUT, "timed out "
+			    "after %lld.%llds during %s", ms / 1000,
+			    ms % 1000 / 100, stage_name(job_report(&s->j)->stage));
+			end_discovery(i);
+			continue;
+		}
+		i++;
+	}
+}
+
 /* Once nothing more can be forked, the parent narrows again. */
 static void
 maybe_narrow(int *narrowed)
@@ -2150,7 +2550,7 @@ maybe_narrow(int *narrowed)
 	size_t	 i;
 
 	if (*narrowed || queued(JOB_CHECK) || queued(JOB_DISCOVER) ||
-	    queued(JOB_VERIFY))
+	    queued(JOB_VERIFY) || ndiscs > 0)
 		return;
 	/* A discovery may add checks, a check with followers verifies. */
 	for (i = 0; i < nrunning; i++)
@@ -2179,6 +2579,9 @@ poll_wait(void)
 		if (running[i].deadline < soonest)
 			soonest = running[i].deadline;
 	}
+	/* Lookups in flight: the event base is looked at often. */
+	if (ndiscs > 0 && soonest > now_ms() + DISCOVERY_POLL_MS)
+		soonest = now_ms() + DISCOVERY_POLL_MS;
 	wait = soonest - now_ms();
 	if (wait < 0)
 		wait = 0;
@@ -2196,8 +2599,11 @@ run_jobs(void)
 
 	pfd = xcalloc(opt.jobs, sizeof(*pfd));
 	which = xcalloc(opt.jobs, sizeof(*which));
+	discs = xcalloc(opt.jobs, sizeof(*discs));
 	while (queued(JOB_CHECK) || queued(JOB_DISCOVER) ||
-	    queued(JOB_VERIFY) || nrunning > 0) {
+	    queued(JOB_VERIFY) || nrunning > 0 || ndiscs > 0) {
+		start_discoveries();
+		run_discoveries();
 		while (nrunning < (size_t)opt.jobs && peek(&kind, &q) &&
 		    start_job(kind, q))
 			queues[kind].head++;
@@ -2211,7 +2617,8 @@ run_jobs(void)
 			which[npfd++] = i;
 		}
 		/* Nothing running: a start that failed is retried now. */
-		n = poll(pfd, npfd, nrunning > 0 ? poll_wait() : 0);
+		n = poll(pfd, npfd, nrunning > 0 || ndiscs > 0 ?
+		    poll_wait() : 0);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
 		for (i = 0; n > 0 && i < npfd; i++)
@@ -2223,6 +2630,7 @@ run_jobs(void)
 	}
 	free(pfd);
 	free(which);
+	free(discs);
 }
 
 /* Targets are printed in input order, each once it is complete. */
@@ -2334,6 +2742,8 @@ main(int argc, char *argv[])
 	sandbox_init(opt.debug);
 	sandbox_allow_read(cl.anchor_file);
 	sandbox_allow_read(cl.target_file);
+	for (i = 0; i < cl.nstaged; i++)
+		sandbox_allow_read(cl.staged[i]);
 	/* OpenBSD "stdio rpath inet proc id getpw", unveil: these files;
 	 * Linux: read-only open of them, setuid calls, fork, sockets. */
 	sandbox_enter(SB_PARENT_START, NULL);
@@ -2352,8 +2762,12 @@ main(int argc, char *argv[])
 	}
 	if (ntargets == 0)
 		setup_error("no target found in %s", cl.target_file);
+	load_staged(&cl);
 	setup_tls();
 	if ((ubctx = dns_context(&dnscfg, errbuf, sizeof(errbuf))) == NULL)
+		setup_error("DNS set-up: %s", errbuf);
+	if ((evctx = dns_event_context(&dnscfg, errbuf, sizeof(errbuf))) ==
+	    NULL)
 		setup_error("DNS set-up: %s", errbuf);
 	/* Root no more, before the first packet. */
 	if (priv_drop(opt.allow_root, errbuf, sizeof(errbuf)) == -1)

@@ -178,6 +178,18 @@ const char *dns_security_name(enum dns_security);
 const char *dns_type_name(int);
 int	 dns_wire_name(const uint8_t *, size_t, size_t, char *, size_t);
 
+/* dns.c: the parent's asynchronous lookups (libunbound's event API) */
+struct dns_query;
+typedef void (*dns_callback)(void *, struct dns_result *);
+struct ub_ctx *dns_event_context(const struct dns_config *, char *, size_t);
+struct dns_query *dns_lookup_async(struct ub_ctx *, const char *, int,
+	    dns_callback, void *, struct dns_result *);
+void	 dns_cancel(struct dns_query *);
+void	 dns_event_run(struct ub_ctx *);
+size_t	 dns_event_inflight(void);
+void	 dns_parse_answer(const uint8_t *, size_t, const char *, int, int,
+	    int, const char *, const char *, struct dns_result *);
+
 #define RR_TYPE_A	1
 #define RR_TYPE_CNAME	5
 #define RR_TYPE_MX	15
@@ -259,6 +271,56 @@ int	 dane_verify(const char *, size_t, const struct dane_params *,
 void	 dane_report_free(struct dane_report *);
 
 /*
+ * -staged: a chain, certificate or bare public key about to be
+ * deployed, judged against the TLSA RRset as published now.
+ */
+enum { DANE_PEM_CHAIN, DANE_PEM_KEY };
+
+struct dane_staged {
+	int		 safe;		/* the RRset would verify it */
+	int		 bare_key;	/* a public key, no certificate */
+	enum result	 result;	/* as dane_verify() would say */
+	char		 reason[MAX_TEXT];
+	char		 leaf_spki[65];	/* SHA2-256 of the leaf's SPKI, hex */
+	char		 ta_spki[65];	/* of the top certificate, or "" */
+};
+
+struct staged_file {
+	const char	*name;		/* as given */
+	char		*pem;
+	size_t		 len;
+};
+
+int	 dane_pem_kind(const char *, size_t);	/* util.c */
+
+/*
+ * -all-keys: one extra handshake a key type, TLS 1.2 with cipher
+ * suites of that authentication only (smtpdane.1, CAVEATS).
+ */
+enum key_type { KEY_ECDSA, KEY_RSA, KEY__MAX };
+enum probe_state {
+	PROBE_DONE,		/* handshake done, chain judged */
+	PROBE_NOT_OFFERED,	/* no shared cipher: no such key */
+	PROBE_FAILED,		/* timeout or any other failure */
+	PROBE__MAX
+};
+
+struct key_probe {
+	uint32_t	 key;		/* enum key_type */
+	uint32_t	 state;		/* enum probe_state */
+	enum result	 fail;		/* PROBE_FAILED: what failed */
+	char		 err[MAX_TEXT];	/* not offered or failed: why */
+	char		 version[32];
+	char		 cipher[64];
+	char		*pem;		/* PROBE_DONE: the chain presented */
+	size_t		 pemlen;
+};
+
+const char *key_type_name(uint32_t);	/* util.c */
+int	 dane_staged(const char *, size_t, const struct dane_params *,
+	    struct dane_staged *);
+
+/*
  * SMTP replies (smtp.c).  Lines are fed one at a time, without CRLF.
  */
 #define SMTP_LINE_MAX	2048	/* longest reply line accepted */
@@ -304,6 +366,7 @@ struct options {
 	int		 expect_ocsp;
 	int		 debug;
 	int		 allow_root;	/* -allow-root: may stay root */
+	int		 all_keys;	/* -all-keys: probe ECDSA and RSA */
 };
 
 /* What a check child needs; it is forked, so this is inherited. */
@@ -326,6 +389,9 @@ struct check_spec {
 	time_t		 warn_window;
 	int		 expect_ocsp;
 	struct tls_config *tlscfg;	/* set up in the parent, before fork */
+	const struct staged_file *staged;	/* -staged, read by the parent */
+	size_t		 nstaged;
+	struct tls_config *probecfg[KEY__MAX];	/* -all-keys, or NULL */
 };
 
 /* What a discovery child needs. */
@@ -341,7 +407,15 @@ struct discover_spec {
 	time_t		 timeout;
 };
 
-__dead void discover_child(int, struct ub_ctx *, const struct discover_spec *);
+/*
+ * discover.c: one target's discovery, run in the parent over the
+ * event context; it writes the frames a child would send.
+ */
+struct disc;
+struct disc *discover_start(struct ub_ctx *, const struct discover_spec *);
+const uint8_t *discover_frames(struct disc *, size_t *, int *);
+void	 discover_taken(struct disc *);
+void	 discover_free(struct disc *);
 
 /*
  * Framing child -> parent (util.c).  A frame is a 32-bit type and a
@@ -374,6 +448,14 @@ enum msg_type {
 	MSG_END,		/* discovery: nothing more follows */
 	MSG_CHAIN,		/* check: str the chain as presented (PEM),
 				   str SMTP error after TLS ("" if none) */
+	MSG_STAGED,		/* check, verify: str -staged file; u32 safe,
+				   bare_key; str reason; str records to add
+				   (zone-file lines, "\n" between, "" when
+				   safe); u32 TTL of the TLSA RRset */
+	MSG_PROBE,		/* check, verify: u32 key type, probe state;
+				   str TLS version, cipher, leaf SPKI SHA2-256
+				   (hex, "" unless done); u32 result; str
+				   reason; str chain (PEM, "" unless done) */
 	MSG_DNSSEC,		/* discovery: u32 enum dns_security of the
 				   MX or SRV RRset (or of its denial) */
 	MSG__MAX
@@ -502,6 +584,9 @@ struct verify_spec {
 	const struct tlsa *tlsa;
 	size_t		 ntlsa;
 	const char	*smtp_err;	/* after TLS, or "" */
+	uint32_t	 tlsa_ttl;	/* of the leader's TLSA RRset */
+	const struct key_probe *probes;	/* -all-keys: the leader's */
+	size_t		 nprobes;
 };
 
 __dead void verify_child(int, const struct verify_spec *);
@@ -534,6 +619,14 @@ void	 sandbox_report_fd(int);	/* a child, before SB_CHILD_NET */
 void	 sandbox_enter(enum sandbox_stage, const struct sandbox_net *);
 const char *sandbox_syscall_name(int);	/* for MSG_SANDBOX */
 const char *sandbox_kill_text(int);	/* NULL or why the sandbox killed */
+
+/*
+ * smtpdane.c: the parent's one way out (exit 2, or UNKNOWN under
+ * -nagios, children killed and reaped); code that runs in the parent
+ * (discover.c) calls it too.
+ */
+__dead void fatalx(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
 
 /* priv.c: started as root, become _smtpdane or nobody */
 int	 priv_drop(int, char *, size_t);

@@ -129,6 +129,17 @@ stage_name(enum stage s)
 	return stage_names[s];
 }
 
+const char *
+key_type_name(uint32_t k)
+{
+	static const char *const names[KEY__MAX] = {
+		[KEY_ECDSA] = "ECDSA",
+		[KEY_RSA] = "RSA",
+	};
+
+	return k < KEY__MAX ? names[k] : "unknown";
+}
+
 /*
  * Messages.  The child builds a whole frame in memory and writes it
  * at once; a short write to a pipe only happens when the parent is
@@ -453,7 +464,7 @@ vis_copy(char *dst, size_t dstlen, const void *src, size_t srclen)
  * the files so named and the system's own; each sandbox file asks
  * sandbox_read_files() for the list.
  */
-#define SANDBOX_MAX_FILES	8
+#define SANDBOX_MAX_FILES	16	/* -A, -f, -staged (MAX_STAGED) */
 
 static const char	*sb_read[SANDBOX_MAX_FILES];
 static size_t		 sb_nread;
@@ -820,4 +831,23 @@ parse_target(const char *spec, uint16_t defport, char *host, size_t hostlen,
 	if (strlcpy(host, p, hostlen) >= hostlen)
 		return "host name too long";
 	return NULL;
+}
+
+/*
+ * -staged: what a PEM file holds.  A certificate anywhere makes it a
+ * chain; else a PUBLIC KEY block makes it a bare key (dane_staged()).
+ */
+int
+dane_pem_kind(const char *pem, size_t len)
+{
+	static const char	 cert[] = "-----BEGIN CERTIFICATE-----";
+	static const char	 key[] = "-----BEGIN PUBLIC KEY-----";
+
+	if (pem == NULL || len == 0)
+		return -1;
+	if (memmem(pem, len, cert, sizeof(cert) - 1) != NULL)
+		return DANE_PEM_CHAIN;
+	if (memmem(pem, len, key, sizeof(key) - 1) != NULL)
+		return DANE_PEM_KEY;
+	return -1;
 }

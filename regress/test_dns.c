@@ -406,6 +406,82 @@ test_context(void)
 	dns_config_free(&cfg);
 }
 
+/*
+ * dns_parse_answer(): packets as libunbound's event API gives them
+ * to the parent, hand-made: compression, CNAME chains, liars.
+ */
+#define Q	"\002mx\007example\004test\000"
+#define PTRQ	"\300\014"
+
+static void
+answer_ok(const char *name, const char *pkt, size_t len, int type,
+    int rcode, int sec, enum dns_status status, size_t nrr,
+    const char *canon, const char *rr0name)
+{
+	struct dns_result	 res;
+	char			 host[MAX_HOSTNAME] = "";
+	size_t			 head = type == RR_TYPE_MX ? 2 :
+				    type == RR_TYPE_SRV ? 6 : 0;
+
+	dns_parse_answer((const uint8_t *)pkt, len, "mx.example.test.", type,
+	    rcode, sec, "why", NULL, &res);
+	if (res.nrr > 0 && rr0name != NULL)
+		dns_wire_name(res.rr[0].data, res.rr[0].len, head, host,
+		    sizeof(host));
+	if (res.status == status && res.nrr == nrr &&
+	    strcmp(res.canon, canon) == 0 &&
+	    (rr0name == NULL || strcmp(host, rr0name) == 0))
+		printf("PASS: answer: %s\n", name);
+	else {
+		printf("FAIL: answer: %s: status %s nrr %zu canon \"%s\" "
+		    "rr0 \"%s\" why \"%s\"\n", name,
+		    dns_status_name(res.status), res.nrr, res.canon, host,
+		    res.why);
+		failures++;
+	}
+	dns_result_free(&res);
+}
+
+#define HDR(an)	"\000\001\201\200\000\001\000" an "\000\000\000\000"
+#define P(s)	s, sizeof(s) - 1
+
+static void
+test_answers(void)
+{
+	answer_ok("two A records", P(HDR("\002") Q "\000\001\000\001"
+	    PTRQ "\000\001\000\001\000\000\001\054\000\004\177\000\012\001"
+	    PTRQ "\000\001\000\001\000\000\001\054\000\004\177\000\012\002"),
+	    RR_TYPE_A, 0, 2, DNS_ANSWER, 2, "", NULL);
+	answer_ok("MX, name compressed", P(HDR("\001") Q "\000\017\000\001"
+	    PTRQ "\000\017\000\001\000\000\001\054\000\007\000\012\002mx"
+	    "\300\017"), RR_TYPE_MX, 0, 2, DNS_ANSWER, 1, "",
+	    "mx.example.test");
+	answer_ok("CNAME chain", P(HDR("\002") Q "\000\001\000\001"
+	    PTRQ "\000\005\000\001\000\000\001\054\000\007\004real\300\017"
+	    "\004real\300\017\000\001\000\001\000\000\001\054\000\004"
+	    "\177\000\012\003"), RR_TYPE_A, 0, 0, DNS_ANSWER, 1,
+	    "real.example.test", NULL);
+	answer_ok("NODATA", P(HDR("\000") Q "\000\001\000\001"),
+	    RR_TYPE_A, 0, 2, DNS_NODATA, 0, "", NULL);
+	answer_ok("NXDOMAIN", P(HDR("\000") Q "\000\001\000\001"),
+	    RR_TYPE_A, 3, 2, DNS_NXDOMAIN, 0, "", NULL);
+	answer_ok("bogus", P(HDR("\000") Q "\000\001\000\001"),
+	    RR_TYPE_A, 2, 1, DNS_FAILED, 0, "", NULL);
+	answer_ok("SERVFAIL", P(HDR("\000") Q "\000\001\000\001"),
+	    RR_TYPE_A, 2, 0, DNS_FAILED, 0, "", NULL);
+	answer_ok("answer count lies", P(HDR("\003") Q "\000\001\000\001"
+	    PTRQ "\000\001\000\001\000\000\001\054\000\004\177\000\012\001"),
+	    RR_TYPE_A, 0, 2, DNS_FAILED, 0, "", NULL);
+	answer_ok("pointer loop", P(HDR("\001") Q "\000\001\000\001"
+	    "\300\040\000\001\000\001\000\000\001\054\000\004\177\000\012\001"),
+	    RR_TYPE_A, 0, 2, DNS_FAILED, 0, "", NULL);
+	answer_ok("rdata past the end", P(HDR("\001") Q "\000\001\000\001"
+	    PTRQ "\000\001\000\001\000\000\001\054\000\010\177\000\012\001"),
+	    RR_TYPE_A, 0, 2, DNS_FAILED, 0, "", NULL);
+	answer_ok("no packet", NULL, 0, RR_TYPE_A, 0, 2, DNS_FAILED, 0, "",
+	    NULL);
+}
+
 int
 main(void)
 {
@@ -414,5 +490,6 @@ main(void)
 	test_names();
 	test_names_of_things();
 	test_context();
+	test_answers();
 	return failures != 0;
 }

@@ -56,10 +56,23 @@ def suggested: type == "object" and
     has_only(["usage","selector","mtype","data","published","record"]) and
     (.usage|num) and (.selector|num) and (.mtype|num) and (.data|str) and
     (.record|str) and (.published|type == "boolean");
+def staged: type == "object" and
+    has_only(["file","safe","bare_key","reason","records","tlsa_ttl"]) and
+    (.file|str) and (.safe|type == "boolean") and
+    (.bare_key|type == "boolean") and (.reason|str) and (.records|strs) and
+    (.tlsa_ttl|num);
+def probe: type == "object" and
+    has_only(["key_type","offered","ok","result","reason","tls_version",
+      "tls_cipher","leaf_spki_sha256"]) and
+    (.key_type|IN("ECDSA","RSA")) and (.offered|type == "boolean") and
+    (.ok|type == "boolean") and (.result|str) and (.reason|str) and
+    (.tls_version|str) and (.tls_cipher|str) and (.leaf_spki_sha256|str) and
+    (if .offered then true else .result == "not-offered" and .ok end);
 def check: has_only(["target","host","tlsa_base","address","port","result",
       "reason","stage","names","tls_version","tls_cipher","sni","ocsp_staple",
       "ocsp_responder","warnings",
-      "details","tlsa","certificates","tlsa_suggested","elapsed_ms"]) and
+      "details","tlsa","certificates","tlsa_suggested","staged",
+      "key_probes","elapsed_ms"]) and
     (.target|str) and (.host|str) and (.tlsa_base|str) and (.address|str) and
     (.port|num) and (.result|str) and (.reason|str) and (.stage|str) and
     (.names|strs) and opt("tls_version"; str) and opt("tls_cipher"; str) and
@@ -68,6 +81,8 @@ def check: has_only(["target","host","tlsa_base","address","port","result",
     (.tlsa|type == "array" and all(.[]; tlsa)) and
     (.certificates|type == "array" and all(.[]; cert)) and
     opt("tlsa_suggested"; type == "array" and all(.[]; suggested)) and
+    opt("staged"; type == "array" and all(.[]; staged)) and
+    opt("key_probes"; type == "array" and all(.[]; probe)) and
     (.elapsed_ms|num);
 def host: type == "object" and has_only(["host","port","canonical","names","warnings"]) and
     (.host|str) and (.port|num) and opt("canonical"; str) and (.names|strs) and
@@ -79,10 +94,12 @@ def discovery: has_only(["target","mode","domain","service","dnssec","hosts",
     (.hosts|type == "array" and all(.[]; host)) and (.details|strs) and
     (.warnings|strs) and (.result|IN("ok","warnings"));
 def summary: has_only(["checks","verified","warnings","failed","targets",
-      "targets_failed","domain_warnings","cert_days","gave_up","elapsed_ms","exit"]) and
+      "targets_failed","domain_warnings","staged_unsafe","keys_checked",
+      "keys_failed","cert_days","gave_up","elapsed_ms","exit"]) and
     (.checks|num) and (.verified|num) and (.warnings|num) and (.failed|num) and
     (.targets|num) and (.targets_failed|num) and (.domain_warnings|num) and
-    opt("cert_days"; num) and opt("gave_up"; str) and (.elapsed_ms|num) and
+    opt("staged_unsafe"; num) and opt("keys_checked"; num) and
+    opt("keys_failed"; num) and opt("cert_days"; num) and opt("gave_up"; str) and (.elapsed_ms|num) and
     (.exit|num);
 def fits: if type != "object" then false
   elif has("discovery") then (keys == ["discovery"]) and (.discovery|discovery)
@@ -109,6 +126,10 @@ run -submission subm.dane.test
 run -q -mx mxonebad.dane.test
 run ocsp.dane.test
 run -expect-ocsp ocsp.dane.test ocspnostaple.dane.test
+run -staged "$LABWORK/chains/ee301.dane.test.1.pem" \
+    -staged "$LABWORK/certs/ee311.dane.test.leaf.pub" ee311.dane.test \
+    ta211.dane.test
+run -all-keys dualta.dane.test dualee.dane.test ee311.dane.test
 run -f "$TMP/targets"
 
 i=1

@@ -171,6 +171,12 @@ parse-abort-parent|violation: tgkill|parse-abort-parent
 child-x32-abi|signal: SIGSYS|x32-abi
 parse-socket|violation: socket|parse-tcp
 parse-report|allowed|parse-nothing
+verify-report|allowed|verify-nothing
+verify-socket|violation: socket|verify-tcp
+verify-udp|violation: socket|verify-udp
+verify-open|violation: openat|verify-open
+verify-exec|violation: execve|verify-exec
+verify-abort|signal: SIGABRT|verify-abort
 start-read-listed|allowed|start-open
 start-write|sbtest: sandbox violation: openat [exit 2]|start-open-write
 start-exec|sbtest: sandbox violation: execve [exit 2]|start-exec

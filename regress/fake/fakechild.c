@@ -17,10 +17,11 @@
 /*
  * fakechild.c: hostile children for the real parent.  Linked into
  * smtpdane-fake in place of discover.c and smtp.c, it gives
- * discover_child() and check_child() behaviours chosen by the first
- * label of the target's name (see behaviours[] below), so that
- * regress/fake/test_fakechild.sh can drive the parent with every wrong
- * message and every bad ending a child could produce.  Test code only:
+ * discover_start() (the parent's in-process discovery) and
+ * check_child() behaviours chosen by the first label of the target's
+ * name, so that regress/fake/test_fakechild.sh can drive the parent
+ * with every wrong message a discovery could write and every wrong
+ * message and bad ending a child could produce.  Test code only:
  * never linked into smtpdane.
  */
 #include <sys/types.h>
@@ -28,8 +29,12 @@
 
 #include <netinet/in.h>
 
+#include <arpa/inet.h>
+
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,12 +42,54 @@
 
 static struct msgbuf	 mb;
 
+/* A fake discovery: its frames are written at once, into memory. */
+struct disc {
+	uint8_t	*out;
+	size_t	 len, cap;
+};
+
+#define DISC_FD	(-2)		/* "write into the current discovery" */
+static struct disc	*cur;
+
+static void
+disc_append(const void *p, size_t len)
+{
+	while (cur->cap - cur->len < len) {
+		cur->cap = cur->cap ? cur->cap * 2 : 4096;
+		if ((cur->out = realloc(cur->out, cur->cap)) == NULL)
+			abort();
+	}
+	memcpy(cur->out + cur->len, p, len);
+	cur->len += len;
+}
+
+static int
+fake_send(int fd, struct msgbuf *m)
+{
+	uint32_t	n;
+
+	if (fd != DISC_FD)
+		return msg_send(fd, m);
+	n = htonl(m->len - 8);
+	memcpy(m->buf + 4, &n, sizeof(n));
+	disc_append(m->buf, m->len);
+	return 0;
+}
+
+static void
+send_detail(int fd, const char *text)
+{
+	msg_begin(&mb, MSG_DETAIL);
+	msg_put_cstr(&mb, text);
+	fake_send(fd, &mb);
+}
+
 static void
 send_stage(int fd, enum stage st)
 {
 	msg_begin(&mb, MSG_STAGE);
 	msg_put_u32(&mb, st);
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 static void
@@ -56,7 +103,7 @@ send_host(int fd, const char *host, uint16_t port)
 	msg_put_u32(&mb, 1);
 	msg_put_cstr(&mb, host);
 	msg_put_cstr(&mb, "");
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 static void
@@ -67,7 +114,7 @@ send_addr(int fd, const char *host)
 	msg_put_u32(&mb, SEC_SECURE);
 	msg_put_cstr(&mb, "127.0.10.1");
 	msg_put_cstr(&mb, host);
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 static void
@@ -76,7 +123,23 @@ send_result(int fd, enum result res, const char *text)
 	msg_begin(&mb, MSG_RESULT);
 	msg_put_u32(&mb, res);
 	msg_put_cstr(&mb, text);
+	fake_send(fd, &mb);
+}
+
+/* What an honest check child sends before "verified": its base
+ * domain, the verification stage and the chain it judged. */
+static void
+send_verified(int fd, const char *host, const char *text)
+{
+	msg_begin(&mb, MSG_BASE);
+	msg_put_cstr(&mb, host);
 	msg_send(fd, &mb);
+	send_stage(fd, ST_VERIFY);
+	msg_begin(&mb, MSG_CHAIN);
+	msg_put_cstr(&mb, "");
+	msg_put_cstr(&mb, "");
+	msg_send(fd, &mb);
+	send_result(fd, R_VERIFIED, text);
 }
 
 static void
@@ -84,14 +147,14 @@ send_dnssec(int fd, uint32_t sec)
 {
 	msg_begin(&mb, MSG_DNSSEC);
 	msg_put_u32(&mb, sec);
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 static void
 send_end(int fd)
 {
 	msg_begin(&mb, MSG_END);
-	msg_send(fd, &mb);
+	fake_send(fd, &mb);
 }
 
 /* Closed pipe, deaf to SIGALRM: only SIGKILL ends it. */
@@ -120,13 +183,40 @@ good_discovery(int fd, const struct discover_spec *s)
 	send_end(fd);
 }
 
-__dead void
-discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
+/*
+ * "a.v-LABEL.dane.test" and "b.v-LABEL.dane.test" both name the mail
+ * host "v-LABEL.dane.test", each with itself as the reference name: the
+ * second one's check shares the first one's connection and gets a
+ * verify child, which does what LABEL says.
+ */
+static void
+shared_discovery(int fd, const struct discover_spec *s)
+{
+	const char	*host = s->name + 2;
+
+	msg_begin(&mb, MSG_HOST);
+	msg_put_cstr(&mb, host);
+	msg_put_u32(&mb, s->port);
+	msg_put_cstr(&mb, "");
+	msg_put_u32(&mb, 0);
+	msg_put_u32(&mb, 1);
+	msg_put_cstr(&mb, s->name);
+	msg_put_cstr(&mb, "");
+	fake_send(fd, &mb);
+	send_addr(fd, host);
+	send_end(fd);
+}
+
+struct disc *
+discover_start(struct ub_ctx *ctx, const struct discover_spec *s)
 {
 	const char	*n = s->name;
-	int		 i;
+	char		 line[32];
+	int		 fd = DISC_FD, i;
 
 	(void)ctx;
+	if ((cur = calloc(1, sizeof(*cur))) == NULL)
+		abort();
 	send_stage(fd, ST_DISCOVER);
 	if (is(n, "d-result"))		/* a check child's message */
 		send_result(fd, R_VERIFIED_WARN, "fake");
@@ -134,17 +224,19 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
 		send_stage(fd, ST_VERIFY);
 	else if (is(n, "d-unknown")) {
 		msg_begin(&mb, 99);
-		msg_send(fd, &mb);
+		fake_send(fd, &mb);
 	} else if (is(n, "d-trailing")) {
 		msg_begin(&mb, MSG_END);
 		msg_put_u32(&mb, 1);
-		msg_send(fd, &mb);
+		fake_send(fd, &mb);
 	} else if (is(n, "d-afterend")) {
 		send_end(fd);
-		msg_send_text(fd, &mb, MSG_DETAIL, "after the end");
+		send_detail(fd, "after the end");
 	} else if (is(n, "d-details")) {
-		for (i = 0; i < 1000; i++)
-			msg_send_text(fd, &mb, MSG_DETAIL, "line %d", i);
+		for (i = 0; i < 1000; i++) {
+			snprintf(line, sizeof(line), "line %d", i);
+			send_detail(fd, line);
+		}
 	} else if (is(n, "d-hosts")) {
 		for (i = 0; i < 5000; i++)
 			send_host(fd, n, s->port);
@@ -154,16 +246,12 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
 		msg_put_u32(&mb, s->port);
 		msg_put_u32(&mb, R_VERIFIED);
 		msg_put_cstr(&mb, "fake");
-		msg_send(fd, &mb);
+		fake_send(fd, &mb);
 	} else if (is(n, "d-noend")) {
 		send_host(fd, n, s->port);
 		send_addr(fd, n);
-		_exit(0);
-	} else if (is(n, "d-linger"))
-		linger(fd);
-	else if (is(n, "d-crash"))
-		raise(SIGABRT);
-	else if (is(n, "d-dnssec2")) {
+		return cur;
+	} else if (is(n, "d-dnssec2")) {
 		send_dnssec(fd, SEC_SECURE);
 		send_dnssec(fd, SEC_SECURE);
 	} else if (is(n, "d-dnssecbad"))
@@ -171,23 +259,49 @@ discover_child(int fd, struct ub_ctx *ctx, const struct discover_spec *s)
 	else if (is(n, "d-mxsec")) {
 		send_dnssec(fd, SEC_INSECURE);
 		good_discovery(fd, s);
+		return cur;
 	} else if (is(n, "d-mxtext")) {
 		/* A detail line is for people: it sets no DNSSEC state. */
-		msg_begin(&mb, MSG_DETAIL);
-		msg_put_cstr(&mb, "MX d-mxtext.dane.test: 10 x.dane.test "
+		send_detail(fd, "MX d-mxtext.dane.test: 10 x.dane.test "
 		    "(secure)");
-		msg_send(fd, &mb);
 		good_discovery(fd, s);
-	} else if (is(n, "d-nomem"))
-		_exit(CHILD_EXIT_NOMEM);
-	else if (is(n, "d-garbage"))
-		write(fd, "\377\377\377\377\377\377\377\377garbage", 15);
-	else {
+		return cur;
+	} else if (is(n, "d-garbage")) {
+		disc_append("\377\377\377\377\377\377\377\377garbage", 15);
+	} else if ((n[0] == 'a' || n[0] == 'b') && n[1] == '.' &&
+	    strncmp(n + 2, "v-", 2) == 0) {
+		shared_discovery(fd, s);
+		return cur;
+	} else {
 		good_discovery(fd, s);
-		_exit(0);
+		return cur;
 	}
 	send_end(fd);
-	_exit(0);
+	return cur;
+}
+
+/* Everything is written at once: the discovery is finished. */
+const uint8_t *
+discover_frames(struct disc *d, size_t *len, int *finished)
+{
+	*len = d->len;
+	*finished = 1;
+	return d->out;
+}
+
+void
+discover_taken(struct disc *d)
+{
+	d->len = 0;
+}
+
+void
+discover_free(struct disc *d)
+{
+	if (d == NULL)
+		return;
+	free(d->out);
+	free(d);
 }
 
 __dead void
@@ -208,15 +322,21 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 		msg_put_cstr(&mb, n);
 		msg_send(fd, &mb);
 	} else if (is(n, "c-twice")) {
-		send_result(fd, R_VERIFIED, "fake verified");
+		send_verified(fd, n, "fake verified");
 		send_result(fd, R_VERIFIED, "fake verified again");
+	} else if (is(n, "c-nochain"))	/* verified, but nothing judged */
+		send_result(fd, R_VERIFIED, "fake verified");
+	else if (is(n, "c-badbase")) {
+		msg_begin(&mb, MSG_BASE);
+		msg_put_cstr(&mb, "elsewhere.dane.test");
+		msg_send(fd, &mb);
 	} else if (is(n, "c-linger")) {
-		send_result(fd, R_VERIFIED, "fake verified, then lingers");
+		send_verified(fd, n, "fake verified, then lingers");
 		linger(fd);
 	} else if (is(n, "c-slow")) {
 		/* The final frame, then the pipe stays open past the
 		 * deadline: still verified, never "timed out". */
-		send_result(fd, R_VERIFIED, "fake verified, pipe kept open");
+		send_verified(fd, n, "fake verified, pipe kept open");
 		signal(SIGALRM, SIG_IGN);
 		sleep(2 * s->timeout + 2);
 	} else if (is(n, "c-noresult"))
@@ -229,16 +349,47 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 		_exit(CHILD_EXIT_SANDBOX_SETUP);
 	else if (is(n, "c-exit9"))
 		_exit(9);
+	else if (is(n, "v-leaderdies")) {
+		/* The chain, then a crash: nothing to judge again. */
+		msg_begin(&mb, MSG_BASE);
+		msg_put_cstr(&mb, n);
+		msg_send(fd, &mb);
+		send_stage(fd, ST_VERIFY);
+		msg_begin(&mb, MSG_CHAIN);
+		msg_put_cstr(&mb, "");
+		msg_put_cstr(&mb, "");
+		msg_send(fd, &mb);
+		raise(SIGABRT);
+	} else if (strncmp(n, "v-", 2) == 0)
+		/* A leader whose chain a verify child judges again. */
+		send_verified(fd, n, "fake verified, chain sent");
 	else
-		send_result(fd, R_VERIFIED, "fake verified");
+		send_verified(fd, n, "fake verified");
 	_exit(0);
 }
 
 __dead void
 verify_child(int fd, const struct verify_spec *vs)
 {
-	(void)vs;
+	const char	*n = vs->check->host;
+
 	send_stage(fd, ST_VERIFY);
-	send_result(fd, R_VERIFIED, "fake verify");
+	if (is(n, "v-chain")) {		/* a check child's message */
+		msg_begin(&mb, MSG_CHAIN);
+		msg_put_cstr(&mb, "");
+		msg_put_cstr(&mb, "");
+		msg_send(fd, &mb);
+	} else if (is(n, "v-stage"))
+		send_stage(fd, ST_CONNECT);
+	else if (is(n, "v-tls")) {
+		msg_begin(&mb, MSG_TLS);
+		msg_put_cstr(&mb, "TLSv1.3");
+		msg_put_cstr(&mb, "x");
+		msg_put_cstr(&mb, n);
+		msg_send(fd, &mb);
+	} else if (is(n, "v-noresult"))
+		_exit(0);
+	else
+		send_result(fd, R_VERIFIED, "fake verify");
 	_exit(0);
 }

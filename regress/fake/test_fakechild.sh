@@ -47,21 +47,18 @@ expect()
 }
 
 CASES='
-d-result|internal-error: refused the child.s report: result message from a discovery child during discovery
-d-stage|internal-error: refused the child.s report: stage message: bad stage
-d-unknown|internal-error: malformed frame from the child
-d-trailing|internal-error: refused the child.s report: end message: bytes after its last field
-d-afterend|internal-error: refused the child.s report: a message after the final one
-d-details|internal-error: refused the child.s report: detail message: too many lines
-d-hosts|internal-error: refused the child.s report: host message: too many hosts
-d-verdict|internal-error: refused the child.s report: verdict message: bad verdict
-d-noend|internal-error: child ended without a result during discovery
-d-linger|internal-error: child did not exit after closing its pipe, during discovery
-d-crash|internal-error: child crashed during discovery: signal 6
-d-garbage|internal-error: malformed frame from the child
-d-nomem|internal-error: child failed during discovery: out of memory$
-d-dnssec2|internal-error: refused the child.s report: DNSSEC state message: DNSSEC state sent twice
-d-dnssecbad|internal-error: refused the child.s report: DNSSEC state message: bad DNSSEC state
+d-result|internal-error: refused the discovery.s report: result message from a discovery child during discovery
+d-stage|internal-error: refused the discovery.s report: stage message: bad stage
+d-unknown|internal-error: malformed frame in discovery
+d-trailing|internal-error: refused the discovery.s report: end message: bytes after its last field
+d-afterend|internal-error: refused the discovery.s report: a message after the final one
+d-details|internal-error: refused the discovery.s report: detail message: too many lines
+d-hosts|internal-error: refused the discovery.s report: host message: too many hosts
+d-verdict|internal-error: refused the discovery.s report: verdict message: bad verdict
+d-noend|internal-error: discovery ended without a result during discovery
+d-garbage|internal-error: malformed frame in discovery
+d-dnssec2|internal-error: refused the discovery.s report: DNSSEC state message: DNSSEC state sent twice
+d-dnssecbad|internal-error: refused the discovery.s report: DNSSEC state message: bad DNSSEC state
 c-host|internal-error: refused the child.s report: host message from a check child during TLSA lookup
 c-mxresult|internal-error: refused the child.s report: result message: bad result
 c-tlsearly|internal-error: refused the child.s report: TLS facts message from a check child during TLSA lookup
@@ -73,6 +70,8 @@ c-exit2|internal-error: child failed during TLSA lookup: sandbox violation$
 c-exit3|internal-error: child failed during TLSA lookup: out of memory$
 c-exit4|internal-error: child failed during TLSA lookup: could not enter its sandbox$
 c-exit9|internal-error: child failed during TLSA lookup: exit status 9$
+c-nochain|internal-error: refused the child.s report: result message: verified without a chain
+c-badbase|internal-error: refused the child.s report: base domain message: not one of the base domain candidates
 good|verified: fake verified
 '
 targets=$(echo "$CASES" | sed -n 's/|.*/.dane.test/p')
@@ -103,6 +102,44 @@ if [ $((t1 - t0)) -le 12 ]; then
 	echo "PASS: fakechild: ended in $((t1 - t0))s"
 else
 	echo "FAIL: fakechild: took $((t1 - t0))s (lingering children?)"
+fi
+
+# Verify children (a second target's names judged on the first one's
+# chain): each wrong message refused, a good one verified.  The first
+# target's line is the leader's; the second's is the verify child's.
+VCASES='
+v-chain|internal-error: refused the child.s report: chain message from a verify child during DANE verification
+v-stage|internal-error: refused the child.s report: stage message: bad stage
+v-tls|internal-error: refused the child.s report: TLS facts message from a verify child during DANE verification
+v-noresult|internal-error: child ended without a result during DANE verification
+v-good|verified: fake verify
+'
+vtargets=$(echo "$VCASES" | sed -n 's/^\(v-[a-z]*\)|.*/a.\1.dane.test b.\1.dane.test/p')
+# shellcheck disable=SC2086
+"$PROG" -A "$ANCHOR" -mx -timeout 2s -j 4 $vtargets >"$OUT" 2>&1
+echo "$VCASES" | while IFS='|' read -r label re; do
+	[ -n "$label" ] || continue
+	n=$(grep -cE "^$label\.dane\.test .*: $re" "$OUT")
+	l=$(grep -cE "^$label\.dane\.test .*: verified: fake verified, chain sent" "$OUT")
+	if [ "$l" -ge 1 ] && [ "$n" -ge 1 ]; then
+		echo "PASS: fakechild: verify $label"
+	else
+		echo "FAIL: fakechild: verify $label: no line matching /$re/" \
+		    "after the leader's in:"
+		sed 's/^/    /' "$OUT"
+	fi
+done
+
+# A leader that dies after sending its chain: the second target gets
+# its failure, not a judgement of what it left behind.
+"$PROG" -A "$ANCHOR" -timeout 2s a.v-leaderdies.dane.test \
+    b.v-leaderdies.dane.test >"$OUT" 2>&1
+n=$(grep -c '^v-leaderdies\.dane\.test .*: internal-error: child crashed during DANE verification: signal 6' "$OUT")
+if [ "$n" -eq 2 ]; then
+	echo "PASS: fakechild: a leader that dies after its chain fails both"
+else
+	echo "FAIL: fakechild: leader dies after its chain: $n of 2 lines"
+	sed 's/^/    /' "$OUT"
 fi
 
 # -nagios: a status line whatever the children did, then the details.

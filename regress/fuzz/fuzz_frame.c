@@ -226,6 +226,22 @@ on_message(uint32_t type, struct msgreader *r)
 	case MSG_DNSSEC:
 		(void)dns_security_name(msg_get_u32(r));
 		break;
+	case MSG_STAGED:
+		get_text(r);
+		get_u32s(r, 2);
+		get_text(r);
+		get_text(r);
+		get_u32s(r, 1);
+		break;
+	case MSG_PROBE:
+		get_u32s(r, 2);
+		get_text(r);
+		get_text(r);
+		get_text(r);
+		get_u32s(r, 1);
+		get_text(r);
+		get_pem(r);
+		break;
 	default:
 		return 0;
 	}

@@ -56,6 +56,7 @@ WORK=$LAB/work
 TABLE=${LAB_HOSTS:-$LAB/hosts.tbl}
 RECORDS=${LAB_RECORDS:-$LAB/records.tbl}
 LABSMTPD=${LABSMTPD:-$REGRESS/labsmtpd}
+LABSMTPD_DUAL=${LABSMTPD_DUAL:-$REGRESS/labsmtpd-dual}
 BLACKHOLE=${BLACKHOLE:-$REGRESS/blackhole}
 
 NS_SIGNED=127.53.0.1
@@ -207,6 +208,9 @@ plan_leaves()
 			main[$1] = k
 			leaf[$1 " " k] = 1
 		}
+		# mode dual: an RSA leaf besides the chain of the row
+		if ($6 == "dual")
+			leaf[$1 " rsa"] = 1
 		n = split($2, a, " ")
 		for (i = 1; i <= n; i++) {
 			if (a[i] !~ /=.*\//)
@@ -293,11 +297,15 @@ mkcert()
 	if [ $# -gt 0 ]; then
 		set -- -CA "$CERTS/$1.pem" -CAkey "$CERTS/$1.key"
 	fi
-	q openssl req -x509 -new -config "$CNF" -newkey ec \
-	    -pkeyopt ec_paramgen_curve:P-256 -noenc -pubkey \
+	# shellcheck disable=SC2086 # $KEYALG is two or four words
+	q openssl req -x509 -new -config "$CNF" $KEYALG -noenc -pubkey \
 	    -keyout "$CERTS/$_n.key" -out "$CERTS/$_n.raw" -subj "$_s" \
 	    -extensions "$_e" -days "$_d" "$@"
 }
+
+# The key of every certificate but the rsa leaf kind: EC P-256.
+KEYALG_EC="-newkey ec -pkeyopt ec_paramgen_curve:P-256"
+KEYALG=$KEYALG_EC
 
 # mkdated NAME SUBJECT ISSUER START END: openssl x509 and req cannot
 # set dates in OpenSSL 3.0, openssl ca can.
@@ -314,8 +322,9 @@ mkdated()
 	cat "$CERTS/$1.pub" "$CERTS/$1.crt" >"$CERTS/$1.raw"
 }
 
-# Split NAME.raw files into NAME.pem (the certificate), NAME.der
-# (selector 0 data) and NAME.spki (selector 1 data).
+# Split NAME.raw files into NAME.pem (the certificate), NAME.pub (its
+# public key, PEM: a bare key for -staged), NAME.der (selector 0 data)
+# and NAME.spki (selector 1 data).
 finish_certs()
 {
 	[ $# -gt 0 ] || return 0
@@ -330,7 +339,13 @@ finish_certs()
 		pem = base ".pem"
 		printf "" > pem
 	}
-	/^-----BEGIN PUBLIC KEY-----$/ { out = base ".spki.b64"; next }
+	/^-----BEGIN PUBLIC KEY-----$/ {
+		out = base ".spki.b64"
+		pub = base ".pub"
+		print > pub
+		inpub = 1
+		next
+	}
 	/^-----BEGIN CERTIFICATE-----$/ {
 		out = base ".der.b64"
 		print > pem
@@ -340,7 +355,11 @@ finish_certs()
 	/^-----END / {
 		if (incert)
 			print > pem
-		incert = 0
+		if (inpub) {
+			print > pub
+			close(pub)
+		}
+		incert = inpub = 0
 		close(out)
 		out = ""
 		next
@@ -349,6 +368,8 @@ finish_certs()
 		print > out
 		if (incert)
 			print > pem
+		if (inpub)
+			print > pub
 	}'
 	for _n in "$@"; do
 		if ! base64 -d <"$CERTS/$_n.der.b64" >"$CERTS/$_n.der" ||
@@ -399,6 +420,10 @@ mkleaf()
 	san=*)	   SAN=DNS:${2#san=}; _subj=/CN=${2#san=} ;;
 	esac
 	case $2 in
+	rsa)
+		KEYALG="-newkey rsa:2048"
+		mkcert "$1.$2" "$_subj" leaf_ext 365 int
+		KEYALG=$KEYALG_EC ;;
 	leaf|wrongname|wild|san=*|forged|rogue)
 		mkcert "$1.$2" "$_subj" leaf_ext 365 \
 		    "$(leaf_issuer "$1" "$2")" ;;
@@ -1048,6 +1073,18 @@ start_smtp()
 		*,staple)
 			mode=${mode%,staple}
 			set -- "$@" -O "$CERTS/$host.${chain%%+*}.resp" ;;
+		dual)
+			# the row's chain, and the RSA leaf with int
+			cat "$CERTS/$host.rsa.pem" "$CERTS/int.pem" \
+			    >"$WORK/chains/$id.rsa.pem"
+			"$LABSMTPD_DUAL" "$@" -c "$WORK/chains/$id.pem" \
+			    -k "$CERTS/$host.${chain%%+*}.key" \
+			    -c "$WORK/chains/$id.rsa.pem" \
+			    -k "$CERTS/$host.rsa.key" -m good \
+			    -P "$RUN/$id.pid" -L "$LOGS/$id.log" \
+			    >"$LOGS/$id.start" 2>&1 &
+			_pids="$_pids $!"
+			continue ;;
 		esac
 		"$LABSMTPD" "$@" -c "$WORK/chains/$id.pem" \
 		    -k "$CERTS/$host.${chain%%+*}.key" -m "$mode" \
@@ -1181,6 +1218,8 @@ lab_up()
 		    die "$t not found (run regress/install-deps.sh)"
 	done
 	[ -x "$LABSMTPD" ] || die "$LABSMTPD not built (make regress-progs)"
+	[ -x "$LABSMTPD_DUAL" ] ||
+	    die "$LABSMTPD_DUAL not built (make regress-progs)"
 	[ -x "$BLACKHOLE" ] || die "$BLACKHOLE not built (make regress-progs)"
 	lab_down
 	rm -rf "$WORK"

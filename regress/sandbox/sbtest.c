@@ -78,7 +78,9 @@
 #define IPPROTO_MPTCP	262
 #endif
 
-enum where { IN_START, IN_RUN, IN_WAIT, IN_NET, IN_PARSE };
+/* IN_VERIFY: a verify child, which goes from the parent's run stage
+ * straight to the parse stage, with no network stage between. */
+enum where { IN_START, IN_RUN, IN_WAIT, IN_NET, IN_PARSE, IN_VERIFY };
 
 struct fixture {
 	uint16_t	 target_port;	/* allowed by the stages */
@@ -575,6 +577,12 @@ static const struct test_case {
 	{ "parse-nothing", IN_PARSE, c_nothing },
 	{ "parse-abort", IN_PARSE, c_abort },
 	{ "parse-abort-parent", IN_PARSE, c_abort_parent },
+	{ "verify-nothing", IN_VERIFY, c_nothing },
+	{ "verify-tcp", IN_VERIFY, c_tcp },
+	{ "verify-udp", IN_VERIFY, c_udp },
+	{ "verify-open", IN_VERIFY, c_open },
+	{ "verify-exec", IN_VERIFY, c_exec },
+	{ "verify-abort", IN_VERIFY, c_abort },
 	{ "start-open", IN_START, c_open },
 	{ "start-open-other", IN_START, c_open_other },
 	{ "start-open-write", IN_START, c_open_write },
@@ -645,13 +653,15 @@ child(const struct test_case *tc, int fd)
 	/* Its own deadline first, as smtpdane's children do. */
 	alarm(20);
 	sandbox_report_fd(fd);
-	sandbox_enter(SB_CHILD_NET, &net);
+	if (tc->where != IN_VERIFY)
+		sandbox_enter(SB_CHILD_NET, &net);
 	if (strcmp(tc->name, "wait-kill-child") == 0)
 		for (;;)
 			poll(NULL, 0, -1);
-	if (tc->where == IN_PARSE)
+	if (tc->where == IN_PARSE || tc->where == IN_VERIFY)
 		sandbox_enter(SB_CHILD_PARSE, NULL);
-	if (tc->where == IN_NET || tc->where == IN_PARSE)
+	if (tc->where == IN_NET || tc->where == IN_PARSE ||
+	    tc->where == IN_VERIFY)
 		tc->fn(out, sizeof(out));
 	msg_begin(&mb, MSG_DETAIL);
 	msg_put_cstr(&mb, out);
