@@ -46,11 +46,11 @@
  */
 const struct msg_desc msg_descs[MSG__MAX] = {
 	[MSG_STAGE] =	{ "stage", MSG_FROM_ANY, ANY_STAGE, 0,
-			  "send_stage() in smtp.c, discover_child()" },
+			  "send_stage() in smtp.c, discover_start()" },
 	[MSG_DETAIL] =	{ "detail", MSG_FROM_ANY, ANY_STAGE, 0,
-			  "msg_send_text() in smtp.c, discover.c" },
+			  "msg_send_text() in smtp.c, emit_text()" },
 	[MSG_WARN] =	{ "warning", MSG_FROM_ANY, ANY_STAGE, 0,
-			  "msg_send_text() in smtp.c, discover.c" },
+			  "msg_send_text() in smtp.c, emit_text()" },
 	[MSG_TLSA] =	{ "TLSA outcome", FROM_DC, STAGE(ST_VERIFY), 0,
 			  "send_outcomes() in smtp.c" },
 	[MSG_CERT] =	{ "certificate", FROM_DC, STAGE(ST_VERIFY), 0,
@@ -70,7 +70,7 @@ const struct msg_desc msg_descs[MSG__MAX] = {
 	[MSG_SANDBOX] =	{ "sandbox violation", MSG_FROM_ANY, ANY_STAGE, 1,
 			  "sb_sigsys() in sandbox_linux.c" },
 	[MSG_END] =	{ "end", MSG_FROM_DISCOVER, STAGE(ST_DISCOVER), 1,
-			  "discover_child() in discover.c" },
+			  "disc_flush() in discover.c" },
 	[MSG_CHAIN] =	{ "chain", MSG_FROM_CHECK, STAGE(ST_VERIFY), 0,
 			  "check_child() in smtp.c" },
 	[MSG_STAGED] =	{ "staged judgment", FROM_DC, STAGE(ST_VERIFY), 0,

@@ -2404,7 +2404,7 @@ abandon_queued(const char *why)
 /*
  * Discoveries run in the parent, without a child: their lookups go
  * through the event context (dns_event_run), each with a deadline,
- * and what they conclude comes as frames judged by msg_rules[] like
+ * and what they conclude comes as frames judged by msg_descs[] like
  * a child's.  At most opt.jobs run at once, and none starts while
  * plenty of checks wait, so that a long target list is not all
  * looked up (and held in memory) before it is checked.

@@ -468,7 +468,7 @@ enum msg_type {
  * stages, and whether it ends a report.  The parent's on_message() and
  * the frame fuzzer both check frames against it.
  */
-#define MSG_FROM_DISCOVER	0x1	/* discover.c */
+#define MSG_FROM_DISCOVER	0x1	/* discover.c, in the parent */
 #define MSG_FROM_CHECK		0x2	/* smtp.c check_child() */
 #define MSG_FROM_VERIFY		0x4	/* smtp.c verify_child() */
 #define MSG_FROM_ANY		0x7
