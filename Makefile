@@ -52,7 +52,7 @@ CFLAGS+=	-std=c99 $(OPT) $(WARN)
 ALL_CFLAGS=	$(CPPFLAGS) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I. $(CFLAGS)
 LDLIBS+=	$(PKG_LIBS)
 
-LIBSRCS=	dns.c anchors.c discover.c smtp.c dane.c util.c $(SANDBOX)
+LIBSRCS=	dns.c anchors.c discover.c smtp.c dane.c msg.c util.c $(SANDBOX)
 OUTSRCS=	output.c output_text.c output_json.c output_nagios.c
 SRCS=		smtpdane.c priv.c $(OUTSRCS) $(LIBSRCS)
 HDRS=		smtpdane.h output.h
@@ -78,7 +78,7 @@ $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 	    $(LDFLAGS) $(LDLIBS)
 
 # The real parent with hostile children (regress/fake/): test code only.
-FAKE_SRCS=	smtpdane.c priv.c $(OUTSRCS) dns.c anchors.c util.c \
+FAKE_SRCS=	smtpdane.c priv.c $(OUTSRCS) dns.c anchors.c msg.c util.c \
 		regress/sandbox/nosandbox.c \
 		regress/fake/fakechild.c
 $(PROG)-fake: $(FAKE_SRCS) $(HDRS)

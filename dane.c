@@ -134,16 +134,14 @@ warn_add(struct dane_report *, const char *, ...)
  * Text helpers.
  */
 
-/* snprintf for text that may be cut short: truncation is intended. */
+/* snprintf for text that may be cut short: a cut ends in CUT_MARK. */
 static void
 setf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	if (len == 0)
-		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(buf, len, fmt, ap);
+	(void)vcutf(buf, len, fmt, ap);
 	va_end(ap);
 }
 
@@ -155,9 +153,10 @@ appendf(char *buf, size_t len, const char *fmt, ...)
 
 	n = strlen(buf);
 	if (n + 1 >= len)
-		return;
+		return;		/* full, and marked so */
 	va_start(ap, fmt);
-	(void)vsnprintf(buf + n, len - n, fmt, ap);
+	if (vcutf(buf + n, len - n, fmt, ap) >= (int)(len - n))
+		mark_cut(buf, len);
 	va_end(ap);
 }
 

@@ -125,7 +125,7 @@ emit_text(struct disc *d, enum msg_type type, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vcutf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	msg_begin(&d->mb, type);
 	msg_put_cstr(&d->mb, text);
@@ -488,6 +488,15 @@ list_exchanges(const struct exchange *ex, size_t n, int srv, char *buf,
 	}
 }
 
+/* The MX or SRV RRset's DNSSEC state; read by on_dnssec() in smtpdane.c. */
+static void
+send_dnssec(struct disc *d, enum dns_security sec)
+{
+	msg_begin(&d->mb, MSG_DNSSEC);
+	msg_put_u32(&d->mb, sec);
+	emit(d);
+}
+
 /*
  * The MX or SRV records at owner, decoded and in the order they are
  * tried, reported in one detail line.  NULL when the RRset is a lone
@@ -516,6 +525,7 @@ exchanges(struct disc *d, const struct dns_result *r, int srv,
 	 * that the detail line keeps its marker of a cut list. */
 	room = sizeof(list) - strlen(owner) - 32;
 	list_exchanges(ex, n, srv, list, room > 64 ? room : 64);
+	send_dnssec(d, r->sec);
 	emit_text(d, MSG_DETAIL, "%s %s: %s (%s)",
 	    srv ? "SRV" : "MX", owner, list, dns_security_name(r->sec));
 	if (n == 0) {
@@ -579,6 +589,7 @@ mx_answer(void *arg, struct dns_result *res)
 	}
 	if (r->status == DNS_NODATA) {
 		/* RFC 5321 section 5.1: the domain is its own MX. */
+		send_dnssec(d, r->sec);
 		emit_text(d, MSG_DETAIL, "MX %s: none (%s%s%s); "
 		    "the domain itself is the mail host", domain,
 		    dns_security_name(r->sec), r->canon[0] ? ", through "

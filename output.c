@@ -55,10 +55,8 @@ esc(const char *s)
 
 	if (s == NULL)
 		s = "";
-	if ((v = vis_text(s, strlen(s))) == NULL) {
-		fputs("smtpdane: out of memory\n", stderr);
-		exit(opt.nagios ? 3 : 2);
-	}
+	if ((v = vis_text(s, strlen(s))) == NULL)
+		fatalx("out of memory");
 	free(ring[next]);
 	ring[next] = v;
 	next = (next + 1) % ESC_RING;
@@ -151,6 +149,24 @@ final_result(const struct check *c)
 	if (c->rep.result == R_VERIFIED && c->rep.nwarns > 0)
 		return R_VERIFIED_WARN;
 	return c->rep.result;
+}
+
+/* The staple line of a check that reached TLS, escaped. */
+const char *
+ocsp_text(const struct report *rep)
+{
+	static char	 buf[MAX_TEXT];
+
+	if (rep->ocsp == OCSP_STAPLED)
+		snprintf(buf, sizeof(buf), "OCSP staple: present (responder "
+		    "%s; its status is not checked)", esc(rep->ocsp_url));
+	else if (rep->ocsp_url[0] != '\0')
+		snprintf(buf, sizeof(buf), "OCSP staple: not looked for "
+		    "(responder %s; -expect-ocsp looks)", esc(rep->ocsp_url));
+	else
+		snprintf(buf, sizeof(buf), "OCSP: the leaf names no "
+		    "responder");
+	return buf;
 }
 
 /* "host [addr]:port", "host:port", or a bad target as written. */

@@ -69,6 +69,8 @@ struct report {
 	struct cert_line *certs;
 	size_t		 ncerts;
 	char		*tls_version, *tls_cipher, *sni;
+	enum ocsp_staple ocsp;		/* MSG_TLS, when tls_version is set */
+	char		*ocsp_url;	/* the leaf's responder, or "" */
 	char		*base;		/* TLSA base domain the child chose */
 	char		*chain;		/* MSG_CHAIN: as presented, or NULL */
 	size_t		 chainlen;
@@ -123,6 +125,8 @@ struct target {
 	size_t		*checks;	/* indices into checks[] */
 	size_t		 nchecks, checks_cap;
 	struct report	 rep;		/* discovery, and target-wide failure */
+	int		 has_dnssec;	/* MSG_DNSSEC came: */
+	enum dns_security dnssec;	/* the MX or SRV RRset's state */
 	int		 discovered;
 	int		 printed;
 };
@@ -166,6 +170,8 @@ extern const struct output text_output, json_output, nagios_output;
 /* smtpdane.c */
 __dead void fatal(const char *, ...)
     __attribute__((__format__(__printf__, 1, 2)));
+__dead void fatalx(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
 
 /* output.c */
 void	 output_init(int);
@@ -181,6 +187,7 @@ void	 format_time(time_t, char *, size_t);
 void	 format_rfc3339(time_t, char *, size_t);
 char	*esc(const char *);
 char	*nagios_safe(char *);
+const char *ocsp_text(const struct report *);
 void	 format_ttl(uint32_t, char *, size_t);
 int	 probe_ok(const struct probe_line *);
 void	 format_probe(const struct probe_line *, char *, size_t);
@@ -188,6 +195,7 @@ extern int use_color;
 
 /* output_text.c */
 void	 print_check_line(const struct check *, int);
+void	 print_ocsp_line(const struct check *);
 int	 tlsa_published(const struct report *, int, const char *);
 void	 tlsa_suggestion(const struct check *, size_t, char *, size_t);
 

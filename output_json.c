@@ -200,39 +200,10 @@ mode_name(enum discover_mode m)
 	return m == DISC_MX ? "mx" : m == DISC_SRV ? "srv" : "host";
 }
 
-/* The DNSSEC state discovery named in its MX or SRV line, or NULL. */
-static const char *
-list_security(const struct target *t, char *buf, size_t len)
-{
-	const char	*d, *p;
-	size_t		 i, n;
-
-	for (i = 0; i < t->rep.ndetails; i++) {
-		d = t->rep.details[i];
-		if (strncmp(d, "MX ", 3) != 0 && strncmp(d, "SRV ", 4) != 0)
-			continue;
-		if ((p = strrchr(d, '(')) == NULL)
-			continue;
-		if (strncmp(p, "(... ", 5) == 0)
-			continue;
-		n = strcspn(p + 1, ",)");
-		if (n >= len)
-			continue;
-		memcpy(buf, p + 1, n);
-		buf[n] = '\0';
-		if (strcmp(buf, "secure") == 0 ||
-		    strcmp(buf, "insecure") == 0 || strcmp(buf, "bogus") == 0)
-			return buf;
-	}
-	return NULL;
-}
-
 static void
 json_discovery(const struct target *t)
 {
 	const struct hostinfo	*h;
-	const char		*sec;
-	char			 buf[32];
 	size_t			 i;
 
 	obj(NULL);
@@ -242,8 +213,8 @@ json_discovery(const struct target *t)
 	str("domain", t->host);
 	if (t->disc.mode == DISC_SRV)
 		str("service", t->disc.service);
-	if ((sec = list_security(t, buf, sizeof(buf))) != NULL)
-		str("dnssec", sec);
+	if (t->has_dnssec)
+		str("dnssec", dns_security_name(t->dnssec));
 	arr("hosts");
 	for (i = 0; i < t->nhosts; i++) {
 		h = &t->hosts[i];
@@ -414,6 +385,10 @@ json_check(const struct target *t, const struct check *c)
 		str("tls_version", rep->tls_version);
 		str("tls_cipher", rep->tls_cipher);
 		str("sni", rep->sni);
+		str("ocsp_staple", rep->ocsp == OCSP_STAPLED ? "present" :
+		    "not-checked");
+		if (rep->ocsp_url[0] != '\0')
+			str("ocsp_responder", rep->ocsp_url);
 	}
 	strlist("warnings", rep->warns, rep->nwarns);
 	strlist("details", rep->details, rep->ndetails);

@@ -143,6 +143,18 @@ print_check_line(const struct check *c, int nagios)
 	    use_color ? "\033[0m" : "", reason);
 }
 
+/* -nagios long output: the staple of a verified check. */
+void
+print_ocsp_line(const struct check *c)
+{
+	char	 head[MAX_HOSTNAME + 80], line[MAX_TEXT];
+
+	format_header(c, head, sizeof(head));
+	strlcpy(line, ocsp_text(&c->rep), sizeof(line));
+	printf("%s: %s: %s\n", head, result_name(final_result(c)),
+	    nagios_safe(line));
+}
+
 static void
 print_check_text(const struct check *c)
 {
@@ -173,9 +185,11 @@ print_check_text(const struct check *c)
 		    !opt.debug && strlen(l->hex) > 16 ? "..." : "",
 		    esc(l->text));
 	}
-	if (rep->tls_version != NULL)
+	if (rep->tls_version != NULL) {
 		printf("    TLS %s %s, SNI %s\n", esc(rep->tls_version),
 		    esc(rep->tls_cipher), esc(rep->sni));
+		printf("    %s\n", ocsp_text(rep));
+	}
 	for (i = 0; i < rep->nwarns; i++)
 		printf("    warning: %s\n", esc(rep->warns[i]));
 	/* Those not safe are among the warnings already. */

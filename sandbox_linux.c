@@ -316,7 +316,10 @@ sb_parent(enum sandbox_stage stage)
 	    stage == SB_PARENT_WAIT;
 }
 
-/* -debug notes, from the parent only: children have no stdio. */
+/*
+ * -debug notes, from the parent only: children have no stdio.  Not
+ * smtpdane.c's debug(): the sandbox test programs link this file alone.
+ */
 static void
 sb_note(const char *fmt, ...)
 {
@@ -346,11 +349,12 @@ sb_fatal(enum sandbox_stage stage, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (sb_parent(stage))
-		errx(2, "sandbox (%s stage): %s", sb_stage_names[stage], msg);
+		parent_fatalx("sandbox (%s stage): %s", sb_stage_names[stage],
+		    msg);
 	(void)!write(STDERR_FILENO, "smtpdane: sandbox (child): ", 27);
 	(void)!write(STDERR_FILENO, msg, strlen(msg));
 	(void)!write(STDERR_FILENO, "\n", 1);
-	_exit(2);
+	_exit(CHILD_EXIT_SANDBOX_SETUP);
 }
 
 /*
@@ -396,7 +400,7 @@ sb_sigsys(int sig, siginfo_t *si, void *uctx)
 		sb_put32(frame + 4, 4);
 		sb_put32(frame + 8, (uint32_t)nr);
 		(void)!write(fd, frame, sizeof(frame));
-		_exit(2);
+		_exit(CHILD_EXIT_SANDBOX);
 	}
 	if (nr >= 0 && nr < SB_NAMES)
 		name = sb_names[nr];
@@ -415,7 +419,7 @@ sb_sigsys(int sig, siginfo_t *si, void *uctx)
 	len = sb_cat(line, len, sizeof(line), name);
 	len = sb_cat(line, len, sizeof(line), "\n");
 	(void)!write(STDERR_FILENO, line, len);
-	_exit(2);
+	_exit(CHILD_EXIT_SANDBOX);	/* in the parent too: exit 2 */
 }
 
 /* The name of a system call a child's MSG_SANDBOX frame reports. */

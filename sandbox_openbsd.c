@@ -82,12 +82,13 @@ sandbox_report_fd(int fd)
 	(void)fd;
 }
 
+/* The parent's unveil runs in SB_PARENT_START only. */
 static void
 sb_unveil(const char *path)
 {
 	/* A file that does not exist needs no view. */
 	if (unveil(path, "r") == -1 && errno != ENOENT)
-		err(2, "unveil %s", path);
+		parent_fatalx("unveil %s: %s", path, strerror(errno));
 }
 
 void
@@ -104,10 +105,16 @@ sandbox_enter(enum sandbox_stage stage, const struct sandbox_net *net)
 		for (i = 0; i < nfiles; i++)
 			sb_unveil(files[i]);
 		if (unveil(NULL, NULL) == -1)
-			err(2, "unveil");
+			parent_fatalx("unveil: %s", strerror(errno));
 	}
-	if (pledge(sb_promises[stage], NULL) == -1)
-		err(2, "pledge %s", sb_promises[stage]);
+	if (pledge(sb_promises[stage], NULL) == -1) {
+		if (stage == SB_PARENT_START || stage == SB_PARENT_RUN ||
+		    stage == SB_PARENT_WAIT)
+			parent_fatalx("pledge %s: %s", sb_promises[stage],
+			    strerror(errno));
+		warn("pledge %s", sb_promises[stage]);
+		_exit(CHILD_EXIT_SANDBOX_SETUP);
+	}
 }
 
 /* No MSG_SANDBOX frame is ever sent here; a number is all there is. */
@@ -120,7 +127,10 @@ sandbox_syscall_name(int nr)
 	return buf;
 }
 
-/* abort(3) looks the same; the kernel logs which call broke pledge. */
+/*
+ * abort(3) looks the same; the kernel logs which call broke pledge.
+ * Like sandbox_linux.c's, on purpose: one file per mechanism.
+ */
 const char *
 sandbox_kill_text(int sig)
 {

@@ -163,7 +163,7 @@ finish(struct conn *c, enum result res, const char *fmt, ...)
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vcutf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (c->soft_err != NULL) {
 		strlcpy(c->soft_err, text, c->soft_len);
@@ -182,24 +182,28 @@ finish(struct conn *c, enum result res, const char *fmt, ...)
 	_exit(0);
 }
 
-/* Server text, escaped and cut short for one report line. */
+/*
+ * Server text, escaped and cut short for one report line: its first
+ * line, a NUL in it escaped like any other byte, then CUT_MARK if that
+ * line was longer, " ..." if more lines followed.
+ */
+#define QUOTE_MAX	199
+
 static void
 quote_reply(const struct smtp_reply *r, char *out, size_t outlen)
 {
-	char	 first[200], *v;
-	size_t	 n;
+	const char	*nl;
+	char		*v;
+	size_t		 n;
 
-	n = strcspn(r->text, "\n");
-	if (n >= sizeof(first))
-		n = sizeof(first) - 1;
-	memcpy(first, r->text, n);
-	first[n] = '\0';
-	if ((v = vis_text(first, n)) == NULL) {
+	nl = memchr(r->text, '\n', r->len);
+	n = nl != NULL ? (size_t)(nl - r->text) : r->len;
+	if ((v = vis_text(r->text, n > QUOTE_MAX ? QUOTE_MAX : n)) == NULL) {
 		snprintf(out, outlen, "%d", r->code);
 		return;
 	}
-	snprintf(out, outlen, "%d %s%s", r->code, v,
-	    r->nlines > 1 ? " ..." : "");
+	snprintf(out, outlen, "%d %s%s%s", r->code, v,
+	    n > QUOTE_MAX ? CUT_MARK : "", r->nlines > 1 ? " ..." : "");
 	free(v);
 }
 
@@ -407,6 +411,7 @@ static void
 tls_start(struct conn *c, struct tls_config *cfg, int probe)
 {
 	const struct check_spec *s = c->spec;
+	const char *url;
 	int	 r;
 
 	send_stage(c, ST_HANDSHAKE);
@@ -428,19 +433,25 @@ tls_start(struct conn *c, struct tls_config *cfg, int probe)
 			finish(c, R_TLS_FAILURE, "no shared cipher (%s)",
 			    tls_error(c->tls));
 		}
-		finish(c, R_TLS_FAILURE, "TLS handshake failed: %s%s%s",
-		    tls_error(c->tls), s->expect_ocsp &&
-		    strstr(tls_error(c->tls), "OCSP") != NULL ?
-		    " (-expect-ocsp)" : "", s->tls_on_connect ?
+		if (!probe && s->expect_ocsp && strstr(tls_error(c->tls),
+		    "no stapled OCSP response") != NULL)
+			finish(c, R_OCSP_MISSING, "the server stapled no "
+			    "OCSP response (-expect-ocsp)");
+		finish(c, R_TLS_FAILURE, "TLS handshake failed: %s%s",
+		    tls_error(c->tls), s->tls_on_connect ?
 		    " (does the server expect STARTTLS instead of TLS at "
 		    "once?)" : "");
 	}
 	if (probe)
 		return;
+	/* Read by on_tls() in smtpdane.c. */
+	url = tls_peer_ocsp_url(c->tls);
 	msg_begin(&c->mb, MSG_TLS);
 	msg_put_cstr(&c->mb, tls_conn_version(c->tls));
 	msg_put_cstr(&c->mb, tls_conn_cipher(c->tls));
 	msg_put_cstr(&c->mb, c->base);
+	msg_put_u32(&c->mb, s->expect_ocsp ? OCSP_STAPLED : OCSP_NOT_ASKED);
+	msg_put_cstr(&c->mb, url != NULL ? url : "");
 	msg_send(c->out, &c->mb);
 }
 
@@ -533,7 +544,8 @@ smtp_to_tls(struct conn *c)
 /*
  * After the handshake: EHLO over TLS and QUIT, as a real client.  The
  * chain is judged whatever happens here, so a failure in this part is
- * noted (soft_err) instead of ending the check.
+ * noted (soft_err) instead of ending the check.  The steps of
+ * smtp_to_tls() again, on purpose: other stages and words, no STARTTLS.
  */
 static void
 ehlo_over_tls(struct conn *c, int banner_pending)

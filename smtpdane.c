@@ -932,7 +932,8 @@ setup_tls(void)
 	/*
 	 * With its own verification off, libtls checks a staple no further
 	 * than this: present, for a certificate that names an OCSP
-	 * responder.  That is what -expect-ocsp asks.
+	 * responder.  That is what -expect-ocsp asks; the check child
+	 * reports a handshake that failed for want of one as ocsp-missing.
 	 */
 	if (opt.expect_ocsp)
 		tls_config_ocsp_require_stapling(tlscfg);
@@ -1365,14 +1366,15 @@ add_verdict(struct target *t, enum result res, const char *fmt, ...)
 	char	 text[MAX_TEXT];
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vcutf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	add_verdict_for(t, t->host, t->port, res, text);
 }
 
 /*
  * Messages from children.  A child is untrusted: every frame is checked
- * against msg_rules[] (who may send it, in which stage), every list has
+ * against msg_descs[] in msg.c (who may send it, in which stage, what
+ * may follow it) and read by its handler in msg_handlers[]; every list has
  * a bound, every string is escaped on arrival so that no byte a server
  * chose reaches the terminal raw, and a frame with bytes left after its
  * last field is refused.  A handler returns NULL, or why it refused.
@@ -1405,8 +1407,11 @@ get_text(struct msgreader *r)
 
 	if ((s = msg_get_str(r, &len)) == NULL)
 		return NULL;
-	if (len > 16 * MAX_TEXT)
+	if (len > 16 * MAX_TEXT) {
+		/* Said so: the end of what is kept becomes CUT_MARK. */
+		mark_cut(s, 16 * MAX_TEXT + 1);
 		len = 16 * MAX_TEXT;
+	}
 	v = vis_text(s, len);
 	free(s);
 	return v;
@@ -1540,6 +1545,8 @@ follower_ready(size_t i)
 	f->tls_version = dup_or_null(l->tls_version);
 	f->tls_cipher = dup_or_null(l->tls_cipher);
 	f->sni = dup_or_null(l->sni);
+	f->ocsp = l->ocsp;
+	f->ocsp_url = dup_or_null(l->ocsp_url);
 	f->base = dup_or_null(l->base);
 	f->stage = l->stage;
 	if (chain) {
@@ -1705,6 +1712,7 @@ on_address(struct job *j, struct msgreader *r)
 	return why;
 }
 
+/* Shaped like on_address(), on purpose: other fields, other checks. */
 static const char *
 on_verdict(struct job *j, struct msgreader *r)
 {
@@ -1728,6 +1736,22 @@ on_verdict(struct job *j, struct msgreader *r)
 	free(host);
 	free(reason);
 	return why;
+}
+
+static const char *
+on_dnssec(struct job *j, struct msgreader *r)
+{
+	struct target	*t = &targets[j->idx];
+	uint32_t	 v = msg_get_u32(r);
+
+	if (t->has_dnssec)
+		return "DNSSEC state sent twice";
+	if (r->bad || (v != SEC_SECURE && v != SEC_INSECURE &&
+	    v != SEC_BOGUS))
+		return "bad DNSSEC state";
+	t->has_dnssec = 1;
+	t->dnssec = v;
+	return NULL;
 }
 
 static const char *
@@ -1837,13 +1861,20 @@ static const char *
 on_tls(struct job *j, struct msgreader *r)
 {
 	struct report	*rep = job_report(j);
+	uint32_t	 staple;
 
 	if (rep->tls_version != NULL)
 		return "TLS facts sent twice";
 	rep->tls_version = get_text(r);
 	rep->tls_cipher = get_text(r);
 	rep->sni = get_text(r);
-	return r->bad ? "bad TLS facts" : NULL;
+	staple = msg_get_u32(r);
+	rep->ocsp_url = get_text(r);
+	if (r->bad || staple >= OCSP__MAX || rep->ocsp_url == NULL ||
+	    (staple == OCSP_STAPLED) != opt.expect_ocsp)
+		return "bad TLS facts";
+	rep->ocsp = staple;
+	return NULL;
 }
 
 static const char *
@@ -2052,65 +2083,41 @@ on_sandbox(struct job *j, struct msgreader *r)
 }
 
 /*
- * Who may send what.  "final" messages end a child's report: nothing
- * may follow them, and a child that sent one is never judged as timed
- * out or crashed (unless its sandbox killed it).
+ * The handler of each message type; who may send it, and when, is in
+ * msg_descs[] (msg.c), whose row names the writer.
  */
-#define FROM_DISCOVER	(1 << JOB_DISCOVER)
-#define FROM_CHECK	(1 << JOB_CHECK)
-#define FROM_VERIFY	(1 << JOB_VERIFY)
-#define FROM_ANY	(FROM_DISCOVER | FROM_CHECK | FROM_VERIFY)
-#define STAGE(s)	(1U << (s))
-#define ANY_STAGE	(~0U)
-#define CHECK_STAGES	(STAGE(ST_TLSA) | STAGE(ST_CONNECT) | \
-			 STAGE(ST_BANNER) | STAGE(ST_EHLO) | \
-			 STAGE(ST_STARTTLS) | STAGE(ST_HANDSHAKE) | \
-			 STAGE(ST_EHLO_TLS) | STAGE(ST_VERIFY) | \
-			 STAGE(ST_QUIT) | STAGE(ST_DONE) | STAGE(ST_START))
-
-static const struct msg_rule {
-	const char	*name;
-	int		 from;		/* FROM_* */
-	uint32_t	 stages;	/* STAGE()s it may come in */
-	int		 final;
-	const char	*(*handler)(struct job *, struct msgreader *);
-} msg_rules[MSG__MAX] = {
-	[MSG_STAGE] =	{ "stage", FROM_ANY, ANY_STAGE, 0, on_stage },
-	[MSG_DETAIL] =	{ "detail", FROM_ANY, ANY_STAGE, 0, on_detail },
-	[MSG_WARN] =	{ "warning", FROM_ANY, ANY_STAGE, 0, on_warn },
-	[MSG_TLSA] =	{ "TLSA outcome", FROM_CHECK | FROM_VERIFY,
-			  STAGE(ST_VERIFY), 0, on_tlsa },
-	[MSG_CERT] =	{ "certificate", FROM_CHECK | FROM_VERIFY,
-			  STAGE(ST_VERIFY), 0, on_cert },
-	[MSG_TLS] =	{ "TLS facts", FROM_CHECK, STAGE(ST_HANDSHAKE), 0,
-			  on_tls },
-	[MSG_RESULT] =	{ "result", FROM_CHECK | FROM_VERIFY, CHECK_STAGES, 1,
-			  on_result },
-	[MSG_CHAIN] =	{ "chain", FROM_CHECK, STAGE(ST_VERIFY), 0, on_chain },
-	[MSG_STAGED] =	{ "staged judgment", FROM_CHECK | FROM_VERIFY,
-			  STAGE(ST_VERIFY), 0, on_staged },
-	[MSG_PROBE] =	{ "key probe", FROM_CHECK | FROM_VERIFY,
-			  STAGE(ST_VERIFY), 0, on_probe },
-	[MSG_BASE] =	{ "base domain", FROM_CHECK, STAGE(ST_TLSA), 0,
-			  on_base },
-	[MSG_HOST] =	{ "host", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
-			  on_host },
-	[MSG_ADDR] =	{ "address", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
-			  on_address },
-	[MSG_VERDICT] =	{ "verdict", FROM_DISCOVER, STAGE(ST_DISCOVER), 0,
-			  on_verdict },
-	[MSG_SANDBOX] =	{ "sandbox violation", FROM_ANY, ANY_STAGE, 1,
-			  on_sandbox },
-	[MSG_END] =	{ "end", FROM_DISCOVER, STAGE(ST_DISCOVER), 1,
-			  on_end },
+static const char *(*const msg_handlers[MSG__MAX])(struct job *,
+    struct msgreader *) = {
+	[MSG_STAGE] =	on_stage,
+	[MSG_DETAIL] =	on_detail,
+	[MSG_WARN] =	on_warn,
+	[MSG_TLSA] =	on_tlsa,
+	[MSG_CERT] =	on_cert,
+	[MSG_TLS] =	on_tls,
+	[MSG_RESULT] =	on_result,
+	[MSG_CHAIN] =	on_chain,
+	[MSG_STAGED] =	on_staged,
+	[MSG_PROBE] =	on_probe,
+	[MSG_BASE] =	on_base,
+	[MSG_HOST] =	on_host,
+	[MSG_ADDR] =	on_address,
+	[MSG_VERDICT] =	on_verdict,
+	[MSG_SANDBOX] =	on_sandbox,
+	[MSG_END] =	on_end,
+	[MSG_DNSSEC] =	on_dnssec,
 };
+
+/* A job's kind is its sender bit in msg_descs[]. */
+_Static_assert(MSG_FROM_DISCOVER == 1 << JOB_DISCOVER &&
+    MSG_FROM_CHECK == 1 << JOB_CHECK && MSG_FROM_VERIFY == 1 << JOB_VERIFY,
+    "enum job_kind and MSG_FROM_*");
 
 /* Returns NULL, or why the frame is refused (the child is killed). */
 static const char *
 on_message(struct job *j, uint32_t type, struct msgreader *r,
     char *why, size_t whylen)
 {
-	const struct msg_rule	*m;
+	const struct msg_desc	*m;
 	const char		*bad;
 	enum stage		 st = job_report(j)->stage;
 
@@ -2118,18 +2125,15 @@ on_message(struct job *j, uint32_t type, struct msgreader *r,
 		snprintf(why, whylen, "a message after the final one");
 		return why;
 	}
-	if (type == 0 || type >= MSG__MAX || msg_rules[type].name == NULL) {
-		snprintf(why, whylen, "unknown message type %u", type);
+	if (msg_check(type, 1 << j->kind, st, why, whylen) != NULL)
+		return why;
+	m = &msg_descs[type];
+	if (msg_handlers[type] == NULL) {
+		snprintf(why, whylen, "%s message: no handler", m->name);
 		return why;
 	}
-	m = &msg_rules[type];
-	if ((m->from & (1 << j->kind)) == 0 ||
-	    (m->stages & STAGE(st)) == 0) {
-		snprintf(why, whylen, "%s message from a %s child during %s",
-		    m->name, job_kind_name(j->kind), stage_name(st));
-		return why;
-	}
-	if ((bad = m->handler(j, r)) == NULL && !r->bad && r->left != 0)
+	if ((bad = msg_handlers[type](j, r)) == NULL && !r->bad &&
+	    r->left != 0)
 		bad = "bytes after its last field";
 	if (bad != NULL || r->bad) {
 		snprintf(why, whylen, "%s message: %s", m->name,
@@ -2161,7 +2165,7 @@ static void
 judge_exit(struct job *j, int status)
 {
 	struct report	*rep = job_report(j);
-	const char	*killed;
+	const char	*killed, *why;
 	int		 sig;
 
 	if (WIFSIGNALED(status)) {
@@ -2182,7 +2186,12 @@ judge_exit(struct job *j, int status)
 			    "signal %d (%s)", stage_name(rep->stage), sig,
 			    strsignal(sig));
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-		if (!rep->done)
+		if (rep->done)
+			;
+		else if ((why = child_exit_text(WEXITSTATUS(status))) != NULL)
+			report_set(rep, R_INTERNAL, "child failed during %s: "
+			    "%s", stage_name(rep->stage), why);
+		else
 			report_set(rep, R_INTERNAL, "child failed during %s: "
 			    "exit status %d", stage_name(rep->stage),
 			    WEXITSTATUS(status));
@@ -2395,7 +2404,7 @@ abandon_queued(const char *why)
 /*
  * Discoveries run in the parent, without a child: their lookups go
  * through the event context (dns_event_run), each with a deadline,
- * and what they conclude comes as frames judged by msg_rules[] like
+ * and what they conclude comes as frames judged by msg_descs[] like
  * a child's.  At most opt.jobs run at once, and none starts while
  * plenty of checks wait, so that a long target list is not all
  * looked up (and held in memory) before it is checked.
@@ -2729,6 +2738,7 @@ main(int argc, char *argv[])
 	fit_jobs_to_limits();
 	if (opt.nagios || opt.json)
 		use_color = 0;
+	parent_fatal_hook = fatalx;
 	sandbox_init(opt.debug);
 	sandbox_allow_read(cl.anchor_file);
 	sandbox_allow_read(cl.target_file);

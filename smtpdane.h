@@ -29,6 +29,7 @@
 
 #include <netinet/in.h>
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -70,6 +71,7 @@ enum result {
 	R_TLS_FAILURE,		/* TLS handshake failed */
 	R_CONNECT_FAILURE,	/* TCP connect failed */
 	R_TIMEOUT,		/* a deadline passed */
+	R_OCSP_MISSING,		/* -expect-ocsp, but no OCSP staple */
 	R_MX_INSECURE,		/* MX RRset insecure: domain not DANE-safe */
 	R_SRV_INSECURE,		/* SRV RRset insecure: likewise */
 	R_NULL_MX,		/* the domain accepts no mail (RFC 7505) */
@@ -77,6 +79,19 @@ enum result {
 	R_USAGE,		/* the target itself is unusable (literal) */
 	R_INTERNAL,		/* smtpdane failed itself (crash, sandbox) */
 	R__MAX
+};
+
+/*
+ * The exit status of a child that could not send its result: the
+ * parent's judge_exit() turns each into words (child_exit_text()).
+ * A child that reported normally exits 0, even when a check failed.
+ */
+enum child_exit {
+	CHILD_EXIT_OK = 0,
+	CHILD_EXIT_SANDBOX = 2,		/* a system call its sandbox refuses
+					   (sandbox_linux.c sb_sigsys) */
+	CHILD_EXIT_NOMEM = 3,		/* out of memory */
+	CHILD_EXIT_SANDBOX_SETUP = 4	/* could not enter its sandbox */
 };
 
 /* The stage a check child is in, reported so a timeout can name it. */
@@ -416,7 +431,9 @@ enum msg_type {
 	MSG_CERT,		/* u32 depth; str subject, issuer, names;
 				   u32 not_before_hi, lo, not_after_hi, lo;
 				   str spki_sha256, pem */
-	MSG_TLS,		/* str version, cipher, servername */
+	MSG_TLS,		/* str version, cipher, servername;
+				   u32 staple (enum ocsp_staple); str the
+				   leaf's OCSP responder, "" if none */
 	MSG_RESULT,		/* u32 result; str reason */
 	MSG_BASE,		/* str: the TLSA base domain chosen */
 	MSG_HOST,		/* discovery: str host; u32 port; str canon
@@ -439,10 +456,48 @@ enum msg_type {
 				   str TLS version, cipher, leaf SPKI SHA2-256
 				   (hex, "" unless done); u32 result; str
 				   reason; str chain (PEM, "" unless done) */
+	MSG_DNSSEC,		/* discovery: u32 enum dns_security of the
+				   MX or SRV RRset (or of its denial) */
 	MSG__MAX
 };
 
 #define MSG_MAX_FRAME	(256 * 1024)
+
+/*
+ * The message table (msg.c): for each type, who may send it, in which
+ * stages, and whether it ends a report.  The parent's on_message() and
+ * the frame fuzzer both check frames against it.
+ */
+#define MSG_FROM_DISCOVER	0x1	/* discover.c, in the parent */
+#define MSG_FROM_CHECK		0x2	/* smtp.c check_child() */
+#define MSG_FROM_VERIFY		0x4	/* smtp.c verify_child() */
+#define MSG_FROM_ANY		0x7
+
+struct msg_desc {
+	const char	*name;		/* for messages about a bad frame */
+	int		 from;		/* MSG_FROM_* bits */
+	uint32_t	 stages;	/* 1 << enum stage, for each allowed */
+	int		 final;		/* nothing may follow it */
+	const char	*writer;	/* where a child writes it */
+};
+
+extern const struct msg_desc msg_descs[MSG__MAX];
+const char *msg_check(uint32_t, int, enum stage, char *, size_t);
+const char *msg_sender_name(int);
+
+/*
+ * What MSG_TLS says of OCSP stapling.  With its own certificate
+ * verification off (DANE), libtls neither parses a staple nor says
+ * whether one came: tls_peer_ocsp_url() names the leaf's responder
+ * either way.  Only tls_config_ocsp_require_stapling() (-expect-ocsp)
+ * tells, by failing the handshake without one (R_OCSP_MISSING).
+ */
+enum ocsp_staple {
+	OCSP_NOT_ASKED,		/* no -expect-ocsp: libtls does not say */
+	OCSP_STAPLED,		/* -expect-ocsp, and a staple came; its
+				   status unread */
+	OCSP__MAX
+};
 
 /* A check child spends its whole -timeout, then reports; the parent
  * kills it only this much later. */
@@ -476,6 +531,23 @@ char	*msg_get_str(struct msgreader *, size_t *);
 /* util.c */
 const char *result_name(enum result);
 const char *stage_name(enum stage);
+const char *child_exit_text(int);
+
+/*
+ * A failure of the parent inside a shared file (a sandbox it cannot
+ * enter): parent_fatalx() ends the run through the hook that main()
+ * set (smtpdane.c's fatalx(): children killed, exit 2, or UNKNOWN and
+ * 3 under -nagios), else with errx(2).  Never called in a child.
+ */
+extern void	(*parent_fatal_hook)(const char *, ...);
+__dead void	 parent_fatalx(const char *, ...)
+	    __attribute__((__format__(__printf__, 1, 2)));
+
+/* The end of text cut at a length bound (util.c vcutf, mark_cut). */
+#define CUT_MARK	"[cut]"
+void	 mark_cut(char *, size_t);
+int	 vcutf(char *, size_t, const char *, va_list)
+	    __attribute__((__format__(__printf__, 3, 0)));
 int	 parse_duration(const char *, time_t *);
 char	*vis_text(const char *, size_t);
 void	 vis_copy(char *, size_t, const void *, size_t);

@@ -57,6 +57,7 @@ static const char *const result_names[R__MAX] = {
 	[R_TLS_FAILURE] = "tls-failure",
 	[R_CONNECT_FAILURE] = "connect-failure",
 	[R_TIMEOUT] = "timeout",
+	[R_OCSP_MISSING] = "ocsp-missing",
 	[R_MX_INSECURE] = "mx-insecure",
 	[R_SRV_INSECURE] = "srv-insecure",
 	[R_NULL_MX] = "null-mx",
@@ -86,6 +87,38 @@ result_name(enum result r)
 	if ((unsigned)r >= R__MAX)
 		return "internal-error";
 	return result_names[r];
+}
+
+void	(*parent_fatal_hook)(const char *, ...);
+
+__dead void
+parent_fatalx(const char *fmt, ...)
+{
+	char	 msg[MAX_TEXT];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vcutf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (parent_fatal_hook != NULL)
+		parent_fatal_hook("%s", msg);
+	errx(2, "%s", msg);
+}
+
+/* What a child's exit status (enum child_exit) means, or NULL. */
+const char *
+child_exit_text(int status)
+{
+	switch (status) {
+	case CHILD_EXIT_SANDBOX:
+		return "sandbox violation";
+	case CHILD_EXIT_NOMEM:
+		return "out of memory";
+	case CHILD_EXIT_SANDBOX_SETUP:
+		return "could not enter its sandbox";
+	default:
+		return NULL;
+	}
 }
 
 const char *
@@ -124,7 +157,7 @@ msg_reserve(struct msgbuf *m, size_t more)
 	while (ncap < m->len + more)
 		ncap *= 2;
 	if ((nbuf = realloc(m->buf, ncap)) == NULL)
-		_exit(3);	/* a child out of memory: the parent says so */
+		_exit(CHILD_EXIT_NOMEM);	/* the parent says so */
 	m->buf = nbuf;
 	m->cap = ncap;
 }
@@ -172,6 +205,35 @@ msg_put_cstr(struct msgbuf *m, const char *s)
 	msg_put_str(m, s, s == NULL ? 0 : strlen(s));
 }
 
+/*
+ * Text cut at a length bound says so: the end of a full buffer of
+ * size bytes becomes CUT_MARK.
+ */
+void
+mark_cut(char *buf, size_t size)
+{
+	size_t	 m = sizeof(CUT_MARK) - 1;
+
+	if (size > m)
+		memcpy(buf + size - 1 - m, CUT_MARK, m + 1);
+}
+
+/* vsnprintf(), with CUT_MARK at the end of what did not fit. */
+int
+vcutf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	int	 n;
+
+	if (size == 0)
+		return 0;
+	n = vsnprintf(buf, size, fmt, ap);
+	if (n < 0)
+		buf[0] = '\0';
+	else if ((size_t)n >= size)
+		mark_cut(buf, size);
+	return n;
+}
+
 /* A whole frame of one formatted string: details and warnings. */
 int
 msg_send_text(int fd, struct msgbuf *m, enum msg_type type,
@@ -181,7 +243,7 @@ msg_send_text(int fd, struct msgbuf *m, enum msg_type type,
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vcutf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	msg_begin(m, type);
 	msg_put_cstr(m, text);
@@ -415,7 +477,8 @@ sandbox_allow_read(const char *path)
 	if (path == NULL || strcmp(path, "-") == 0)
 		return;
 	if (sb_nread == SANDBOX_MAX_FILES)
-		errx(2, "sandbox: more than %d files", SANDBOX_MAX_FILES);
+		parent_fatalx("sandbox: more than %d files",
+		    SANDBOX_MAX_FILES);
 	sb_read[sb_nread++] = path;
 }
 

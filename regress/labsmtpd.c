@@ -126,6 +126,7 @@ static volatile sig_atomic_t	 gotterm, gotchld;
 static int	greet_good(struct conn *);
 static int	greet_silent(struct conn *);
 static int	greet_554(struct conn *);
+static int	greet_554_nul(struct conn *);
 static int	greet_421(struct conn *);
 static int	greet_close(struct conn *);
 static int	greet_multi(struct conn *);
@@ -157,6 +158,9 @@ static const struct mode modes[] = {
 	    "never send a byte" },
 	{ "banner-554", 0, 0, greet_554, cmd_nosvc, ehlo_good, starttls_good,
 	    "554 banner, then only QUIT is answered (221)" },
+	{ "banner-554-nul", 0, 0, greet_554_nul, cmd_nosvc, ehlo_good,
+	    starttls_good, "554 banner with a NUL and 300 bytes more in its "
+	    "line, then only QUIT is answered" },
 	{ "banner-421", 0, 0, greet_421, cmd_smtp, ehlo_good, starttls_good,
 	    "421 banner, then close" },
 	{ "close-after-banner", 0, 0, greet_close, cmd_smtp, ehlo_good,
@@ -602,6 +606,18 @@ greet_554(struct conn *c)
 {
 	reply(c, "554 5.3.2 No service here");
 	return flush(c) == 0;
+}
+
+static int
+greet_554_nul(struct conn *c)
+{
+	static const char head[] = "554 5.3.2 No\0service ";
+	char	 buf[sizeof(head) - 1 + 300 + 2];
+
+	memcpy(buf, head, sizeof(head) - 1);
+	memset(buf + sizeof(head) - 1, 'x', 300);
+	memcpy(buf + sizeof(buf) - 2, "\r\n", 2);
+	return conn_write(c, buf, sizeof(buf)) == 0;
 }
 
 static int

@@ -82,6 +82,32 @@ for f in 'regress/fuzz/\*-fuzz' 'regress/fuzz/work' 'regress/lab/.lock'; do
 		bad "make clean leaves $f"
 	fi
 done
+# A parent that cannot enter its sandbox ends the fatal way: here
+# Landlock refuses a rule for a pipe (-f /dev/stdin).  Under -nagios a
+# "DANE UNKNOWN" line and exit 3, else exit 2; where the sandbox takes
+# the pipe (no Landlock), the run simply goes on.
+echo 'bad target!' | "$PROG" -nagios -f /dev/stdin >"$TMP/out" 2>"$TMP/err"
+rc=$?
+if grep -q 'sandbox' "$TMP/err"; then
+	if [ $rc -eq 3 ] && head -1 "$TMP/out" |
+	    grep -q '^DANE UNKNOWN - smtpdane: sandbox (start stage): '; then
+		ok "-nagios: a sandbox the parent cannot enter is UNKNOWN, exit 3"
+	else
+		bad "-nagios: sandbox failure: exit $rc, stdout: $(cat "$TMP/out")"
+	fi
+	echo 'bad target!' | "$PROG" -f /dev/stdin >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ $rc -eq 2 ] && [ ! -s "$TMP/out" ]; then
+		ok "a sandbox the parent cannot enter: exit 2"
+	else
+		bad "sandbox failure: exit $rc, stdout: $(cat "$TMP/out")"
+	fi
+elif [ $rc -eq 3 ] || [ $rc -eq 2 ]; then
+	ok "-f /dev/stdin from a pipe: the sandbox takes it (exit $rc)"
+else
+	bad "-f /dev/stdin from a pipe: exit $rc"
+fi
+
 mkdir -p "$TMP/root/usr/local/bin" "$TMP/root/usr/local/share/man/man1"
 : >"$TMP/root/usr/local/bin/smtpdane"
 : >"$TMP/root/usr/local/share/man/man1/smtpdane.1"

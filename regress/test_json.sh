@@ -69,13 +69,15 @@ def probe: type == "object" and
     (.tls_version|str) and (.tls_cipher|str) and (.leaf_spki_sha256|str) and
     (if .offered then true else .result == "not-offered" and .ok end);
 def check: has_only(["target","host","tlsa_base","address","port","result",
-      "reason","stage","names","tls_version","tls_cipher","sni","warnings",
+      "reason","stage","names","tls_version","tls_cipher","sni","ocsp_staple",
+      "ocsp_responder","warnings",
       "details","tlsa","certificates","tlsa_suggested","staged",
       "key_probes","elapsed_ms"]) and
     (.target|str) and (.host|str) and (.tlsa_base|str) and (.address|str) and
     (.port|num) and (.result|str) and (.reason|str) and (.stage|str) and
     (.names|strs) and opt("tls_version"; str) and opt("tls_cipher"; str) and
-    opt("sni"; str) and (.warnings|strs) and (.details|strs) and
+    opt("sni"; str) and opt("ocsp_staple"; IN("present","not-checked")) and
+    opt("ocsp_responder"; str) and (.warnings|strs) and (.details|strs) and
     (.tlsa|type == "array" and all(.[]; tlsa)) and
     (.certificates|type == "array" and all(.[]; cert)) and
     opt("tlsa_suggested"; type == "array" and all(.[]; suggested)) and
@@ -122,6 +124,8 @@ run -tlsa -showcerts ta211.dane.test
 run banner554.dane.test nostarttls.dane.test inject.dane.test
 run -submission subm.dane.test
 run -q -mx mxonebad.dane.test
+run ocsp.dane.test
+run -expect-ocsp ocsp.dane.test ocspnostaple.dane.test
 run -staged "$LABWORK/chains/ee301.dane.test.1.pem" \
     -staged "$LABWORK/certs/ee311.dane.test.leaf.pub" ee311.dane.test \
     ta211.dane.test

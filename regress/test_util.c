@@ -17,6 +17,7 @@
 /*
  * Unit tests of util.c: durations, framing, escaping, domain names.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,9 +268,45 @@ test_names(void)
 	    "name_norm: no room for the dot", why);
 }
 
+static int
+cutf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vcutf(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* Text cut at a length bound says so; text that fits is left alone. */
+static void
+test_cut(void)
+{
+	char	 buf[16];
+
+	cutf(buf, sizeof(buf), "%s", "short");
+	check(strcmp(buf, "short") == 0, "vcutf: fits, no mark", buf);
+	cutf(buf, sizeof(buf), "%s", "exactly 15 char");
+	check(strcmp(buf, "exactly 15 char") == 0, "vcutf: full, no mark",
+	    buf);
+	cutf(buf, sizeof(buf), "%s", "one byte too long");
+	check(strcmp(buf, "one byte t" CUT_MARK) == 0 &&
+	    strlen(buf) == sizeof(buf) - 1, "vcutf: cut ends in the mark",
+	    buf);
+	strlcpy(buf, "0123456789abcdefgh", sizeof(buf));
+	mark_cut(buf, sizeof(buf));
+	check(strcmp(buf, "0123456789" CUT_MARK) == 0, "mark_cut", buf);
+	strlcpy(buf, "abc", 4);
+	mark_cut(buf, 4);
+	check(strcmp(buf, "abc") == 0, "mark_cut: no room, unchanged", buf);
+}
+
 int
 main(void)
 {
+	test_cut();
 	test_names();
 	test_targets();
 	test_durations();

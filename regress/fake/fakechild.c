@@ -143,6 +143,14 @@ send_verified(int fd, const char *host, const char *text)
 }
 
 static void
+send_dnssec(int fd, uint32_t sec)
+{
+	msg_begin(&mb, MSG_DNSSEC);
+	msg_put_u32(&mb, sec);
+	fake_send(fd, &mb);
+}
+
+static void
 send_end(int fd)
 {
 	msg_begin(&mb, MSG_END);
@@ -243,6 +251,21 @@ discover_start(struct ub_ctx *ctx, const struct discover_spec *s)
 		send_host(fd, n, s->port);
 		send_addr(fd, n);
 		return cur;
+	} else if (is(n, "d-dnssec2")) {
+		send_dnssec(fd, SEC_SECURE);
+		send_dnssec(fd, SEC_SECURE);
+	} else if (is(n, "d-dnssecbad"))
+		send_dnssec(fd, 7);
+	else if (is(n, "d-mxsec")) {
+		send_dnssec(fd, SEC_INSECURE);
+		good_discovery(fd, s);
+		return cur;
+	} else if (is(n, "d-mxtext")) {
+		/* A detail line is for people: it sets no DNSSEC state. */
+		send_detail(fd, "MX d-mxtext.dane.test: 10 x.dane.test "
+		    "(secure)");
+		good_discovery(fd, s);
+		return cur;
 	} else if (is(n, "d-garbage")) {
 		disc_append("\377\377\377\377\377\377\377\377garbage", 15);
 	} else if ((n[0] == 'a' || n[0] == 'b') && n[1] == '.' &&
@@ -318,8 +341,14 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 		sleep(2 * s->timeout + 2);
 	} else if (is(n, "c-noresult"))
 		_exit(0);
+	else if (is(n, "c-exit2"))
+		_exit(CHILD_EXIT_SANDBOX);
 	else if (is(n, "c-exit3"))
-		_exit(3);
+		_exit(CHILD_EXIT_NOMEM);
+	else if (is(n, "c-exit4"))
+		_exit(CHILD_EXIT_SANDBOX_SETUP);
+	else if (is(n, "c-exit9"))
+		_exit(9);
 	else if (is(n, "v-leaderdies")) {
 		/* The chain, then a crash: nothing to judge again. */
 		msg_begin(&mb, MSG_BASE);

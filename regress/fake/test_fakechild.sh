@@ -57,6 +57,8 @@ d-hosts|internal-error: refused the discovery.s report: host message: too many h
 d-verdict|internal-error: refused the discovery.s report: verdict message: bad verdict
 d-noend|internal-error: discovery ended without a result during discovery
 d-garbage|internal-error: malformed frame in discovery
+d-dnssec2|internal-error: refused the discovery.s report: DNSSEC state message: DNSSEC state sent twice
+d-dnssecbad|internal-error: refused the discovery.s report: DNSSEC state message: bad DNSSEC state
 c-host|internal-error: refused the child.s report: host message from a check child during TLSA lookup
 c-mxresult|internal-error: refused the child.s report: result message: bad result
 c-tlsearly|internal-error: refused the child.s report: TLS facts message from a check child during TLSA lookup
@@ -64,7 +66,10 @@ c-twice|internal-error: refused the child.s report: a message after the final on
 c-linger|verified: fake verified, then lingers
 c-slow|verified: fake verified, pipe kept open
 c-noresult|internal-error: child ended without a result during TLSA lookup
-c-exit3|internal-error: child failed during TLSA lookup: exit status 3
+c-exit2|internal-error: child failed during TLSA lookup: sandbox violation$
+c-exit3|internal-error: child failed during TLSA lookup: out of memory$
+c-exit4|internal-error: child failed during TLSA lookup: could not enter its sandbox$
+c-exit9|internal-error: child failed during TLSA lookup: exit status 9$
 c-nochain|internal-error: refused the child.s report: result message: verified without a chain
 c-badbase|internal-error: refused the child.s report: base domain message: not one of the base domain candidates
 good|verified: fake verified
@@ -156,5 +161,17 @@ then
 	echo "PASS: fakechild: -nagios d-result: UNKNOWN"
 else
 	echo "FAIL: fakechild: -nagios d-result: exit $rc, output:"
+	sed 's/^/    /' "$OUT"
+fi
+# The discovery object's "dnssec" is what MSG_DNSSEC said, never words
+# parsed out of a detail line.
+"$PROG" -json -mx -A "$ANCHOR" d-mxsec.dane.test d-mxtext.dane.test \
+    >"$OUT" 2>&1
+if grep -q '^{"discovery":{"target":"d-mxsec.dane.test",.*"dnssec":"insecure"' \
+    "$OUT" && grep '^{"discovery":{"target":"d-mxtext.dane.test"' "$OUT" |
+    grep -vq '"dnssec"'; then
+	echo "PASS: fakechild: -json dnssec from MSG_DNSSEC only"
+else
+	echo "FAIL: fakechild: -json dnssec:"
 	sed 's/^/    /' "$OUT"
 fi

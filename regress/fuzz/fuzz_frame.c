@@ -20,7 +20,8 @@
  *
  * 1. The input is what a child wrote to its pipe.  It is read the way
  *    the parent's parse_frames() and on_message() read it: frames
- *    with msg_frame(), then the fields each message type holds with
+ *    with msg_frame(), each checked against msg_descs[] with
+ *    msg_check(), then the fields each message type holds with
  *    msg_get_u32() and msg_get_str(), strings escaped with vis_text()
  *    and TLSA data turned to hex, as the parent prints them.
  *
@@ -151,13 +152,16 @@ get_hostinfo(struct msgreader *r)
 }
 
 /*
- * The field sequence of each message type, as on_message() reads it.
- * A message type added to smtpdane.h without a case here fails the
- * build, rather than a fuzzing run that meets it.
+ * The field sequence of each message type, as the parent's handlers
+ * read it; which types exist, who sends them and when is msg_descs[]
+ * (msg.c), the parent's own table.  A message type added to
+ * smtpdane.h without a case here fails the build, and a case for a
+ * type the table lacks (or the reverse) fails the first run.
  */
-_Static_assert(MSG__MAX == MSG_PROBE + 1, "fuzz_frame.c: a new message type");
+_Static_assert(MSG__MAX == MSG_DNSSEC + 1, "fuzz_frame.c: a new message type");
 
-static void
+/* Returns 0 for a type it has no reader for. */
+static int
 on_message(uint32_t type, struct msgreader *r)
 {
 	switch (type) {
@@ -187,6 +191,8 @@ on_message(uint32_t type, struct msgreader *r)
 		get_text(r);
 		get_text(r);
 		get_text(r);
+		get_u32s(r, 1);		/* enum ocsp_staple */
+		get_text(r);		/* OCSP responder */
 		break;
 	case MSG_BASE:
 		get_host(r);
@@ -217,6 +223,9 @@ on_message(uint32_t type, struct msgreader *r)
 		get_pem(r);
 		get_text(r);
 		break;
+	case MSG_DNSSEC:
+		(void)dns_security_name(msg_get_u32(r));
+		break;
 	case MSG_STAGED:
 		get_text(r);
 		get_u32s(r, 2);
@@ -234,8 +243,47 @@ on_message(uint32_t type, struct msgreader *r)
 		get_pem(r);
 		break;
 	default:
-		FUZZ_CHECK(!"msg_frame passed an unknown type");
+		return 0;
 	}
+	return 1;
+}
+
+/* The readers above cover exactly the types of msg_descs[]. */
+static void
+check_table(void)
+{
+	static int	 done;
+	struct msgreader r;
+	uint32_t	 t;
+
+	if (done++)
+		return;
+	for (t = 0; t < MSG__MAX; t++) {
+		memset(&r, 0, sizeof(r));
+		FUZZ_CHECK(on_message(t, &r) == (msg_descs[t].name != NULL));
+		FUZZ_CHECK(msg_descs[t].name == NULL ||
+		    (msg_descs[t].writer != NULL && msg_descs[t].from != 0 &&
+		    (msg_descs[t].from & ~MSG_FROM_ANY) == 0));
+	}
+}
+
+/*
+ * The parent's rule for a (sender, stage): msg_check() must agree with
+ * the table, refuse a stage out of range and say why it refused.
+ */
+static void
+check_rule(uint32_t type, int from, int st)
+{
+	const struct msg_desc	*m = &msg_descs[type];
+	char			 why[MAX_TEXT];
+	const char		*bad;
+	int			 ok;
+
+	bad = msg_check(type, from, st, why, sizeof(why));
+	ok = m->name != NULL && st >= 0 && st < ST__MAX &&
+	    (m->from & from) != 0 && (m->stages & (1U << st)) != 0;
+	FUZZ_CHECK((bad == NULL) == ok);
+	FUZZ_CHECK(bad == NULL || (bad == why && why[0] != '\0'));
 }
 
 static void
@@ -254,13 +302,19 @@ read_frames(const uint8_t *buf, size_t len)
 		FUZZ_CHECK(used - 8 <= MSG_MAX_FRAME);
 		payload = buf + off + 8;
 		FUZZ_CHECK(r.p == payload && r.left == used - 8 && !r.bad);
-		on_message(type, &r);
+		/* A sender and a stage from the frame's last byte. */
+		check_rule(type, 1 << (buf[off + used - 1] % 3),
+		    buf[off + used - 1] / 3 % (ST__MAX + 2));
+		FUZZ_CHECK(on_message(type, &r) == (msg_descs[type].name !=
+		    NULL));
 		/* The reader never leaves its payload. */
 		FUZZ_CHECK(r.p >= payload && r.p + r.left == payload +
 		    (used - 8));
 		if (r.bad)
 			return;		/* the parent kills the child */
 		off += used;
+		if (msg_descs[type].final)
+			return;		/* the parent refuses what follows */
 	}
 	FUZZ_CHECK(n == 0 || n == -1);
 	if (n == 0)
@@ -375,6 +429,7 @@ round_trip(const uint8_t *data, size_t size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	check_table();
 	read_frames(data, size);
 	round_trip(data, size);
 	return 0;
