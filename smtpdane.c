@@ -1101,6 +1101,9 @@ start_job(enum job_kind kind, size_t idx)
 		fatal("fork");
 	}
 	if (pid == 0) {
+		/* A child's failures are its exit codes, not the parent's
+		 * way out. */
+		parent_fatal_hook = NULL;
 		close(p[0]);
 		for (i = 0; i < nrunning; i++)
 			close(running[i].fd);

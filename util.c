@@ -156,8 +156,13 @@ msg_reserve(struct msgbuf *m, size_t more)
 	ncap = m->cap ? m->cap : 256;
 	while (ncap < m->len + more)
 		ncap *= 2;
-	if ((nbuf = realloc(m->buf, ncap)) == NULL)
-		_exit(CHILD_EXIT_NOMEM);	/* the parent says so */
+	/* A child exits with its code, which the parent puts in words;
+	 * the parent itself (discovery's frames) leaves through its hook. */
+	if ((nbuf = realloc(m->buf, ncap)) == NULL) {
+		if (parent_fatal_hook != NULL)
+			parent_fatalx("out of memory");
+		_exit(CHILD_EXIT_NOMEM);
+	}
 	m->buf = nbuf;
 	m->cap = ncap;
 }
