@@ -14,7 +14,6 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 #
-#
 # test_cli.sh PROGRAM: -help lists every option of the manual and the
 # manual every option of -help; -help goes to standard output with exit
 # status 0; the Makefile honours CPPFLAGS, cleans the fuzzers, their

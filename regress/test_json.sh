@@ -14,7 +14,6 @@
 # ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 #
-#
 # test_json.sh PROGRAM: every object -json prints is valid JSON, valid
 # UTF-8, and fits the schema of smtpdane.1 (checked with jq): discovery
 # objects, checks and the summary, over verified and failed checks, MX
