@@ -53,7 +53,8 @@ ALL_CFLAGS=	$(CPPFLAGS) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I. $(CFLAGS)
 LDLIBS+=	$(PKG_LIBS)
 
 LIBSRCS=	dns.c anchors.c discover.c smtp.c dane.c msg.c util.c $(SANDBOX)
-OUTSRCS=	output.c output_text.c output_json.c output_nagios.c
+# The parent only: options and output renderers.
+OUTSRCS=	options.c output.c output_text.c output_json.c output_nagios.c
 SRCS=		smtpdane.c priv.c $(OUTSRCS) $(LIBSRCS)
 HDRS=		smtpdane.h output.h
 

@@ -218,4 +218,29 @@ void	 tlsa_suggestion(const struct check *, size_t, char *, size_t);
 /* output_json.c */
 void	 json_put_string(FILE *, const char *);
 
+
+/* options.c: the command line */
+#define MAX_JOBS	512	/* -j */
+#define MAX_STAGED	8	/* -staged files */
+
+struct cmdline {
+	const char	*staged[MAX_STAGED];
+	size_t		 nstaged;
+	const char	*anchor_file;
+	const char	*target_file;
+	char		**targets;
+	size_t		 ntargets;
+};
+
+extern enum discover_mode disc_mode;
+extern const char	*disc_service;
+extern uint16_t		 mode_port;
+extern int		 port_option;
+
+void	 parse_command_line(int, char *[], struct cmdline *);
+__dead void usage_error(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+__dead void setup_error(const char *, ...)
+    __attribute__((__format__(__printf__, 1, 2)));
+
 #endif /* OUTPUT_H */

@@ -70,7 +70,7 @@ CFLAGS="-std=c99 -gline-tables-only -O1 -Wall -Wextra \
 LIBSRCS=
 for f in "$SRC"/*.c; do
 	case ${f##*/} in
-	smtpdane.c|output*.c|sandbox_openbsd.c)	;;
+	smtpdane.c|output*.c|options.c|sandbox_openbsd.c)	;;
 	*)	LIBSRCS="$LIBSRCS ${f##*/}" ;;
 	esac
 done
