@@ -666,41 +666,51 @@ copy_rdata(struct dns_result *res, const struct ub_result *ub)
 	return 0;
 }
 
+/*
+ * What the rcode and the security of an answer say, the same for the
+ * synchronous and the event API: 0 when the answer itself is to be
+ * read (NOERROR, NXDOMAIN), -1 when res already says why it failed.
+ * Nothing from a bogus answer is passed on.
+ */
+static int
+judge_rcode(struct dns_result *res, int rcode, enum dns_security sec,
+    const char *why_bogus, const char *log)
+{
+	res->rcode = rcode;
+	res->sec = sec;
+	if (sec == SEC_BOGUS) {
+		lookup_failed(res, rcode, why_bogus != NULL ? why_bogus :
+		    "DNSSEC validation failed (libunbound gave no reason)");
+		return -1;
+	}
+	switch (rcode) {
+	case RCODE_NOERROR:
+	case RCODE_NXDOMAIN:
+		return 0;
+	case RCODE_SERVFAIL:
+		res->status = DNS_FAILED;
+		failure_reason(log, res->why, sizeof(res->why));
+		return -1;
+	case RCODE_REFUSED:
+		lookup_failed(res, rcode, "REFUSED");
+		return -1;
+	default:
+		res->status = DNS_FAILED;
+		snprintf(res->why, sizeof(res->why), "DNS rcode %d", rcode);
+		return -1;
+	}
+}
+
 static void
 fill_result(struct dns_result *res, const char *qname,
     const struct ub_result *ub, const char *log)
 {
-	res->rcode = ub->rcode;
 	res->ttl = ub->ttl > 0 ? (uint32_t)ub->ttl : 0;
-	if (ub->bogus) {
-		/* Nothing from a bogus answer is passed on. */
-		res->sec = SEC_BOGUS;
-		lookup_failed(res, ub->rcode, ub->why_bogus != NULL ?
-		    ub->why_bogus : "DNSSEC validation failed (libunbound "
-		    "gave no reason)");
+	if (judge_rcode(res, ub->rcode, ub->bogus ? SEC_BOGUS : ub->secure ?
+	    SEC_SECURE : SEC_INSECURE, ub->why_bogus, log) == -1)
 		return;
-	}
-	res->sec = ub->secure ? SEC_SECURE : SEC_INSECURE;
-	switch (ub->rcode) {
-	case RCODE_NOERROR:
-		res->status = ub->havedata ? DNS_ANSWER : DNS_NODATA;
-		break;
-	case RCODE_NXDOMAIN:
-		res->status = DNS_NXDOMAIN;
-		break;
-	case RCODE_SERVFAIL:
-		res->status = DNS_FAILED;
-		failure_reason(log, res->why, sizeof(res->why));
-		return;
-	case RCODE_REFUSED:
-		lookup_failed(res, ub->rcode, "REFUSED");
-		return;
-	default:
-		res->status = DNS_FAILED;
-		snprintf(res->why, sizeof(res->why), "DNS rcode %d",
-		    ub->rcode);
-		return;
-	}
+	res->status = ub->rcode == RCODE_NXDOMAIN ? DNS_NXDOMAIN :
+	    ub->havedata ? DNS_ANSWER : DNS_NODATA;
 	if (set_canon(res, qname, ub->canonname) == -1) {
 		lookup_failed(res, ub->rcode, "canonical name too long");
 		return;
@@ -1088,30 +1098,10 @@ dns_parse_answer(const uint8_t *pkt, size_t len, const char *qname,
 	/* The callback's rcode is for errors; an answer has its own. */
 	if (rcode == RCODE_NOERROR && pkt != NULL && len >= 12)
 		rcode = pkt[3] & 0x0f;
-	res->rcode = rcode;
-	if (sec == 1) {	/* bogus: nothing from the answer is passed on */
-		res->sec = SEC_BOGUS;
-		lookup_failed(res, rcode, why_bogus != NULL ? why_bogus :
-		    "DNSSEC validation failed (libunbound gave no reason)");
+	/* The event API's security: 0 insecure, 1 bogus, 2 secure. */
+	if (judge_rcode(res, rcode, sec == 1 ? SEC_BOGUS : sec == 2 ?
+	    SEC_SECURE : SEC_INSECURE, why_bogus, log) == -1)
 		return;
-	}
-	res->sec = sec == 2 ? SEC_SECURE : SEC_INSECURE;
-	switch (rcode) {
-	case RCODE_NOERROR:
-	case RCODE_NXDOMAIN:
-		break;
-	case RCODE_SERVFAIL:
-		res->status = DNS_FAILED;
-		failure_reason(log, res->why, sizeof(res->why));
-		return;
-	case RCODE_REFUSED:
-		lookup_failed(res, rcode, "REFUSED");
-		return;
-	default:
-		res->status = DNS_FAILED;
-		snprintf(res->why, sizeof(res->why), "DNS rcode %d", rcode);
-		return;
-	}
 	if (pkt == NULL || parse_answers(pkt, len, qname, qtype, res) == -1) {
 		dns_result_free(res);
 		res->canon[0] = '\0';

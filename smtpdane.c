@@ -2205,13 +2205,9 @@ static void
 add_port(uint16_t *ports, size_t *n, uint16_t port)
 {
 	static uint8_t	 seen[65536];
-	size_t		 i;
 
 	if (seen[port])
 		return;
-	for (i = 0; i < *n; i++)
-		if (ports[i] == port)
-			return;
 	seen[port] = 1;
 	ports[(*n)++] = port;
 }
@@ -2307,9 +2303,10 @@ main(int argc, char *argv[])
 		setup_error("%s", errbuf);
 
 	/* From here on: no files; DNS, SMTP ports, children. */
-	nports = dnscfg.nresolvers;
-	ports = xcalloc(nports + ntargets, sizeof(*ports));
-	memcpy(ports, dnscfg.resolver_ports, nports * sizeof(*ports));
+	nports = 0;
+	ports = xcalloc(dnscfg.nresolvers + ntargets, sizeof(*ports));
+	for (i = 0; i < dnscfg.nresolvers; i++)
+		add_port(ports, &nports, dnscfg.resolver_ports[i]);
 	for (i = 0; i < ntargets; i++)
 		/* SRV records name ports we do not know yet. */
 		add_port(ports, &nports, targets[i].disc.mode == DISC_SRV &&

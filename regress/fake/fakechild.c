@@ -92,8 +92,9 @@ send_stage(int fd, enum stage st)
 	fake_send(fd, &mb);
 }
 
+/* A host whose one reference name is name. */
 static void
-send_host(int fd, const char *host, uint16_t port)
+send_host_named(int fd, const char *host, uint16_t port, const char *name)
 {
 	msg_begin(&mb, MSG_HOST);
 	msg_put_cstr(&mb, host);
@@ -101,9 +102,15 @@ send_host(int fd, const char *host, uint16_t port)
 	msg_put_cstr(&mb, "");
 	msg_put_u32(&mb, 0);
 	msg_put_u32(&mb, 1);
-	msg_put_cstr(&mb, host);
+	msg_put_cstr(&mb, name);
 	msg_put_cstr(&mb, "");
 	fake_send(fd, &mb);
+}
+
+static void
+send_host(int fd, const char *host, uint16_t port)
+{
+	send_host_named(fd, host, port, host);
 }
 
 static void
@@ -129,7 +136,7 @@ send_result(int fd, enum result res, const char *text)
 /* What an honest check child sends before "verified": its base
  * domain, the verification stage and the chain it judged. */
 static void
-send_verified(int fd, const char *host, const char *text)
+send_chain(int fd, const char *host)
 {
 	msg_begin(&mb, MSG_BASE);
 	msg_put_cstr(&mb, host);
@@ -139,6 +146,12 @@ send_verified(int fd, const char *host, const char *text)
 	msg_put_cstr(&mb, "");
 	msg_put_cstr(&mb, "");
 	msg_send(fd, &mb);
+}
+
+static void
+send_verified(int fd, const char *host, const char *text)
+{
+	send_chain(fd, host);
 	send_result(fd, R_VERIFIED, text);
 }
 
@@ -194,15 +207,7 @@ shared_discovery(int fd, const struct discover_spec *s)
 {
 	const char	*host = s->name + 2;
 
-	msg_begin(&mb, MSG_HOST);
-	msg_put_cstr(&mb, host);
-	msg_put_u32(&mb, s->port);
-	msg_put_cstr(&mb, "");
-	msg_put_u32(&mb, 0);
-	msg_put_u32(&mb, 1);
-	msg_put_cstr(&mb, s->name);
-	msg_put_cstr(&mb, "");
-	fake_send(fd, &mb);
+	send_host_named(fd, host, s->port, s->name);
 	send_addr(fd, host);
 	send_end(fd);
 }
@@ -351,14 +356,7 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 		_exit(9);
 	else if (is(n, "v-leaderdies")) {
 		/* The chain, then a crash: nothing to judge again. */
-		msg_begin(&mb, MSG_BASE);
-		msg_put_cstr(&mb, n);
-		msg_send(fd, &mb);
-		send_stage(fd, ST_VERIFY);
-		msg_begin(&mb, MSG_CHAIN);
-		msg_put_cstr(&mb, "");
-		msg_put_cstr(&mb, "");
-		msg_send(fd, &mb);
+		send_chain(fd, n);
 		raise(SIGABRT);
 	} else if (strncmp(n, "v-", 2) == 0)
 		/* A leader whose chain a verify child judges again. */
