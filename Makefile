@@ -52,7 +52,7 @@ CFLAGS+=	-std=c99 $(OPT) $(WARN)
 ALL_CFLAGS=	$(CPPFLAGS) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I. $(CFLAGS)
 LDLIBS+=	$(PKG_LIBS)
 
-LIBSRCS=	dns.c anchors.c discover.c smtp.c dane.c msg.c util.c $(SANDBOX)
+LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c dane.c msg.c util.c $(SANDBOX)
 # The parent only: options and output renderers.
 OUTSRCS=	options.c output.c output_text.c output_json.c output_nagios.c
 SRCS=		smtpdane.c priv.c $(OUTSRCS) $(LIBSRCS)
@@ -79,7 +79,7 @@ $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 	    $(LDFLAGS) $(LDLIBS)
 
 # The real parent with hostile children (regress/fake/): test code only.
-FAKE_SRCS=	smtpdane.c priv.c $(OUTSRCS) dns.c anchors.c msg.c util.c \
+FAKE_SRCS=	smtpdane.c priv.c $(OUTSRCS) dns.c sigs.c anchors.c msg.c util.c \
 		regress/sandbox/nosandbox.c \
 		regress/fake/fakechild.c
 $(PROG)-fake: $(FAKE_SRCS) $(HDRS)
@@ -100,16 +100,16 @@ regress/test_danediff: regress/test_danediff.c $(DIFFSRCS) $(DIFFHDRS)
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -Iregress -o $@ regress/test_danediff.c \
 	    $(DIFFSRCS) $(LDLIBS) -lssl
 
-regress/test_dns: regress/test_dns.c dns.c anchors.c util.c $(HDRS) \
+regress/test_dns: regress/test_dns.c dns.c sigs.c anchors.c util.c $(HDRS) \
 		regress/unit_dns.h
-	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_dns.c dns.c anchors.c \
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_dns.c dns.c sigs.c anchors.c \
 	    util.c $(LDLIBS)
 
 # dns.c for dns_config_free() only.
-regress/test_anchors: regress/test_anchors.c anchors.c dns.c util.c \
+regress/test_anchors: regress/test_anchors.c anchors.c dns.c sigs.c util.c \
 		$(HDRS) regress/unit_dns.h
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_anchors.c anchors.c \
-	    dns.c util.c $(LDLIBS)
+	    dns.c sigs.c util.c $(LDLIBS)
 
 regress/test_smtp: regress/test_smtp.c $(LIBSRCS) $(HDRS)
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_smtp.c $(LIBSRCS) \
@@ -118,8 +118,8 @@ regress/test_smtp: regress/test_smtp.c $(LIBSRCS) $(HDRS)
 regress/test_util: regress/test_util.c util.c $(HDRS)
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_util.c util.c $(LDLIBS)
 
-regress/dnsq: regress/dnsq.c dns.c anchors.c util.c $(HDRS)
-	$(CC) $(ALL_CFLAGS) -o $@ regress/dnsq.c dns.c anchors.c util.c $(LDLIBS)
+regress/dnsq: regress/dnsq.c dns.c sigs.c anchors.c util.c $(HDRS)
+	$(CC) $(ALL_CFLAGS) -o $@ regress/dnsq.c dns.c sigs.c anchors.c util.c $(LDLIBS)
 
 regress/labsmtpd: regress/labsmtpd.c
 	$(CC) $(ALL_CFLAGS) -o $@ regress/labsmtpd.c $(LDLIBS)

@@ -170,26 +170,6 @@ date_str(time_t t, char *buf, size_t len)
 		(void)strlcpy(buf, "?", len);
 }
 
-/* "3 days", "5 hours": how far off an expiry is. */
-static void
-span_str(time_t secs, char *buf, size_t len)
-{
-	long long	 n;
-	const char	*unit;
-
-	if (secs >= 86400) {
-		n = ((long long)secs + 43200) / 86400;
-		unit = "day";
-	} else if (secs >= 3600) {
-		n = (long long)secs / 3600;
-		unit = "hour";
-	} else {
-		n = (long long)secs / 60;
-		unit = "minute";
-	}
-	setf(buf, len, "%lld %s%s", n, unit, n == 1 ? "" : "s");
-}
-
 static const char *
 usage_name(uint8_t usage)
 {
@@ -846,7 +826,7 @@ expiry_warn(struct vctx *v, int depth, const char *label, time_t na)
 	if (v->p->warn_window <= 0 || na < v->now ||
 	    na - v->now > v->p->warn_window)
 		return;
-	span_str(na - v->now, when, sizeof(when));
+	format_span(na - v->now, when, sizeof(when));
 	date_str(na, date, sizeof(date));
 	warn_add(v->r, "certificate at depth %d (%s) expires in %s (%s)",
 	    depth, label, when, date);

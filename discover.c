@@ -194,6 +194,25 @@ send_addresses(struct disc *d, const char *host, int type,
 	}
 }
 
+/*
+ * The RRSIGs a secure answer rests on (sigs.c), for the parent's
+ * -dnssec-warning; the walks of their zones' chains start here.
+ */
+static void
+send_sigs(struct disc *d, enum sig_scope scope, const char *host,
+    const struct dns_result *r)
+{
+	size_t	 i;
+
+	if (r->sec != SEC_SECURE || r->sigs.first.when == 0)
+		return;
+	msg_begin(&d->mb, MSG_SIGS);
+	msg_put_sigs(&d->mb, scope, host, &r->sigs, "");
+	emit(d);
+	for (i = 0; i < r->sigs.nzones; i++)
+		sigs_walk(d->ctx, r->sigs.zones[i]);
+}
+
 static void
 send_host(struct disc *d, const char *host, uint16_t port, const char *canon,
     int cname_secure, const char *const *names, size_t nnames,
@@ -404,8 +423,12 @@ host_report(struct disc *d, struct dhost *h)
 	    h->nnames, warning);
 	for (i = 0; i < 2; i++)
 		if (h->looked[i] && r[i].status == DNS_ANSWER &&
-		    r[i].sec != SEC_BOGUS)
+		    r[i].sec != SEC_BOGUS) {
+			/* Before the addresses: their checks read it. */
+			send_sigs(d, i == 0 ? SIG_SCOPE_A : SIG_SCOPE_AAAA,
+			    h->host, &r[i]);
 			send_addresses(d, h->host, addr_types[i], &r[i]);
+		}
 	if (naddr == 0 && bad == 0 && looked > 0) {
 		if (nx > 0)
 			verdict(d, h->host, h->port, R_NO_ADDRESS, "%s does "
@@ -582,6 +605,7 @@ mx_answer(void *arg, struct dns_result *res)
 	*r = *res;
 	if (lookup_failed(d, r, "MX", domain, port))
 		goto done;
+	send_sigs(d, SIG_SCOPE_TARGET, "", r);
 	if (r->status == DNS_NXDOMAIN) {
 		verdict(d, domain, port, R_NO_ADDRESS, "%s does not exist "
 		    "(NXDOMAIN, %s)", domain, dns_security_name(r->sec));
@@ -654,6 +678,7 @@ srv_answer(void *arg, struct dns_result *res)
 	*r = *res;
 	if (lookup_failed(d, r, "SRV", d->qname, d->spec->port))
 		goto done;
+	send_sigs(d, SIG_SCOPE_TARGET, "", r);
 	if (r->status != DNS_ANSWER) {
 		verdict(d, d->qname, d->spec->port, R_NO_SERVICE, "no SRV "
 		    "records at %s (%s %s)", d->qname,

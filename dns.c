@@ -27,10 +27,12 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <event2/event.h>
 #include <unbound.h>
 #include <unbound-event.h>
@@ -701,13 +703,34 @@ judge_rcode(struct dns_result *res, int rcode, enum dns_security sec,
 	}
 }
 
+/*
+ * The RRSIGs of a secure or bogus answer (sigs.c); a bogus one's
+ * reason then says which of its own signatures is out of its window.
+ * An insecure answer's RRSIGs, if any, carry no verdict.
+ */
+static void
+read_sigs(struct dns_result *res, const void *pkt, int len)
+{
+	time_t	 now = time(NULL);
+
+	if (pkt == NULL || len < 12 || res->sec == SEC_INSECURE)
+		return;
+	sigs_scan(pkt, (size_t)len, now, &res->sigs);
+	if (res->sec == SEC_BOGUS)
+		sigs_explain(&res->sigs, now, res->why, sizeof(res->why));
+}
+
 static void
 fill_result(struct dns_result *res, const char *qname,
     const struct ub_result *ub, const char *log)
 {
+	int	 r;
+
 	res->ttl = ub->ttl > 0 ? (uint32_t)ub->ttl : 0;
-	if (judge_rcode(res, ub->rcode, ub->bogus ? SEC_BOGUS : ub->secure ?
-	    SEC_SECURE : SEC_INSECURE, ub->why_bogus, log) == -1)
+	r = judge_rcode(res, ub->rcode, ub->bogus ? SEC_BOGUS : ub->secure ?
+	    SEC_SECURE : SEC_INSECURE, ub->why_bogus, log);
+	read_sigs(res, ub->answer_packet, ub->answer_len);
+	if (r == -1)
 		return;
 	res->status = ub->rcode == RCODE_NXDOMAIN ? DNS_NXDOMAIN :
 	    ub->havedata ? DNS_ANSWER : DNS_NODATA;
@@ -828,6 +851,12 @@ dns_type_name(int type)
 		return "SRV";
 	case RR_TYPE_TLSA:
 		return "TLSA";
+	case RR_TYPE_SOA:
+		return "SOA";
+	case RR_TYPE_NSEC:
+		return "NSEC";
+	case RR_TYPE_NSEC3:
+		return "NSEC3";
 	}
 	snprintf(buf, sizeof(buf), "TYPE%d", type);
 	return buf;
@@ -938,8 +967,8 @@ wire_name_eq(const uint8_t *a, const uint8_t *b)
  * backwards), written uncompressed into out (255 bytes at most);
  * *off moves past the name as it stands in the packet.
  */
-static int
-pkt_name(const uint8_t *pkt, size_t len, size_t *off, uint8_t *out,
+int
+dns_pkt_name(const uint8_t *pkt, size_t len, size_t *off, uint8_t *out,
     size_t *outlen)
 {
 	size_t	 p = *off, o = 0, n, jumps = 0, limit = *off;
@@ -992,7 +1021,7 @@ add_rr(struct dns_result *res, const uint8_t *pkt, size_t off,
 	    type == RR_TYPE_CNAME) {
 		head = type == RR_TYPE_MX ? 2 : type == RR_TYPE_SRV ? 6 : 0;
 		at = off + head;
-		if (rdlen < head + 1 || pkt_name(pkt, off + rdlen, &at, name,
+		if (rdlen < head + 1 || dns_pkt_name(pkt, off + rdlen, &at, name,
 		    &nlen) == -1 || at != off + rdlen)
 			return -1;
 		memcpy(buf, pkt + off, head);
@@ -1037,7 +1066,7 @@ parse_answers(const uint8_t *pkt, size_t len, const char *qname,
 	an = pkt[6] << 8 | pkt[7];
 	if (qd != 1)
 		return -1;
-	if (pkt_name(pkt, len, &off, want, &wantlen) == -1 || len - off < 4)
+	if (dns_pkt_name(pkt, len, &off, want, &wantlen) == -1 || len - off < 4)
 		return -1;
 	off += 4;
 	first = off;
@@ -1046,7 +1075,7 @@ parse_answers(const uint8_t *pkt, size_t len, const char *qname,
 		found = 0;
 		tlen = 0;
 		for (off = first, i = 0; i < an; i++) {
-			if (pkt_name(pkt, len, &off, owner, &olen) == -1 ||
+			if (dns_pkt_name(pkt, len, &off, owner, &olen) == -1 ||
 			    len - off < 10)
 				return -1;
 			type = pkt[off] << 8 | pkt[off + 1];
@@ -1068,7 +1097,7 @@ parse_answers(const uint8_t *pkt, size_t len, const char *qname,
 				} else if (type == RR_TYPE_CNAME &&
 				    tlen == 0) {
 					at = off;
-					if (pkt_name(pkt, off + rdlen, &at,
+					if (dns_pkt_name(pkt, off + rdlen, &at,
 					    target, &tlen) == -1)
 						return -1;
 				}
@@ -1094,13 +1123,17 @@ dns_parse_answer(const uint8_t *pkt, size_t len, const char *qname,
     int qtype, int rcode, int sec, const char *why_bogus, const char *log,
     struct dns_result *res)
 {
+	int	 r;
+
 	memset(res, 0, sizeof(*res));
 	/* The callback's rcode is for errors; an answer has its own. */
 	if (rcode == RCODE_NOERROR && pkt != NULL && len >= 12)
 		rcode = pkt[3] & 0x0f;
 	/* The event API's security: 0 insecure, 1 bogus, 2 secure. */
-	if (judge_rcode(res, rcode, sec == 1 ? SEC_BOGUS : sec == 2 ?
-	    SEC_SECURE : SEC_INSECURE, why_bogus, log) == -1)
+	r = judge_rcode(res, rcode, sec == 1 ? SEC_BOGUS : sec == 2 ?
+	    SEC_SECURE : SEC_INSECURE, why_bogus, log);
+	read_sigs(res, pkt, len > INT_MAX ? 0 : (int)len);
+	if (r == -1)
 		return;
 	if (pkt == NULL || parse_answers(pkt, len, qname, qtype, res) == -1) {
 		dns_result_free(res);

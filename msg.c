@@ -79,6 +79,10 @@ const struct msg_desc msg_descs[MSG__MAX] = {
 			  "judge_probes() in smtp.c" },
 	[MSG_DNSSEC] =	{ "DNSSEC state", MSG_FROM_DISCOVER, STAGE(ST_DISCOVER),
 			  0, "send_dnssec() in discover.c" },
+	[MSG_SIGS] =	{ "signature times", MSG_FROM_DISCOVER | MSG_FROM_CHECK,
+			  STAGE(ST_DISCOVER) | STAGE(ST_TLSA), 0,
+			  "send_sigs() in discover.c, tlsa_lookup() in smtp.c; "
+			  "msg_put_sigs() in sigs.c" },
 };
 
 const char *

@@ -54,7 +54,8 @@ enum opt_id {
 	O_DEBUG = 'd', O_VERSION = 'V', O_HELP = 'h',
 	O_SUBMISSION = 256, O_SUBMISSIONS, O_SRV, O_CTIMEOUT, O_OCSP,
 	O_TERSE, O_NAGIOS, O_JSON, O_CERTINFO, O_SHOWCERTS, O_TLSA,
-	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT, O_STAGED, O_ALLKEYS
+	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT, O_STAGED, O_ALLKEYS,
+	O_DNSSECWARN
 };
 
 static const struct option_def {
@@ -97,6 +98,9 @@ static const struct option_def {
 	{ "critical", O_CRITICAL, "duration", "off", "-nagios: CRITICAL "
 	    "when a chain certificate expires within duration (bare number: "
 	    "days)" },
+	{ "dnssec-warning", O_DNSSECWARN, "duration", "3d", "warn when an "
+	    "RRSIG the verdict rests on expires within duration (bare "
+	    "number: days; 0: off)" },
 	{ "staged", O_STAGED, "file", NULL, "also judge the chain, "
 	    "certificate or public key (PEM) about to be deployed against "
 	    "the published TLSA RRset (repeatable)" },
@@ -138,12 +142,13 @@ print_usage(FILE *f)
 	    "                [-p port] [-t duration] [-w duration] "
 	    "[-allow-root]\n"
 	    "                [-connect-timeout duration] "
-	    "[-critical duration] [-expect-ocsp]\n"
+	    "[-critical duration]\n"
+	    "                [-dnssec-warning duration] [-expect-ocsp]\n"
 	    "                [-json | -nagios | -terse] [-nocolor] "
-	    "[-show-cert-info] [-showcerts]\n"
-	    "                [-srv name | -submission | -submissions] "
-	    "[-all-keys] [-staged file]\n"
-	    "                [-tlsa] target ...\n"
+	    "[-show-cert-info]\n"
+	    "                [-showcerts] [-srv name | -submission | "
+	    "-submissions]\n"
+	    "                [-all-keys] [-staged file] [-tlsa] target ...\n"
 	    "       smtpdane [options] -f file [target ...]\n");
 }
 
@@ -355,6 +360,9 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		break;
 	case O_CRITICAL:
 		opt.crit_window = option_days(o->name, v);
+		break;
+	case O_DNSSECWARN:
+		opt.dnssec_window = option_days(o->name, v);
 		break;
 	case O_JOBS:
 		opt.jobs = strtonum(v, 1, MAX_JOBS, &errstr);

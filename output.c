@@ -159,6 +159,24 @@ format_ttl(uint32_t ttl, char *buf, size_t len)
 	}
 }
 
+/* "valid until ... (30 days); first to expire: the RRSIG over ..." */
+void
+format_dnssec(const struct report *rep, char *buf, size_t len)
+{
+	const struct sig_fact	*f = &rep->dnssec;
+	char			 when[64], left[64];
+	time_t			 now = time(NULL);
+
+	format_time((time_t)f->when, when, sizeof(when));
+	if (f->when > now)
+		format_span((time_t)(f->when - now), left, sizeof(left));
+	else
+		strlcpy(left, "expired", sizeof(left));
+	snprintf(buf, len, "DNSSEC signatures valid until %s (%s); the first "
+	    "to expire: the RRSIG over %s %s (zone %s, key %u)", when, left,
+	    dns_type_name(f->type), esc(f->owner), esc(f->zone), f->keytag);
+}
+
 enum result
 final_result(const struct check *c)
 {
@@ -196,26 +214,6 @@ format_header(const struct check *c, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s [%s]:%u", c->host, c->spec.addrstr,
 		    c->spec.port);
-}
-
-void
-format_time(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
-void
-format_rfc3339(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "1970-01-01T00:00:00Z");
 }
 
 static int
@@ -265,6 +263,15 @@ count_check(struct check *c)
 	}
 	if (!is_verified(res))
 		return;
+	left = (long long)c->rep.dnssec.when - now;
+	if (c->rep.dnssec.when != 0 && (!sum.dnssec_known ||
+	    left < sum.dnssec_left)) {
+		sum.dnssec_left = left;
+		sum.dnssec_known = 1;
+		/* In whole days, rounded as cert_days is. */
+		sum.dnssec_days = left >= 0 ? (left + 43200) / 86400 :
+		    -((-left + 43200) / 86400);
+	}
 	for (i = 0; i < c->rep.ncerts; i++) {
 		left = (long long)c->rep.certs[i].not_after - now;
 		if (!sum.cert_days_known || left < sum.cert_left) {

@@ -71,6 +71,22 @@ struct probe_line {
 	size_t		 pemlen;
 };
 
+/* -dnssec-warning: the RRSIG times of one MSG_SIGS, kept small. */
+struct sig_fact {
+	int64_t		 when;		/* 0: none */
+	uint32_t	 type, keytag;
+	char		*owner, *zone;	/* escaped */
+};
+
+struct sig_facts {
+	struct sig_fact	 first;		/* the earliest expiration */
+	struct sig_fact	 newest;	/* the latest inception */
+	char		*zones[SIG_MAX_ZONES];	/* signers: the parent
+					   walks the chains above them */
+	size_t		 nzones;
+	char		*why;		/* "" or why the chain is not whole */
+};
+
 struct report {
 	int		 done;
 	enum result	 result;
@@ -99,6 +115,10 @@ struct report {
 	uint32_t	 tlsa_ttl;	/* from MSG_STAGED, for a follower */
 	struct probe_line *probes;	/* MSG_PROBE, -all-keys */
 	size_t		 nprobes;
+	struct sig_facts *sigs;		/* MSG_SIGS of the TLSA RRset */
+	struct sig_fact	 dnssec;	/* of all RRSIGs the verdict rests
+					   on, the first to expire (when 0:
+					   not judged) */
 	int64_t		 started, ended;
 };
 
@@ -117,6 +137,7 @@ struct check {
 	struct report	 rep;
 	int		 counted;	/* in the tally (once, however often
 					   it is printed) */
+	int		 sigs_judged;	/* -dnssec-warning, once */
 };
 
 /* What discovery said of one host (MSG_HOST). */
@@ -128,6 +149,7 @@ struct hostinfo {
 	char		*names[MAX_NAMES];
 	size_t		 nnames;
 	char		*warning;	/* "" or about this host */
+	struct sig_facts *sigs[2];	/* its A and AAAA RRsets */
 };
 
 struct target {
@@ -143,6 +165,7 @@ struct target {
 	struct report	 rep;		/* discovery, and target-wide failure */
 	int		 has_dnssec;	/* MSG_DNSSEC came: */
 	enum dns_security dnssec;	/* the MX or SRV RRset's state */
+	struct sig_facts *sigs;		/* the MX or SRV RRset's RRSIGs */
 	int		 discovered;
 	int		 printed;
 };
@@ -166,6 +189,8 @@ struct summary {
 	long long	 cert_days;		/* and days left */
 	size_t		 staged, staged_unsafe;	/* -staged judgments */
 	size_t		 keys_checked, keys_failed;	/* -all-keys probes */
+	int		 dnssec_known;		/* earliest RRSIG expiry */
+	long long	 dnssec_left, dnssec_days;	/* of all checks */
 	int64_t		 elapsed_ms;
 	const char	*gave_up;	/* "" or why work was left unchecked */
 };
@@ -199,14 +224,13 @@ void	 check_output(void);
 enum result final_result(const struct check *);
 const struct check *target_check(const struct target *, size_t);
 void	 format_header(const struct check *, char *, size_t);
-void	 format_time(time_t, char *, size_t);
-void	 format_rfc3339(time_t, char *, size_t);
 char	*esc(const char *);
 char	*nagios_safe(char *);
 const char *ocsp_text(const struct report *);
 void	 format_ttl(uint32_t, char *, size_t);
 int	 probe_ok(const struct probe_line *);
 void	 format_probe(const struct probe_line *, char *, size_t);
+void	 format_dnssec(const struct report *, char *, size_t);
 extern int use_color;
 
 /* output_text.c */

@@ -381,6 +381,23 @@ json_probes(const struct report *rep)
 	close_(']');
 }
 
+/* The RRSIG that expires first of those the verdict rests on. */
+static void
+json_dnssec(const struct sig_fact *f)
+{
+	char	 when[64];
+
+	obj("dnssec");
+	format_rfc3339((time_t)f->when, when, sizeof(when));
+	str("expires", when);
+	num("expires_epoch", f->when);
+	str("rrset_type", dns_type_name(f->type));
+	str("owner", f->owner);
+	str("zone", f->zone);
+	num("key_tag", f->keytag);
+	close_('}');
+}
+
 static void
 json_check(const struct target *t, const struct check *c)
 {
@@ -406,6 +423,8 @@ json_check(const struct target *t, const struct check *c)
 		if (rep->ocsp_url[0] != '\0')
 			str("ocsp_responder", rep->ocsp_url);
 	}
+	if (rep->dnssec.when != 0)
+		json_dnssec(&rep->dnssec);
 	strlist("warnings", rep->warns, rep->nwarns);
 	strlist("details", rep->details, rep->ndetails);
 	json_tlsa(rep);
@@ -457,6 +476,8 @@ json_finish(const struct summary *s, int code)
 	}
 	if (s->cert_days_known)
 		num("cert_days", s->cert_days);
+	if (s->dnssec_known)
+		num("dnssec_days", s->dnssec_days);
 	if (s->gave_up[0] != '\0')
 		str("gave_up", s->gave_up);
 	num("elapsed_ms", s->elapsed_ms);

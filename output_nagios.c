@@ -21,6 +21,7 @@
  *
  *	DANE STATE - TEXT | checks=N verified=N warnings=N failed=N
  *	    domain_warnings=N time=S.SSSs 'cert_days'=D;W;C;;
+ *	    'dnssec_days'=D;W;;;
  *
  * Nothing is printed until the end: the status line comes first.
  * Text that is not smtpdane's own never brings a '|' (nagios_safe()).
@@ -88,6 +89,12 @@ nagios_finish(const struct summary *s, int code)
 		if (opt.crit_window > 0)
 			printf("%lld", (long long)opt.crit_window / 86400);
 		printf(";;");
+	}
+	if (s->dnssec_known) {
+		printf(" 'dnssec_days'=%lld;", s->dnssec_days);
+		if (opt.dnssec_window > 0)
+			printf("%lld", (long long)opt.dnssec_window / 86400);
+		printf(";;;");
 	}
 	putchar('\n');
 	for (i = 0; i < ntargets; i++) {

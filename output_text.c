@@ -112,19 +112,26 @@ print_suggested_tlsa(const struct check *c)
 	}
 }
 
-/* -terse: a staged file that is not safe yet is a line of its own. */
+/*
+ * -terse: a staged file that is not safe yet, and a DNSSEC signature
+ * about to expire, are each a line of their own: the check line's
+ * reason is about the certificate.
+ */
 static void
-print_staged_terse(const struct check *c)
+print_warnings_terse(const struct check *c)
 {
+	static const char *const own_line[] = { "staged ", "DNSSEC " };
 	const struct report	*rep = &c->rep;
 	char			 head[MAX_HOSTNAME + 80];
-	size_t			 i;
+	size_t			 i, k;
 
 	format_header(c, head, sizeof(head));
 	for (i = 0; i < rep->nwarns; i++)
-		if (strncmp(rep->warns[i], "staged ", 7) == 0)
-			printf("%s: warning: %s\n", head,
-			    esc(rep->warns[i]));
+		for (k = 0; k < nitems(own_line); k++)
+			if (strncmp(rep->warns[i], own_line[k],
+			    strlen(own_line[k])) == 0)
+				printf("%s: warning: %s\n", head,
+				    esc(rep->warns[i]));
 }
 
 /* -terse: a failing -all-keys probe is a line of its own. */
@@ -186,7 +193,7 @@ print_check_text(const struct check *c)
 	}
 	print_check_line(c, 0);
 	if (opt.terse) {
-		print_staged_terse(c);
+		print_warnings_terse(c);
 		print_probes_terse(c);
 		if (opt.show_tlsa)
 			print_suggested_tlsa(c);
@@ -200,6 +207,10 @@ print_check_text(const struct check *c)
 		    l->selector, l->mtype, opt.debug ? 2048 : 16, l->hex,
 		    !opt.debug && strlen(l->hex) > 16 ? "..." : "",
 		    esc(l->text));
+	}
+	if (rep->dnssec.when != 0) {
+		format_dnssec(rep, line, sizeof(line));
+		printf("    %s\n", line);
 	}
 	if (rep->tls_version != NULL) {
 		printf("    TLS %s %s, SNI %s\n", esc(rep->tls_version),

@@ -191,6 +191,9 @@ static const struct sb_rule sb_rules[] = {
 	ALLOW("munmap",		EVERY,	A_ANY),
 	ALLOW("mremap",		EVERY,	A_ANY),
 	ALLOW("mprotect",	EVERY,	A_NOEXEC),	/* guard pages */
+	ALLOW("madvise",	EVERY,	A_ANY),		/* free() handing pages
+							   back (the sanitizers'
+							   allocator) */
 	/* getpwnam, getservbyname: NSS modules fail, files serve */
 	REFUSE("mmap",		PS,	A_EXEC, EACCES),
 	REFUSE("mprotect",	PS,	A_EXEC, EACCES),

@@ -719,6 +719,27 @@ tlsa_at(struct conn *c, struct ub_ctx *ctx, const char *base,
 }
 
 /*
+ * The RRSIGs of the TLSA RRset, and of the DNSKEY and DS RRsets above
+ * its zone that the parent's walks from the address records' zones do
+ * not cover (sigs.c); read by on_sigs() in smtpdane.c.
+ */
+static void
+send_tlsa_sigs(struct conn *c, struct ub_ctx *ctx,
+    const struct dns_result *res)
+{
+	struct dns_sigs	 s = res->sigs;
+	char		 why[MAX_TEXT] = "";
+	size_t		 i;
+
+	for (i = 0; i < res->sigs.nzones; i++)
+		sigs_walk_sync(ctx, res->sigs.zones[i], c->spec->sig_zones,
+		    c->spec->nsig_zones, &s, why, sizeof(why));
+	msg_begin(&c->mb, MSG_SIGS);
+	msg_put_sigs(&c->mb, SIG_SCOPE_CHECK, "", &s, why);
+	msg_send(c->out, &c->mb);
+}
+
+/*
  * The candidates in order: the first with a secure TLSA RRset is the
  * base domain, even if its records then fail to match (RFC 7672
  * section 2.2.2).
@@ -747,6 +768,7 @@ tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 	msg_begin(&c->mb, MSG_BASE);
 	msg_put_cstr(&c->mb, c->base);
 	msg_send(c->out, &c->mb);
+	send_tlsa_sigs(c, ctx, &res);
 	if (res.canon[0] != '\0')
 		msg_send_text(c->out, &c->mb, MSG_DETAIL, "TLSA owner name "
 		    "is an alias of %s; the base domain stays %s (RFC 7672 "

@@ -857,7 +857,8 @@ set_bases(struct check_spec *s, const struct hostinfo *h, int addr_secure)
 static void
 fill_spec(struct check_spec *s, const struct hostinfo *h)
 {
-	size_t	 i;
+	const struct sig_facts	*f;
+	size_t			 i;
 
 	s->nnames = 0;
 	for (i = 0; i < h->nnames && s->nnames < MAX_NAMES; i++)
@@ -874,6 +875,10 @@ fill_spec(struct check_spec *s, const struct hostinfo *h)
 	s->staged = staged;
 	s->nstaged = nstaged;
 	memcpy(s->probecfg, probecfg, sizeof(s->probecfg));
+	/* MSG_SIGS of the host comes before its addresses. */
+	f = h->sigs[s->addr.ss_family == AF_INET6];
+	for (i = s->nsig_zones = 0; f != NULL && i < f->nzones; i++)
+		s->sig_zones[s->nsig_zones++] = f->zones[i];
 }
 
 /* A verdict without an address, for a host, a domain or a target. */
@@ -1082,6 +1087,7 @@ follower_ready(size_t i)
 	f->ocsp_url = dup_or_null(l->ocsp_url);
 	f->base = dup_or_null(l->base);
 	f->stage = l->stage;
+	f->sigs = l->sigs;	/* shared, never freed */
 	if (chain) {
 		enqueue(JOB_VERIFY, i);
 		return;
@@ -1284,6 +1290,103 @@ on_dnssec(struct job *j, struct msgreader *r)
 		return "bad DNSSEC state";
 	t->has_dnssec = 1;
 	t->dnssec = v;
+	return NULL;
+}
+
+/*
+ * MSG_SIGS: the RRSIG times of an answer (sigs.c msg_put_sigs()).
+ * Discovery sends the MX or SRV RRset's and each host's A and AAAA
+ * RRsets', whose zones the parent walks; a check child its TLSA
+ * RRset's, with the chain above it already merged in.
+ */
+static void
+get_sig(struct msgreader *r, struct sig_fact *f)
+{
+	uint32_t	 hi = msg_get_u32(r), lo = msg_get_u32(r);
+
+	f->when = (int64_t)((uint64_t)hi << 32 | lo);
+	f->type = msg_get_u32(r);
+	f->keytag = msg_get_u32(r);
+	f->owner = get_text(r);
+	f->zone = get_text(r);
+	if (hi > 0xffff || f->type > 65535 || f->keytag > 65535 ||
+	    f->owner == NULL || f->zone == NULL)
+		r->bad = 1;
+}
+
+static void
+free_sig_facts(struct sig_facts *f)
+{
+	size_t	 i;
+
+	if (f == NULL)
+		return;
+	free(f->first.owner);
+	free(f->first.zone);
+	free(f->newest.owner);
+	free(f->newest.zone);
+	for (i = 0; i < f->nzones; i++)
+		free(f->zones[i]);
+	free(f->why);
+	free(f);
+}
+
+static struct sig_facts *
+get_sig_facts(struct msgreader *r)
+{
+	struct sig_facts	*f = xcalloc(1, sizeof(*f));
+	uint32_t		 n, i;
+
+	get_sig(r, &f->first);
+	get_sig(r, &f->newest);
+	n = msg_get_u32(r);
+	for (i = 0; i < n && !r->bad; i++) {
+		if (i >= SIG_MAX_ZONES ||
+		    (f->zones[i] = msg_get_str(r, NULL)) == NULL ||
+		    !valid_name(f->zones[i])) {
+			r->bad = 1;
+			break;
+		}
+		f->nzones++;
+	}
+	f->why = get_text(r);
+	if (r->bad || f->why == NULL || f->first.when <= 0) {
+		free_sig_facts(f);
+		return NULL;
+	}
+	return f;
+}
+
+static const char *
+on_sigs(struct job *j, struct msgreader *r)
+{
+	struct sig_facts	**slot, *f;
+	struct hostinfo		*h = NULL;
+	uint32_t		 scope = msg_get_u32(r);
+	char			*host = msg_get_str(r, NULL);
+	const char		*why = NULL;
+
+	if (host == NULL || scope >= SIG_SCOPE__MAX)
+		why = "bad scope";
+	else if ((scope == SIG_SCOPE_CHECK) != (j->kind == JOB_CHECK))
+		why = "scope of another sender";
+	else if (scope == SIG_SCOPE_A || scope == SIG_SCOPE_AAAA) {
+		if ((h = (struct hostinfo *)find_host(&targets[j->idx],
+		    host)) == NULL)
+			why = "unknown host";
+	} else if (host[0] != '\0')
+		why = "a host where none belongs";
+	free(host);
+	if (why != NULL)
+		return why;
+	slot = h != NULL ? &h->sigs[scope == SIG_SCOPE_AAAA] :
+	    scope == SIG_SCOPE_CHECK ? &checks[j->idx].rep.sigs :
+	    &targets[j->idx].sigs;
+	if (*slot != NULL)
+		return "sent twice";
+	if ((f = get_sig_facts(r)) == NULL)
+		return "bad signature times";
+	*slot = f;
 	return NULL;
 }
 
@@ -1638,6 +1741,7 @@ static const char *(*const msg_handlers[MSG__MAX])(struct job *,
 	[MSG_SANDBOX] =	on_sandbox,
 	[MSG_END] =	on_end,
 	[MSG_DNSSEC] =	on_dnssec,
+	[MSG_SIGS] =	on_sigs,
 };
 
 /* A job's kind is its sender bit in msg_descs[]. */
@@ -2048,6 +2152,16 @@ end_discovery(size_t i)
 }
 
 /* Lookups answered, frames judged, deadlines kept. */
+/*
+ * The event context is busy while a discovery runs, and after it while
+ * the walks of sigs.c (DNSKEY and DS RRsets above its zones) finish.
+ */
+static int
+dns_busy(void)
+{
+	return ndiscs > 0 || dns_event_inflight() > 0;
+}
+
 static void
 run_discoveries(void)
 {
@@ -2055,7 +2169,7 @@ run_discoveries(void)
 	size_t			 i;
 	long long		 ms;
 
-	if (ndiscs == 0)
+	if (!dns_busy())
 		return;
 	dns_event_run(evctx);
 	for (i = 0; i < ndiscs;) {
@@ -2083,7 +2197,7 @@ maybe_narrow(int *narrowed)
 	size_t	 i;
 
 	if (*narrowed || queued(JOB_CHECK) || queued(JOB_DISCOVER) ||
-	    queued(JOB_VERIFY) || ndiscs > 0)
+	    queued(JOB_VERIFY) || dns_busy())
 		return;
 	/* A discovery may add checks, a check with followers verifies. */
 	for (i = 0; i < nrunning; i++)
@@ -2113,7 +2227,7 @@ poll_wait(void)
 			soonest = running[i].deadline;
 	}
 	/* Lookups in flight: the event base is looked at often. */
-	if (ndiscs > 0 && soonest > now_ms() + DISCOVERY_POLL_MS)
+	if (dns_busy() && soonest > now_ms() + DISCOVERY_POLL_MS)
 		soonest = now_ms() + DISCOVERY_POLL_MS;
 	wait = soonest - now_ms();
 	if (wait < 0)
@@ -2134,7 +2248,7 @@ run_jobs(void)
 	which = xcalloc(opt.jobs, sizeof(*which));
 	discs = xcalloc(opt.jobs, sizeof(*discs));
 	while (queued(JOB_CHECK) || queued(JOB_DISCOVER) ||
-	    queued(JOB_VERIFY) || nrunning > 0 || ndiscs > 0) {
+	    queued(JOB_VERIFY) || nrunning > 0 || dns_busy()) {
 		start_discoveries();
 		run_discoveries();
 		while (nrunning < (size_t)opt.jobs && peek(&kind, &q) &&
@@ -2150,7 +2264,7 @@ run_jobs(void)
 			which[npfd++] = i;
 		}
 		/* Nothing running: a start that failed is retried now. */
-		n = poll(pfd, npfd, nrunning > 0 || ndiscs > 0 ?
+		n = poll(pfd, npfd, nrunning > 0 || dns_busy() ?
 		    poll_wait() : 0);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
@@ -2166,6 +2280,117 @@ run_jobs(void)
 	free(discs);
 }
 
+/*
+ * -dnssec-warning: what the RRSIGs under one check come to: its own
+ * (the TLSA RRset's, and the chain above it that only the child
+ * walked), its host's address RRset's and its target's MX or SRV
+ * RRset's, with the chains above their zones that the parent walked.
+ * Judged once, when its target is complete.  Only a check that found
+ * a secure TLSA RRset has a DANE verdict for these to rest under.
+ */
+static void
+fact_to_sig(struct dns_sig *d, const struct sig_fact *f)
+{
+	memset(d, 0, sizeof(*d));
+	d->when = f->when;
+	d->type = f->type;
+	d->keytag = f->keytag;
+	strlcpy(d->owner, f->owner, sizeof(d->owner));
+	strlcpy(d->zone, f->zone, sizeof(d->zone));
+}
+
+/* f's times into s; with walked, the chains above its zones too. */
+static int
+add_sig_facts(struct dns_sigs *s, const struct sig_facts *f, int walked,
+    char *why, size_t whylen)
+{
+	struct dns_sigs	 one;
+	size_t		 i;
+	int		 whole = 1;
+
+	if (f == NULL)
+		return 1;
+	memset(&one, 0, sizeof(one));
+	fact_to_sig(&one.first, &f->first);
+	if (f->newest.when != 0)
+		fact_to_sig(&one.newest, &f->newest);
+	sigs_merge(s, &one);
+	if (f->why[0] != '\0' && why[0] == '\0')
+		strlcpy(why, f->why, whylen);
+	for (i = 0; walked && i < f->nzones; i++)
+		if (!sigs_chain(f->zones[i], s, why, whylen))
+			whole = 0;
+	return whole;
+}
+
+/* 1 once every fact of the check is in (the parent's walks done). */
+static int
+check_sigs(const struct target *t, const struct check *c,
+    struct dns_sigs *s, char *why, size_t whylen)
+{
+	const struct hostinfo	*h = find_host(t, c->host);
+	int			 whole;
+
+	memset(s, 0, sizeof(*s));
+	why[0] = '\0';
+	whole = add_sig_facts(s, c->rep.sigs, 0, why, whylen);
+	if (h != NULL && !add_sig_facts(s, h->sigs[c->spec.addr.ss_family ==
+	    AF_INET6], 1, why, whylen))
+		whole = 0;
+	if (!add_sig_facts(s, t->sigs, 1, why, whylen))
+		whole = 0;
+	return whole;
+}
+
+static void
+judge_sigs(const struct target *t, struct check *c)
+{
+	struct dns_sigs	 s;
+	char		 why[MAX_TEXT], text[MAX_TEXT];
+	struct report	*rep = &c->rep;
+
+	if (c->sigs_judged || rep->sigs == NULL)
+		return;
+	c->sigs_judged = 1;
+	(void)check_sigs(t, c, &s, why, sizeof(why));
+	rep->dnssec.when = s.first.when;
+	rep->dnssec.type = s.first.type;
+	rep->dnssec.keytag = s.first.keytag;
+	rep->dnssec.owner = xstrdup(s.first.owner);
+	rep->dnssec.zone = xstrdup(s.first.zone);
+	switch (sigs_judge(&s, time(NULL), opt.dnssec_window, text,
+	    sizeof(text))) {
+	case -1:
+		if (rep->result == R_VERIFIED || rep->result == R_VERIFIED_WARN)
+			report_set(rep, R_DNS_BOGUS, "%s", text);
+		else
+			strlist_add(&rep->warns, &rep->nwarns, xstrdup(text));
+		break;
+	case 1:
+		strlist_add(&rep->warns, &rep->nwarns, xstrdup(text));
+		break;
+	}
+	if (why[0] != '\0')
+		strlist_add(&rep->warns, &rep->nwarns, xprintf("DNSSEC "
+		    "signature times not all known: %s", why));
+}
+
+/* A target is complete once the walks its checks rest on are done. */
+static int
+sigs_ready(const struct target *t)
+{
+	struct dns_sigs	 s;
+	char		 why[MAX_TEXT];
+	size_t		 i;
+
+	for (i = 0; i < t->nchecks; i++)
+		if (checks[t->checks[i]].rep.sigs != NULL &&
+		    !checks[t->checks[i]].sigs_judged &&
+		    !check_sigs(t, &checks[t->checks[i]], &s, why, sizeof(why)))
+			return 0;
+	return 1;
+}
+
 /* Targets are printed in input order, each once it is complete. */
 static int
 target_complete(const struct target *t)
@@ -2177,15 +2402,22 @@ target_complete(const struct target *t)
 	for (i = 0; i < t->nchecks; i++)
 		if (!checks[t->checks[i]].rep.done)
 			return 0;
-	return 1;
+	return sigs_ready(t);
 }
 
 static void
 print_ready(void)
 {
+	struct target	*t;
+	size_t		 i;
+
 	while (next_to_print < ntargets &&
-	    target_complete(&targets[next_to_print]))
-		output_target(&targets[next_to_print++]);
+	    target_complete(&targets[next_to_print])) {
+		t = &targets[next_to_print++];
+		for (i = 0; i < t->nchecks; i++)
+			judge_sigs(t, &checks[t->checks[i]]);
+		output_target(t);
+	}
 }
 
 /* Colour on a terminal, unless NO_COLOR is set and not empty
@@ -2261,6 +2493,7 @@ main(int argc, char *argv[])
 	opt.connect_timeout = 10;
 	opt.timeout = 30;
 	opt.warn_window = 168 * 3600;
+	opt.dnssec_window = 3 * 86400;
 	opt.jobs = DEFAULT_JOBS;
 	use_color = want_color();
 	parse_command_line(argc, argv, &cl);

@@ -134,6 +134,28 @@ struct dns_rr {
 	uint8_t		*data;		/* rdata, wire format */
 };
 
+/*
+ * An RRSIG of an answer (sigs.c), its 32-bit times made absolute by
+ * the serial arithmetic of RFC 4034 section 3.1.5.
+ */
+struct dns_sig {
+	int64_t		 when;		/* expiration or inception; 0: none */
+	uint32_t	 type;		/* the type it covers */
+	uint32_t	 keytag;
+	char		 owner[MAX_HOSTNAME];
+	char		 zone[MAX_HOSTNAME];	/* its signer */
+};
+
+#define SIG_MAX_ZONES	4		/* signer zones kept per answer */
+
+/* The RRSIGs of a secure (or bogus) answer's answer section. */
+struct dns_sigs {
+	struct dns_sig	 first;		/* the earliest expiration */
+	struct dns_sig	 newest;	/* the latest inception */
+	char		 zones[SIG_MAX_ZONES][MAX_HOSTNAME];
+	size_t		 nzones;	/* distinct signers, in order */
+};
+
 struct dns_result {
 	enum dns_status	 status;
 	enum dns_security sec;
@@ -143,6 +165,7 @@ struct dns_result {
 	uint32_t	 ttl;
 	size_t		 nrr;
 	struct dns_rr	*rr;
+	struct dns_sigs	 sigs;		/* secure and bogus answers */
 };
 
 /* What the parent loads before any sandbox; children inherit it. */
@@ -177,6 +200,28 @@ const char *dns_status_name(enum dns_status);
 const char *dns_security_name(enum dns_security);
 const char *dns_type_name(int);
 int	 dns_wire_name(const uint8_t *, size_t, size_t, char *, size_t);
+int	 dns_pkt_name(const uint8_t *, size_t, size_t *, uint8_t *, size_t *);
+
+/* sigs.c: DNSSEC signature expiry, from the RRSIGs of answers */
+enum sig_scope {
+	SIG_SCOPE_TARGET,	/* the MX or SRV RRset (discovery) */
+	SIG_SCOPE_A,		/* a host's A RRset (discovery) */
+	SIG_SCOPE_AAAA,		/* a host's AAAA RRset (discovery) */
+	SIG_SCOPE_CHECK,	/* the TLSA RRset and its own chain (check) */
+	SIG_SCOPE__MAX
+};
+struct msgbuf;
+void	 msg_put_sigs(struct msgbuf *, enum sig_scope, const char *,
+	    const struct dns_sigs *, const char *);
+void	 sigs_scan(const uint8_t *, size_t, time_t, struct dns_sigs *);
+void	 sigs_merge(struct dns_sigs *, const struct dns_sigs *);
+void	 sigs_explain(const struct dns_sigs *, time_t, char *, size_t);
+void	 sig_describe(const struct dns_sig *, char *, size_t);
+void	 sigs_walk(struct ub_ctx *, const char *);	/* the parent */
+int	 sigs_chain(const char *, struct dns_sigs *, char *, size_t);
+int	 sigs_judge(const struct dns_sigs *, time_t, time_t, char *, size_t);
+void	 sigs_walk_sync(struct ub_ctx *, const char *, const char *const *,
+	    size_t, struct dns_sigs *, char *, size_t);	/* a child */
 
 /* dns.c: the parent's asynchronous lookups (libunbound's event API) */
 struct dns_query;
@@ -192,11 +237,15 @@ void	 dns_parse_answer(const uint8_t *, size_t, const char *, int, int,
 
 #define RR_TYPE_A	1
 #define RR_TYPE_CNAME	5
+#define RR_TYPE_SOA	6
 #define RR_TYPE_MX	15
 #define RR_TYPE_AAAA	28
 #define RR_TYPE_SRV	33
 #define RR_TYPE_DS	43
+#define RR_TYPE_RRSIG	46
+#define RR_TYPE_NSEC	47
 #define RR_TYPE_DNSKEY	48
+#define RR_TYPE_NSEC3	50
 #define RR_TYPE_TLSA	52
 
 /*
@@ -355,6 +404,7 @@ struct options {
 	time_t		 timeout;		/* seconds */
 	time_t		 warn_window;		/* seconds */
 	time_t		 crit_window;		/* seconds, -nagios */
+	time_t		 dnssec_window;		/* seconds, RRSIG expiry */
 	int		 jobs;
 	int		 quiet;
 	int		 terse;
@@ -392,6 +442,10 @@ struct check_spec {
 	const struct staged_file *staged;	/* -staged, read by the parent */
 	size_t		 nstaged;
 	struct tls_config *probecfg[KEY__MAX];	/* -all-keys, or NULL */
+	const char	*sig_zones[SIG_MAX_ZONES];	/* signers of the
+					   address RRset: the parent walks
+					   the chains above them */
+	size_t		 nsig_zones;
 };
 
 /* What a discovery child needs. */
@@ -458,6 +512,12 @@ enum msg_type {
 				   reason; str chain (PEM, "" unless done) */
 	MSG_DNSSEC,		/* discovery: u32 enum dns_security of the
 				   MX or SRV RRset (or of its denial) */
+	MSG_SIGS,		/* discovery, check: u32 enum sig_scope; str
+				   host ("" for the target); then twice (the
+				   first expiration, the latest inception):
+				   u32 time_hi, time_lo, type, key tag; str
+				   owner, zone; then u32 nzones; str zones...;
+				   str why the chain is not whole, or "" */
 	MSG__MAX
 };
 
@@ -552,6 +612,9 @@ int	 parse_duration(const char *, time_t *);
 char	*vis_text(const char *, size_t);
 void	 vis_copy(char *, size_t, const void *, size_t);
 int64_t	 now_ms(void);
+void	 format_time(time_t, char *, size_t);
+void	 format_rfc3339(time_t, char *, size_t);
+void	 format_span(time_t, char *, size_t);
 int	 read_whole_file(const char *, char **, size_t *, char *, size_t);
 void	 hexify(const uint8_t *, size_t, char *, size_t);
 uint16_t parse_port(const char *);

@@ -32,6 +32,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -855,4 +856,45 @@ dane_pem_kind(const char *pem, size_t len)
 	if (memmem(pem, len, key, sizeof(key) - 1) != NULL)
 		return DANE_PEM_KEY;
 	return -1;
+}
+
+/* Times as output prints them: "2026-12-01 10:58:36Z", and RFC 3339. */
+void
+format_time(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+void
+format_rfc3339(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "1970-01-01T00:00:00Z");
+}
+
+/* "3 days", "5 hours": how far off an expiry is. */
+void
+format_span(time_t secs, char *buf, size_t len)
+{
+	long long	 n;
+	const char	*unit;
+
+	if (secs >= 86400) {
+		n = ((long long)secs + 43200) / 86400;
+		unit = "day";
+	} else if (secs >= 3600) {
+		n = (long long)secs / 3600;
+		unit = "hour";
+	} else {
+		n = (long long)secs / 60;
+		unit = "minute";
+	}
+	snprintf(buf, len, "%lld %s%s", n, unit, n == 1 ? "" : "s");
 }

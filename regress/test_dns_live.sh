@@ -83,7 +83,7 @@ done
 if ! "$CC" -std=c99 -D_GNU_SOURCE -D_DEFAULT_SOURCE -DLIBBSD_OPENBSD_VIS \
     -Wall -Wextra -O2 \
     ${CFLAGS:-} $(pkg-config --cflags libbsd-overlay) -o "$tmp/dnsq" \
-    "$here/dnsq.c" "$here/../dns.c" "$here/../anchors.c" "$here/../util.c" \
+    "$here/dnsq.c" "$here/../dns.c" "$here/../sigs.c" "$here/../anchors.c" "$here/../util.c" \
     $(pkg-config --libs libunbound libevent libbsd-overlay) >"$tmp/cc.log" 2>&1; then
 	fail "live: build dnsq" "$(head -5 "$tmp/cc.log")"
 	exit 1

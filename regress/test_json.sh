@@ -82,16 +82,21 @@ def probe: type == "object" and
     (.ok|type == "boolean") and (.result|str) and (.reason|str) and
     (.tls_version|str) and (.tls_cipher|str) and (.leaf_spki_sha256|str) and
     (if .offered then true else .result == "not-offered" and .ok end);
+def dnssec: type == "object" and
+    has_only(["expires","expires_epoch","rrset_type","owner","zone","key_tag"]) and
+    (.expires|rfc3339) and (.expires_epoch|num) and (.rrset_type|str) and
+    (.owner|str) and (.zone|str) and (.key_tag|num);
 def check: has_only(["target","host","tlsa_base","address","port","result",
       "reason","stage","names","tls_version","tls_cipher","sni","ocsp_staple",
-      "ocsp_responder","warnings",
+      "ocsp_responder","dnssec","warnings",
       "details","tlsa","certificates","tlsa_suggested","staged",
       "key_probes","elapsed_ms"]) and
     (.target|str) and (.host|str) and (.tlsa_base|str) and (.address|str) and
     (.port|num) and (.result|str) and (.reason|str) and (.stage|str) and
     (.names|strs) and opt("tls_version"; str) and opt("tls_cipher"; str) and
     opt("sni"; str) and opt("ocsp_staple"; IN("present","not-checked")) and
-    opt("ocsp_responder"; str) and (.warnings|strs) and (.details|strs) and
+    opt("ocsp_responder"; str) and opt("dnssec"; dnssec) and
+    (.warnings|strs) and (.details|strs) and
     (.tlsa|type == "array" and all(.[]; tlsa)) and
     (.certificates|type == "array" and all(.[]; cert)) and
     opt("tlsa_suggested"; type == "array" and all(.[]; suggested)) and
@@ -109,11 +114,12 @@ def discovery: has_only(["target","mode","domain","service","dnssec","hosts",
     (.warnings|strs) and (.result|IN("ok","warnings"));
 def summary: has_only(["checks","verified","warnings","failed","targets",
       "targets_failed","domain_warnings","staged_unsafe","keys_checked",
-      "keys_failed","cert_days","gave_up","elapsed_ms","exit"]) and
+      "keys_failed","cert_days","dnssec_days","gave_up","elapsed_ms","exit"]) and
     (.checks|num) and (.verified|num) and (.warnings|num) and (.failed|num) and
     (.targets|num) and (.targets_failed|num) and (.domain_warnings|num) and
     opt("staged_unsafe"; num) and opt("keys_checked"; num) and
-    opt("keys_failed"; num) and opt("cert_days"; num) and opt("gave_up"; str) and (.elapsed_ms|num) and
+    opt("keys_failed"; num) and opt("cert_days"; num) and
+    opt("dnssec_days"; num) and opt("gave_up"; str) and (.elapsed_ms|num) and
     (.exit|num);
 def fits: if type != "object" then false
   elif has("discovery") then (keys == ["discovery"]) and (.discovery|discovery)
@@ -144,6 +150,7 @@ run -staged "$LABWORK/chains/ee301.dane.test.1.pem" \
     -staged "$LABWORK/certs/ee311.dane.test.leaf.pub" ee311.dane.test \
     ta211.dane.test
 run -all-keys dualta.dane.test dualee.dane.test ee311.dane.test
+run -mx sigmx.sigsoon.test mx.ok.sigsoon.test mx.sigskew.dane.test mx.expired.test
 run -f "$TMP/targets"
 
 i=1

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "smtpdane.h"
@@ -170,6 +171,24 @@ send_end(int fd)
 	fake_send(fd, &mb);
 }
 
+/* MSG_SIGS of one RRSIG over a TLSA RRset, valid until when. */
+static void
+send_sigs(int fd, uint32_t scope, const char *host, int64_t when)
+{
+	struct dns_sigs	 sigs;
+
+	memset(&sigs, 0, sizeof(sigs));
+	sigs.first.when = when;
+	sigs.first.type = RR_TYPE_TLSA;
+	sigs.first.keytag = 4711;
+	strlcpy(sigs.first.owner, "_25._tcp.fake.dane.test",
+	    sizeof(sigs.first.owner));
+	strlcpy(sigs.first.zone, "dane.test", sizeof(sigs.first.zone));
+	msg_begin(&mb, MSG_SIGS);
+	msg_put_sigs(&mb, scope, host, &sigs, "");
+	fake_send(fd, &mb);
+}
+
 /* Closed pipe, deaf to SIGALRM: only SIGKILL ends it. */
 static __dead void
 linger(int fd)
@@ -252,7 +271,16 @@ discover_start(struct ub_ctx *ctx, const struct discover_spec *s)
 		msg_put_u32(&mb, R_VERIFIED);
 		msg_put_cstr(&mb, "fake");
 		fake_send(fd, &mb);
-	} else if (is(n, "d-noend")) {
+	} else if (is(n, "d-sigs2")) {
+		send_sigs(fd, SIG_SCOPE_TARGET, "", time(NULL) + 86400 * 30);
+		send_sigs(fd, SIG_SCOPE_TARGET, "", time(NULL) + 86400 * 30);
+	} else if (is(n, "d-sigshost"))	/* before its MSG_HOST */
+		send_sigs(fd, SIG_SCOPE_A, n, time(NULL) + 86400 * 30);
+	else if (is(n, "d-sigscheck"))
+		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) + 86400 * 30);
+	else if (is(n, "d-sigszero"))
+		send_sigs(fd, SIG_SCOPE_TARGET, "", 0);
+	else if (is(n, "d-noend")) {
 		send_host(fd, n, s->port);
 		send_addr(fd, n);
 		return cur;
@@ -331,7 +359,16 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 		send_result(fd, R_VERIFIED, "fake verified again");
 	} else if (is(n, "c-nochain"))	/* verified, but nothing judged */
 		send_result(fd, R_VERIFIED, "fake verified");
-	else if (is(n, "c-badbase")) {
+	else if (is(n, "c-sigstarget"))
+		send_sigs(fd, SIG_SCOPE_TARGET, "", time(NULL) + 86400 * 30);
+	else if (is(n, "c-sigsexpired")) {
+		/* Within libunbound's skew, yet expired: a failure. */
+		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) - 3600);
+		send_verified(fd, n, "fake verified");
+	} else if (is(n, "c-sigssoon")) {
+		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) + 86400);
+		send_verified(fd, n, "fake verified");
+	} else if (is(n, "c-badbase")) {
 		msg_begin(&mb, MSG_BASE);
 		msg_put_cstr(&mb, "elsewhere.dane.test");
 		msg_send(fd, &mb);

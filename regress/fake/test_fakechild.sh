@@ -72,6 +72,13 @@ c-exit4|internal-error: child failed during TLSA lookup: could not enter its san
 c-exit9|internal-error: child failed during TLSA lookup: exit status 9$
 c-nochain|internal-error: refused the child.s report: result message: verified without a chain
 c-badbase|internal-error: refused the child.s report: base domain message: not one of the base domain candidates
+d-sigs2|internal-error: refused the discovery.s report: signature times message: sent twice
+d-sigshost|internal-error: refused the discovery.s report: signature times message: unknown host
+d-sigscheck|internal-error: refused the discovery.s report: signature times message: scope of another sender
+d-sigszero|internal-error: refused the discovery.s report: signature times message: bad signature times
+c-sigstarget|internal-error: refused the child.s report: signature times message: scope of another sender
+c-sigsexpired|dns-bogus: the RRSIG over TLSA _25\._tcp\.fake\.dane\.test \(zone dane\.test, key 4711\) expired .*; libunbound still accepts it
+c-sigssoon|verified-with-warnings: fake verified
 good|verified: fake verified
 '
 targets=$(echo "$CASES" | sed -n 's/|.*/.dane.test/p')

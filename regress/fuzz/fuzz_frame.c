@@ -151,6 +151,31 @@ get_hostinfo(struct msgreader *r)
 	get_text(r);
 }
 
+/* MSG_SIGS: scope, host, two RRSIG times, zones, why (on_sigs()). */
+static void
+get_sigs(struct msgreader *r)
+{
+	uint32_t	 i, n;
+	int		 k;
+
+	get_u32s(r, 1);
+	get_text(r);
+	for (k = 0; k < 2; k++) {
+		get_u32s(r, 4);
+		get_text(r);
+		get_text(r);
+	}
+	n = msg_get_u32(r);
+	for (i = 0; i < n && !r->bad; i++) {
+		if (i >= SIG_MAX_ZONES) {
+			r->bad = 1;
+			return;
+		}
+		get_host(r);
+	}
+	get_text(r);
+}
+
 /*
  * The field sequence of each message type, as the parent's handlers
  * read it; which types exist, who sends them and when is msg_descs[]
@@ -158,7 +183,7 @@ get_hostinfo(struct msgreader *r)
  * smtpdane.h without a case here fails the build, and a case for a
  * type the table lacks (or the reverse) fails the first run.
  */
-_Static_assert(MSG__MAX == MSG_DNSSEC + 1, "fuzz_frame.c: a new message type");
+_Static_assert(MSG__MAX == MSG_SIGS + 1, "fuzz_frame.c: a new message type");
 
 /* Returns 0 for a type it has no reader for. */
 static int
@@ -225,6 +250,9 @@ on_message(uint32_t type, struct msgreader *r)
 		break;
 	case MSG_DNSSEC:
 		(void)dns_security_name(msg_get_u32(r));
+		break;
+	case MSG_SIGS:
+		get_sigs(r);
 		break;
 	case MSG_STAGED:
 		get_text(r);

@@ -77,6 +77,10 @@ QLOG=$WORK/last.log
 #   unsigned  not signed, no DS in the parent (insecure delegation)
 #   bogus     signed, DS in the parent, then every RRSIG corrupted
 #   expired   signed with RRSIGs that expired in 2020
+#   soon      signed with RRSIGs that expire in 2 days (-dnssec-warning)
+#   skew      signed with RRSIGs that expired an hour ago: libunbound
+#             still accepts them (its clock-skew allowance), others not
+#   future    signed with RRSIGs valid from 2 hours from now: likewise
 #   badds     signed, but the parent's DS is for another key
 #   servfail  delegated without DS; NSD has no data for it: SERVFAIL
 ZONES='
@@ -87,6 +91,10 @@ bulk.dane.test.			signed
 unsigned.test.			unsigned
 bogus.test.			bogus
 expired.test.			expired
+sigsoon.test.			soon
+ok.sigsoon.test.		signed
+sigskew.dane.test.		skew
+sigfuture.dane.test.		future
 badds.test.			badds
 _tcp.insectlsa.dane.test.	unsigned
 _tcp.srvfail.unsigned.test.	servfail
@@ -943,6 +951,12 @@ make_zones()
 		zsk=$(keygen "$z")
 		case $kind in
 		expired) _from=20200101000000 _until=20200201000000 ;;
+		soon)	 _from=$_now
+			 _until=$(date -u -d '+2 days' +%Y%m%d%H%M%S) ;;
+		skew)	 _from=$(date -u -d '-30 days' +%Y%m%d%H%M%S)
+			 _until=$_now ;;
+		future)	 _from=$(date -u -d '+2 hours' +%Y%m%d%H%M%S)
+			 _until=$_later ;;
 		*)	 _from=$_now _until=$_later ;;
 		esac
 		(cd "$KEYS" && q ldns-signzone -i "$_from" -e "$_until" -o "$z" \

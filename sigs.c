@@ -1,0 +1,551 @@
+/*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * DNSSEC signature expiry (-dnssec-warning).  A verdict rests on the
+ * RRSIGs of the RRsets that led to it (TLSA, addresses, MX or SRV,
+ * CNAMEs) and on those of the DNSKEY and DS RRsets of every zone from
+ * their signers up to the trust anchor.  libunbound has validated them
+ * all; its answer packets carry the RRSIGs, and this file reads their
+ * times from there: no second validator.
+ *
+ * The parent walks each zone's chain once (DNSKEY of the zone, DS at
+ * its parent, then the DS's signer, up to the top) over its event
+ * context, where every such answer is already in the cache that the
+ * validation filled.  A check child walks only the zones of a TLSA
+ * RRset that the parent's walks do not cover (a TLSA record reached
+ * through a CNAME into another zone, a delegated _tcp zone): each
+ * synchronous lookup costs a child about half a millisecond of CPU.
+ *
+ * Where a zone signs an RRset more than once (a KSK and a ZSK over
+ * the DNSKEY RRset, an algorithm rollover), the earliest expiration
+ * of them all counts: the warning may come before the last signature
+ * ends, never after.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "smtpdane.h"
+
+#define CLASS_IN	1
+#define RRSIG_FIXED	18	/* type .. key tag, before the signer */
+#define MAX_WALK	32	/* zones above one zone, at most */
+
+/* RFC 4034 section 3.1.5: the time nearest to now with these 32 bits. */
+static int64_t
+sig_time(uint32_t v, time_t now)
+{
+	return (int64_t)now + (int32_t)(v - (uint32_t)now);
+}
+
+static uint32_t
+get16(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+add_zone(struct dns_sigs *s, const char *zone)
+{
+	size_t	 i;
+
+	for (i = 0; i < s->nzones; i++)
+		if (strcmp(s->zones[i], zone) == 0)
+			return;
+	if (s->nzones < SIG_MAX_ZONES)
+		strlcpy(s->zones[s->nzones++], zone, sizeof(s->zones[0]));
+}
+
+static void
+keep_sig(struct dns_sigs *s, const struct dns_sig *exp,
+    const struct dns_sig *inc)
+{
+	if (exp->when != 0 && (s->first.when == 0 ||
+	    exp->when < s->first.when))
+		s->first = *exp;
+	if (inc->when != 0 && (s->newest.when == 0 ||
+	    inc->when > s->newest.when))
+		s->newest = *inc;
+}
+
+/* One RRSIG's rdata at pkt[off], rdlen bytes, owned by owner. */
+static void
+scan_rrsig(const uint8_t *pkt, size_t off, size_t rdlen, const char *owner,
+    time_t now, struct dns_sigs *s)
+{
+	struct dns_sig	 exp, inc;
+	uint8_t		 signer[256];
+	size_t		 at = off + RRSIG_FIXED, slen;
+
+	if (rdlen < RRSIG_FIXED + 1 || dns_pkt_name(pkt, off + rdlen, &at,
+	    signer, &slen) == -1)
+		return;
+	memset(&exp, 0, sizeof(exp));
+	exp.type = get16(pkt + off);
+	exp.keytag = get16(pkt + off + 16);
+	strlcpy(exp.owner, owner, sizeof(exp.owner));
+	if (dns_wire_name(signer, slen, 0, exp.zone, sizeof(exp.zone)) == -1)
+		strlcpy(exp.zone, "(unreadable)", sizeof(exp.zone));
+	inc = exp;
+	exp.when = sig_time(get32(pkt + off + 8), now);
+	inc.when = sig_time(get32(pkt + off + 12), now);
+	keep_sig(s, &exp, &inc);
+	add_zone(s, exp.zone);
+}
+
+/*
+ * An RRSIG of the authority section counts when it covers a proof of
+ * denial (NSEC, NSEC3) or the SOA beside it: a NODATA or NXDOMAIN
+ * answer, or a wildcard's expansion, rests on those.
+ */
+static int
+denial_type(uint32_t type)
+{
+	return type == RR_TYPE_SOA || type == RR_TYPE_NSEC ||
+	    type == RR_TYPE_NSEC3;
+}
+
+/*
+ * The RRSIGs of a packet's answer section (the RRsets of the answer
+ * and of the CNAMEs that led to it) and the denials of its authority
+ * section.  A packet that does not parse leaves what it held so far
+ * (its answer was read by dns.c already).
+ */
+void
+sigs_scan(const uint8_t *pkt, size_t len, time_t now, struct dns_sigs *s)
+{
+	uint8_t		 name[256];
+	char		 owner[MAX_HOSTNAME];
+	size_t		 off = 12, nlen, qd, an, ns, i, rdlen;
+
+	memset(s, 0, sizeof(*s));
+	if (pkt == NULL || len < 12)
+		return;
+	qd = get16(pkt + 4);
+	an = get16(pkt + 6);
+	ns = get16(pkt + 8);
+	for (i = 0; i < qd; i++) {
+		if (dns_pkt_name(pkt, len, &off, name, &nlen) == -1 ||
+		    len - off < 4)
+			return;
+		off += 4;
+	}
+	for (i = 0; i < an + ns; i++) {
+		if (dns_pkt_name(pkt, len, &off, name, &nlen) == -1 ||
+		    len - off < 10)
+			return;
+		rdlen = get16(pkt + off + 8);
+		if (rdlen > len - off - 10)
+			return;
+		if (get16(pkt + off) == RR_TYPE_RRSIG &&
+		    get16(pkt + off + 2) == CLASS_IN && rdlen >= 2 &&
+		    (i < an || denial_type(get16(pkt + off + 10)))) {
+			if (dns_wire_name(name, nlen, 0, owner,
+			    sizeof(owner)) == -1)
+				strlcpy(owner, "(unreadable)", sizeof(owner));
+			scan_rrsig(pkt, off + 10, rdlen, owner, now, s);
+		}
+		off += 10 + rdlen;
+	}
+}
+
+/* Both sets into one: the earliest expiration, the latest inception. */
+void
+sigs_merge(struct dns_sigs *into, const struct dns_sigs *from)
+{
+	size_t	 i;
+
+	keep_sig(into, &from->first, &from->newest);
+	for (i = 0; i < from->nzones; i++)
+		add_zone(into, from->zones[i]);
+}
+
+/* "TLSA _25._tcp.mx.example (zone example, key 12345)" */
+void
+sig_describe(const struct dns_sig *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %s (zone %s, key %u)", dns_type_name(s->type),
+	    s->owner, s->zone, s->keytag);
+}
+
+/* The RRSIG of s out of its validity window at now, or NULL. */
+static const struct dns_sig *
+out_of_window(const struct dns_sigs *s, time_t now, const char **what)
+{
+	if (s->first.when != 0 && s->first.when <= now) {
+		*what = "expired";
+		return &s->first;
+	}
+	if (s->newest.when > now) {
+		*what = "is not valid before";
+		return &s->newest;
+	}
+	return NULL;
+}
+
+/* "the RRSIG over TLSA ... (zone z, key k) expired 2026-12-01 ..." */
+static void
+describe_window(const struct dns_sig *sig, const char *what, char *buf,
+    size_t len)
+{
+	char	 desc[2 * MAX_HOSTNAME + 64], when[64];	/* sig_describe() */
+
+	sig_describe(sig, desc, sizeof(desc));
+	format_time((time_t)sig->when, when, sizeof(when));
+	snprintf(buf, len, "the RRSIG over %s %s %s", desc, what, when);
+}
+
+/*
+ * A bogus answer whose own RRSIGs are out of their window: say which
+ * and when, after libunbound's reason.
+ */
+void
+sigs_explain(const struct dns_sigs *s, time_t now, char *why, size_t len)
+{
+	const struct dns_sig	*sig;
+	const char		*what;
+	char			 add[MAX_TEXT + 128];
+
+	if ((sig = out_of_window(s, now, &what)) == NULL)
+		return;
+	strlcpy(add, "; ", sizeof(add));
+	describe_window(sig, what, add + 2, sizeof(add) - 2);
+	strlcat(why, add, len);
+	mark_cut(why, len);
+}
+
+/*
+ * The parent's walks, one per zone.  A zone's own part is the RRSIGs
+ * of its DNSKEY RRset and of its DS RRset; the DS's signer is the zone
+ * above.  The walk ends at the root, at a zone whose DS RRset is not
+ * secure (the trust anchor is there, -trust-anchor), or where a lookup
+ * failed (why says so).
+ */
+struct walk {
+	char			*zone;
+	int			 pending;	/* lookups in flight */
+	struct dns_sigs		 own;
+	char			*above;		/* NULL at the top */
+	char			*why;		/* NULL, or what failed */
+	struct dns_query	*q[2];
+};
+
+static struct walk	**walks;
+static size_t		  nwalks, walks_cap;	/* open addressing */
+
+static size_t
+zone_hash(const char *s)
+{
+	size_t	 h = 5381;
+
+	for (; *s != '\0'; s++)
+		h = h * 33 + (unsigned char)*s;
+	return h;
+}
+
+static struct walk **
+walk_slot(const char *zone)
+{
+	size_t	 i = zone_hash(zone) & (walks_cap - 1);
+
+	while (walks[i] != NULL && strcmp(walks[i]->zone, zone) != 0)
+		i = (i + 1) & (walks_cap - 1);
+	return &walks[i];
+}
+
+static int
+walks_grow(void)
+{
+	struct walk	**old = walks, **new;
+	size_t		  i, cap = walks_cap;
+
+	if ((new = calloc(cap ? cap * 2 : 64, sizeof(*new))) == NULL)
+		return -1;
+	walks = new;
+	walks_cap = cap ? cap * 2 : 64;
+	for (i = 0; i < cap; i++)
+		if (old[i] != NULL)
+			*walk_slot(old[i]->zone) = old[i];
+	free(old);
+	return 0;
+}
+
+static struct walk *
+find_walk(const char *zone)
+{
+	if (walks_cap == 0)
+		return NULL;
+	return *walk_slot(zone);
+}
+
+/* Is "above" a proper ancestor of zone, by its labels? */
+static int
+is_above(const char *above, const char *zone)
+{
+	size_t	 a = strlen(above), z = strlen(zone);
+
+	if (strcmp(above, ".") == 0)
+		return strcmp(zone, ".") != 0;
+	return z > a + 1 && zone[z - a - 1] == '.' &&
+	    strcasecmp(zone + z - a, above) == 0;
+}
+
+static void	 walk_dnskey(void *, struct dns_result *);
+static void	 walk_ds(void *, struct dns_result *);
+static void	 walk_fail(struct walk *, int, const struct dns_result *);
+
+static struct ub_ctx	*walk_ctx;
+
+static void
+walk_lookup(struct walk *w, int slot, int type, dns_callback cb)
+{
+	struct dns_result	 res;
+
+	if ((w->q[slot] = dns_lookup_async(walk_ctx, w->zone, type, cb, w,
+	    &res)) != NULL)
+		w->pending++;
+	else
+		walk_fail(w, type, &res);
+}
+
+/* Start the walk of zone, unless it runs or ran already. */
+void
+sigs_walk(struct ub_ctx *ctx, const char *zone)
+{
+	struct walk	*w;
+
+	if (find_walk(zone) != NULL)
+		return;
+	if (((nwalks + 1) * 2 > walks_cap && walks_grow() == -1) ||
+	    (w = calloc(1, sizeof(*w))) == NULL)
+		return;		/* sigs_chain() says "out of memory" */
+	if ((w->zone = strdup(zone)) == NULL) {
+		free(w);
+		return;
+	}
+	*walk_slot(zone) = w;
+	nwalks++;
+	walk_ctx = ctx;
+	walk_lookup(w, 0, RR_TYPE_DNSKEY, walk_dnskey);
+	if (strcmp(zone, ".") != 0)
+		walk_lookup(w, 1, RR_TYPE_DS, walk_ds);
+}
+
+static void
+walk_fail(struct walk *w, int type, const struct dns_result *res)
+{
+	if (w->why == NULL && asprintf(&w->why, "the %s RRset of %s: %s",
+	    dns_type_name(type), w->zone, res->why[0] ? res->why :
+	    dns_status_name(res->status)) == -1)
+		w->why = NULL;
+}
+
+/* Both lookups back: go on with the zone above, if there is one. */
+static void
+walk_answer(struct walk *w, int type, struct dns_result *res)
+{
+	w->pending--;
+	if (res->status == DNS_FAILED)
+		walk_fail(w, type, res);
+	else if (res->sec == SEC_SECURE)
+		sigs_merge(&w->own, &res->sigs);
+	if (type == RR_TYPE_DS && res->sec == SEC_SECURE &&
+	    res->sigs.nzones > 0 && is_above(res->sigs.zones[0], w->zone))
+		w->above = strdup(res->sigs.zones[0]);	/* NULL: the top */
+	dns_result_free(res);
+	if (w->pending == 0 && w->above != NULL)
+		sigs_walk(walk_ctx, w->above);
+}
+
+static void
+walk_dnskey(void *arg, struct dns_result *res)
+{
+	walk_answer(arg, RR_TYPE_DNSKEY, res);
+}
+
+static void
+walk_ds(void *arg, struct dns_result *res)
+{
+	walk_answer(arg, RR_TYPE_DS, res);
+}
+
+/*
+ * The RRSIGs above zone, merged into s: 1 when the whole chain is
+ * known, 0 while some walk is still in flight.  A failed lookup on the
+ * way is copied into why (once).
+ */
+int
+sigs_chain(const char *zone, struct dns_sigs *s, char *why, size_t whylen)
+{
+	const struct walk	*w;
+	size_t			 n;
+
+	for (n = 0; zone != NULL && n < MAX_WALK; n++) {
+		if ((w = find_walk(zone)) == NULL) {
+			if (why[0] == '\0')
+				snprintf(why, whylen, "the chain above %s: "
+				    "out of memory", zone);
+			return 1;
+		}
+		if (w->pending > 0)
+			return 0;
+		sigs_merge(s, &w->own);
+		if (w->why != NULL && why[0] == '\0')
+			strlcpy(why, w->why, whylen);
+		zone = w->above;
+	}
+	return 1;
+}
+
+/* Is zone, or a zone above it, one of covered (walked by the parent)? */
+static int
+covered_by(const char *zone, const char *const *covered, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(zone, covered[i]) == 0 ||
+		    is_above(zone, covered[i]))
+			return 1;
+	return 0;
+}
+
+/* One lookup of a child's walk; next gets the DS's signer. */
+static void
+walk_sync_one(struct ub_ctx *ctx, const char *zone, int type,
+    struct dns_sigs *s, char *next, char *why, size_t whylen)
+{
+	struct dns_result	 res;
+
+	dns_lookup(ctx, zone, type, &res);
+	if (res.status == DNS_FAILED && why[0] == '\0')
+		snprintf(why, whylen, "the %s RRset of %s: %s",
+		    dns_type_name(type), zone, res.why);
+	if (res.sec == SEC_SECURE) {
+		sigs_merge(s, &res.sigs);
+		if (type == RR_TYPE_DS && res.sigs.nzones > 0 &&
+		    is_above(res.sigs.zones[0], zone))
+			strlcpy(next, res.sigs.zones[0], MAX_HOSTNAME);
+	}
+	dns_result_free(&res);
+}
+
+/*
+ * A check child: the chain above zone as far as the parent's walks
+ * (covered: the signers of the address RRsets, whose chains the parent
+ * walks) do not reach, merged into s.  Names above a zone that the
+ * parent walked are on that zone's chain already.
+ */
+void
+sigs_walk_sync(struct ub_ctx *ctx, const char *zone,
+    const char *const *covered, size_t ncovered, struct dns_sigs *s,
+    char *why, size_t whylen)
+{
+	char	 cur[MAX_HOSTNAME], next[MAX_HOSTNAME];
+	size_t	 n;
+
+	strlcpy(cur, zone, sizeof(cur));
+	for (n = 0; n < MAX_WALK && !covered_by(cur, covered, ncovered);
+	    n++) {
+		next[0] = '\0';
+		walk_sync_one(ctx, cur, RR_TYPE_DNSKEY, s, next, why, whylen);
+		if (strcmp(cur, ".") == 0)
+			break;
+		walk_sync_one(ctx, cur, RR_TYPE_DS, s, next, why, whylen);
+		if (next[0] == '\0')
+			break;
+		strlcpy(cur, next, sizeof(cur));
+	}
+}
+
+static void
+put_sig(struct msgbuf *mb, const struct dns_sig *s)
+{
+	uint64_t	 t = s->when > 0 ? (uint64_t)s->when : 0;
+
+	msg_put_u32(mb, (uint32_t)(t >> 32));
+	msg_put_u32(mb, (uint32_t)t);
+	msg_put_u32(mb, s->type);
+	msg_put_u32(mb, s->keytag);
+	msg_put_cstr(mb, s->owner);
+	msg_put_cstr(mb, s->zone);
+}
+
+/* The fields of MSG_SIGS after msg_begin(); read by on_sigs(). */
+void
+msg_put_sigs(struct msgbuf *mb, enum sig_scope scope, const char *host,
+    const struct dns_sigs *s, const char *why)
+{
+	size_t	 i;
+
+	msg_put_u32(mb, scope);
+	msg_put_cstr(mb, host);
+	put_sig(mb, &s->first);
+	put_sig(mb, &s->newest);
+	msg_put_u32(mb, s->nzones);
+	for (i = 0; i < s->nzones; i++)
+		msg_put_cstr(mb, s->zones[i]);
+	msg_put_cstr(mb, why);
+}
+
+/*
+ * What the RRSIGs of one check come to at now: 0 nothing to say, 1 a
+ * warning (the first expires within window; 0 = no warning), -1 a
+ * failure: a signature that libunbound accepted although it is out of
+ * its validity window (unbound allows a clock skew of a tenth of the
+ * signature's lifetime, from one hour up to a day, past each end;
+ * validators without that allowance, or a clock a little ahead,
+ * already find the RRset bogus).  text says which RRSIG and when.
+ */
+int
+sigs_judge(const struct dns_sigs *s, time_t now, time_t window, char *text,
+    size_t len)
+{
+	const struct dns_sig	*sig;
+	const char		*what;
+	char			 desc[MAX_TEXT], when[64], left[64];
+
+	if ((sig = out_of_window(s, now, &what)) != NULL) {
+		describe_window(sig, what, desc, sizeof(desc));
+		snprintf(text, len, "%s; libunbound still accepts it within "
+		    "its clock-skew allowance, validators without one do not",
+		    desc);
+		return -1;
+	}
+	if (window <= 0 || s->first.when == 0 ||
+	    s->first.when - now >= (int64_t)window)
+		return 0;
+	sig_describe(&s->first, desc, sizeof(desc));
+	format_time((time_t)s->first.when, when, sizeof(when));
+	format_span((time_t)(s->first.when - now), left, sizeof(left));
+	snprintf(text, len, "DNSSEC signature expires in %s (%s): the RRSIG "
+	    "over %s; unless zone %s is signed again by then, the RRset "
+	    "turns bogus and senders defer mail", left, when, desc,
+	    s->first.zone);
+	return 1;
+}
