@@ -71,13 +71,8 @@ struct probe_line {
 	size_t		 pemlen;
 };
 
-/* -dnssec-warning: the RRSIG times of one MSG_SIGS, kept small. */
-struct sig_fact {
-	int64_t		 when;		/* 0: none */
-	uint32_t	 type, keytag;
-	char		*owner, *zone;	/* escaped */
-};
-
+/* -dnssec-warning: the RRSIG times of one MSG_SIGS (struct sig_fact:
+ * smtpdane.h), kept small. */
 struct sig_facts {
 	struct sig_fact	 first;		/* the earliest expiration */
 	struct sig_fact	 newest;	/* the latest inception */

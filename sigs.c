@@ -239,6 +239,55 @@ sigs_explain(const struct dns_sigs *s, time_t now, char *why, size_t len)
 	mark_cut(why, len);
 }
 
+/* A fact, the compact form kept for a run, as a dns_sig. */
+void
+sig_from_fact(struct dns_sig *d, const struct sig_fact *f)
+{
+	memset(d, 0, sizeof(*d));
+	d->when = f->when;
+	d->type = f->type;
+	d->keytag = f->keytag;
+	if (f->owner != NULL)
+		strlcpy(d->owner, f->owner, sizeof(d->owner));
+	if (f->zone != NULL)
+		strlcpy(d->zone, f->zone, sizeof(d->zone));
+}
+
+/* The earliest expiration and the latest inception into s. */
+void
+sigs_add_facts(struct dns_sigs *s, const struct sig_fact *first,
+    const struct sig_fact *newest)
+{
+	struct dns_sig	 exp, inc;
+
+	sig_from_fact(&exp, first);
+	sig_from_fact(&inc, newest);
+	keep_sig(s, &exp, &inc);
+}
+
+/* Keep sig in f if it expires earlier (first) or starts later. */
+static void
+keep_fact(struct sig_fact *f, const struct dns_sig *sig, int first)
+{
+	char	*owner, *zone;
+
+	if (sig->when == 0 || (f->when != 0 && (first ?
+	    sig->when >= f->when : sig->when <= f->when)))
+		return;
+	if ((owner = strdup(sig->owner)) == NULL ||
+	    (zone = strdup(sig->zone)) == NULL) {
+		free(owner);
+		return;		/* out of memory: the older fact stays */
+	}
+	free(f->owner);
+	free(f->zone);
+	f->when = sig->when;
+	f->type = sig->type;
+	f->keytag = sig->keytag;
+	f->owner = owner;
+	f->zone = zone;
+}
+
 /*
  * The parent's walks, one per zone.  A zone's own part is the RRSIGs
  * of its DNSKEY RRset and of its DS RRset; the DS's signer is the zone
@@ -249,7 +298,7 @@ sigs_explain(const struct dns_sigs *s, time_t now, char *why, size_t len)
 struct walk {
 	char			*zone;
 	int			 pending;	/* lookups in flight */
-	struct dns_sigs		 own;
+	struct sig_fact		 first, newest;	/* of its own RRsets */
 	char			*above;		/* NULL at the top */
 	char			*why;		/* NULL, or what failed */
 	struct dns_query	*q[2];
@@ -372,8 +421,10 @@ walk_answer(struct walk *w, int type, struct dns_result *res)
 	w->pending--;
 	if (res->status == DNS_FAILED)
 		walk_fail(w, type, res);
-	else if (res->sec == SEC_SECURE)
-		sigs_merge(&w->own, &res->sigs);
+	else if (res->sec == SEC_SECURE) {
+		keep_fact(&w->first, &res->sigs.first, 1);
+		keep_fact(&w->newest, &res->sigs.newest, 0);
+	}
 	if (type == RR_TYPE_DS && res->sec == SEC_SECURE &&
 	    res->sigs.nzones > 0 && is_above(res->sigs.zones[0], w->zone))
 		w->above = strdup(res->sigs.zones[0]);	/* NULL: the top */
@@ -414,7 +465,7 @@ sigs_chain(const char *zone, struct dns_sigs *s, char *why, size_t whylen)
 		}
 		if (w->pending > 0)
 			return 0;
-		sigs_merge(s, &w->own);
+		sigs_add_facts(s, &w->first, &w->newest);
 		if (w->why != NULL && why[0] == '\0')
 			strlcpy(why, w->why, whylen);
 		zone = w->above;

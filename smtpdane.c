@@ -2288,33 +2288,17 @@ run_jobs(void)
  * Judged once, when its target is complete.  Only a check that found
  * a secure TLSA RRset has a DANE verdict for these to rest under.
  */
-static void
-fact_to_sig(struct dns_sig *d, const struct sig_fact *f)
-{
-	memset(d, 0, sizeof(*d));
-	d->when = f->when;
-	d->type = f->type;
-	d->keytag = f->keytag;
-	strlcpy(d->owner, f->owner, sizeof(d->owner));
-	strlcpy(d->zone, f->zone, sizeof(d->zone));
-}
-
 /* f's times into s; with walked, the chains above its zones too. */
 static int
 add_sig_facts(struct dns_sigs *s, const struct sig_facts *f, int walked,
     char *why, size_t whylen)
 {
-	struct dns_sigs	 one;
 	size_t		 i;
 	int		 whole = 1;
 
 	if (f == NULL)
 		return 1;
-	memset(&one, 0, sizeof(one));
-	fact_to_sig(&one.first, &f->first);
-	if (f->newest.when != 0)
-		fact_to_sig(&one.newest, &f->newest);
-	sigs_merge(s, &one);
+	sigs_add_facts(s, &f->first, &f->newest);
 	if (f->why[0] != '\0' && why[0] == '\0')
 		strlcpy(why, f->why, whylen);
 	for (i = 0; walked && i < f->nzones; i++)

@@ -146,6 +146,13 @@ struct dns_sig {
 	char		 zone[MAX_HOSTNAME];	/* its signer */
 };
 
+/* The same, kept small for a whole run (the parent's model, sigs.c). */
+struct sig_fact {
+	int64_t		 when;		/* 0: none */
+	uint32_t	 type, keytag;
+	char		*owner, *zone;
+};
+
 #define SIG_MAX_ZONES	4		/* signer zones kept per answer */
 
 /* The RRSIGs of a secure (or bogus) answer's answer section. */
@@ -217,6 +224,9 @@ void	 sigs_scan(const uint8_t *, size_t, time_t, struct dns_sigs *);
 void	 sigs_merge(struct dns_sigs *, const struct dns_sigs *);
 void	 sigs_explain(const struct dns_sigs *, time_t, char *, size_t);
 void	 sig_describe(const struct dns_sig *, char *, size_t);
+void	 sig_from_fact(struct dns_sig *, const struct sig_fact *);
+void	 sigs_add_facts(struct dns_sigs *, const struct sig_fact *,
+	    const struct sig_fact *);
 void	 sigs_walk(struct ub_ctx *, const char *);	/* the parent */
 int	 sigs_chain(const char *, struct dns_sigs *, char *, size_t);
 int	 sigs_judge(const struct dns_sigs *, time_t, time_t, char *, size_t);

@@ -482,6 +482,175 @@ test_answers(void)
 	    NULL);
 }
 
+/*
+ * sigs.c: the RRSIG times of answers, by RFC 4034 section 3.1.5, and
+ * what they come to.  Packets are built here, at a chosen "now".
+ */
+struct pkt {
+	uint8_t	 b[1024];
+	size_t	 len;
+};
+
+static void
+put(struct pkt *p, const void *d, size_t n)
+{
+	memcpy(p->b + p->len, d, n);
+	p->len += n;
+}
+
+static void
+put16(struct pkt *p, uint32_t v)
+{
+	uint8_t	 b[2] = { v >> 8, v & 0xff };
+
+	put(p, b, 2);
+}
+
+static void
+put32(struct pkt *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p, v & 0xffff);
+}
+
+#define NAME_MX	"\002mx\007example\004test"	/* and its final \0 */
+#define NAME_EX	"\007example\004test"
+
+/* An RRSIG record at mx.example.test over type, by example.test. */
+static void
+put_rrsig(struct pkt *p, uint32_t type, uint32_t exp, uint32_t inc,
+    uint32_t tag, int cut)
+{
+	put(p, NAME_MX, sizeof(NAME_MX));
+	put16(p, RR_TYPE_RRSIG);
+	put16(p, 1);
+	put32(p, 300);
+	put16(p, cut ? 10 : 18 + sizeof(NAME_EX));
+	put16(p, type);
+	put(p, "\015\003", 2);			/* algorithm 13, 3 labels */
+	put32(p, 300);
+	if (cut) {
+		put32(p, exp);
+		return;
+	}
+	put32(p, exp);
+	put32(p, inc);
+	put16(p, tag);
+	put(p, NAME_EX, sizeof(NAME_EX));
+}
+
+static void
+put_header(struct pkt *p, int an, int ns)
+{
+	p->len = 0;
+	put(p, "\000\001\201\200\000\001", 6);
+	put16(p, an);
+	put16(p, ns);
+	put16(p, 0);
+	put(p, NAME_MX, sizeof(NAME_MX));
+	put16(p, RR_TYPE_A);
+	put16(p, 1);
+}
+
+static void
+sig_ok(const char *name, const struct dns_sigs *s, int64_t first,
+    int64_t newest, uint32_t type, uint32_t tag)
+{
+	if (s->first.when == first && s->newest.when == newest &&
+	    (first == 0 || (s->first.type == type &&
+	    s->first.keytag == tag &&
+	    strcmp(s->first.owner, "mx.example.test") == 0 &&
+	    strcmp(s->first.zone, "example.test") == 0 &&
+	    s->nzones == 1 && strcmp(s->zones[0], "example.test") == 0)))
+		pass(name);
+	else
+		fail(name, "first %lld type %u tag %u owner \"%s\" zone \"%s\", "
+		    "newest %lld, %zu zones", (long long)s->first.when,
+		    s->first.type, s->first.keytag, s->first.owner,
+		    s->first.zone, (long long)s->newest.when, s->nzones);
+}
+
+static void
+judge_ok(const char *name, const struct dns_sigs *s, time_t now,
+    time_t window, int want, const char *text)
+{
+	char	 buf[MAX_TEXT];
+	int	 r;
+
+	buf[0] = '\0';
+	r = sigs_judge(s, now, window, buf, sizeof(buf));
+	if (r == want && (text == NULL || strstr(buf, text) != NULL))
+		pass(name);
+	else
+		fail(name, "%d \"%s\"", r, buf);
+}
+
+static void
+test_sigs(void)
+{
+	struct pkt	 p;
+	struct dns_sigs	 s;
+	const time_t	 now = 1800000000;
+	char		 why[MAX_TEXT];
+
+	put_header(&p, 2, 0);
+	put(&p, NAME_MX, sizeof(NAME_MX));
+	put(&p, "\000\001\000\001\000\000\001\054\000\004\177\000\000\001",
+	    14);
+	put_rrsig(&p, RR_TYPE_A, now + 864000, now - 86400, 4711, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: one RRSIG", &s, now + 864000, now - 86400, RR_TYPE_A,
+	    4711);
+
+	put_header(&p, 2, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 864000, now - 86400, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 86400, now - 3600, 2, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: the earliest expiration, the latest inception", &s,
+	    now + 86400, now - 3600, RR_TYPE_A, 2);
+
+	/* 2106: the 32-bit counter wraps, the times do not. */
+	put_header(&p, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, 0x100, 0xffff0000, 3, 0);
+	sigs_scan(p.b, p.len, (time_t)0xffffff00LL, &s);
+	sig_ok("sigs: serial arithmetic past 2106", &s, 0x100000100LL,
+	    0xffff0000LL, RR_TYPE_A, 3);
+
+	put_header(&p, 0, 2);
+	put_rrsig(&p, RR_TYPE_NSEC, now + 3600, now - 60, 5, 0);
+	put_rrsig(&p, 2, now + 60, now - 60, 6, 0);	/* NS: not a proof */
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: a denial's NSEC, not the NS", &s, now + 3600, now - 60,
+	    RR_TYPE_NSEC, 5);
+
+	put_header(&p, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 60, now - 60, 7, 1);
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: cut RRSIG rdata ignored", &s, 0, 0, 0, 0);
+	sigs_scan(p.b, p.len - 3, now, &s);
+	sig_ok("sigs: cut packet", &s, 0, 0, 0, 0);
+
+	put_header(&p, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 2 * 86400, now - 86400, 8, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	judge_ok("sigs: within the window warns", &s, now, 3 * 86400, 1,
+	    "DNSSEC signature expires in 2 days");
+	judge_ok("sigs: outside the window", &s, now, 86400, 0, NULL);
+	judge_ok("sigs: no window", &s, now, 0, 0, NULL);
+	judge_ok("sigs: expired fails", &s, now + 3 * 86400, 0, -1,
+	    "the RRSIG over A mx.example.test (zone example.test, key 8) "
+	    "expired");
+	judge_ok("sigs: not yet valid fails", &s, now - 2 * 86400, 0, -1,
+	    "is not valid before");
+	strlcpy(why, "validation failure", sizeof(why));
+	sigs_explain(&s, now + 3 * 86400, why, sizeof(why));
+	if (strstr(why, "validation failure; the RRSIG over A "
+	    "mx.example.test (zone example.test, key 8) expired ") != NULL)
+		pass("sigs: a bogus reason says which RRSIG");
+	else
+		fail("sigs: a bogus reason says which RRSIG", "\"%s\"", why);
+}
+
 int
 main(void)
 {
@@ -491,5 +660,6 @@ main(void)
 	test_names_of_things();
 	test_context();
 	test_answers();
+	test_sigs();
 	return failures != 0;
 }
