@@ -79,6 +79,8 @@ const struct msg_desc msg_descs[MSG__MAX] = {
 			  "judge_probes() in smtp.c" },
 	[MSG_DNSSEC] =	{ "DNSSEC state", MSG_FROM_DISCOVER, STAGE(ST_DISCOVER),
 			  0, "send_dnssec() in discover.c" },
+	[MSG_OCSP] =	{ "OCSP staple", MSG_FROM_CHECK, STAGE(ST_VERIFY), 0,
+			  "judge_staple() in smtp.c" },
 };
 
 const char *

@@ -112,9 +112,12 @@ print_suggested_tlsa(const struct check *c)
 	}
 }
 
-/* -terse: a staged file that is not safe yet is a line of its own. */
+/*
+ * -terse: a staged file that is not safe yet, or an OCSP staple that
+ * -expect-ocsp finds wanting, is a line of its own.
+ */
 static void
-print_staged_terse(const struct check *c)
+print_warnings_terse(const struct check *c)
 {
 	const struct report	*rep = &c->rep;
 	char			 head[MAX_HOSTNAME + 80];
@@ -122,7 +125,8 @@ print_staged_terse(const struct check *c)
 
 	format_header(c, head, sizeof(head));
 	for (i = 0; i < rep->nwarns; i++)
-		if (strncmp(rep->warns[i], "staged ", 7) == 0)
+		if (strncmp(rep->warns[i], "staged ", 7) == 0 ||
+		    strncmp(rep->warns[i], "ocsp-", 5) == 0)
 			printf("%s: warning: %s\n", head,
 			    esc(rep->warns[i]));
 }
@@ -155,11 +159,15 @@ print_check_line(const struct check *c, int nagios)
 	reason = esc(rep->reason);
 	if (nagios)
 		nagios_safe(reason);
-	printf("%s: %s%s%s: %s\n", head, color_of(res), result_name(res),
+	printf("%s: %s%s%s: %s", head, color_of(res), result_name(res),
 	    use_color ? "\033[0m" : "", reason);
+	/* -terse: the staple's status as a token. */
+	if (!nagios && opt.terse && ocsp_shown(c))
+		printf(" (ocsp=%s)", ocsp_word(rep));
+	putchar('\n');
 }
 
-/* -nagios long output: the staple of a verified check. */
+/* -nagios long output: the staple of a verified check (ocsp_shown()). */
 void
 print_ocsp_line(const struct check *c)
 {
@@ -186,7 +194,7 @@ print_check_text(const struct check *c)
 	}
 	print_check_line(c, 0);
 	if (opt.terse) {
-		print_staged_terse(c);
+		print_warnings_terse(c);
 		print_probes_terse(c);
 		if (opt.show_tlsa)
 			print_suggested_tlsa(c);

@@ -72,6 +72,14 @@ c-exit4|internal-error: child failed during TLSA lookup: could not enter its san
 c-exit9|internal-error: child failed during TLSA lookup: exit status 9$
 c-nochain|internal-error: refused the child.s report: result message: verified without a chain
 c-badbase|internal-error: refused the child.s report: base domain message: not one of the base domain candidates
+c-ocspnotls|internal-error: refused the child.s report: OCSP staple message: OCSP judgment without a handshake
+c-ocspearly|internal-error: refused the child.s report: OCSP staple message from a check child during TLS handshake
+c-ocspnone|internal-error: refused the child.s report: OCSP staple message: bad OCSP judgment
+c-ocspundated|internal-error: refused the child.s report: OCSP staple message: bad OCSP judgment
+c-ocspreason|internal-error: refused the child.s report: OCSP staple message: bad OCSP judgment
+c-ocspstatus|internal-error: refused the child.s report: OCSP staple message: bad OCSP judgment
+c-ocsptwice|internal-error: refused the child.s report: OCSP staple message: OCSP judgment sent twice
+c-ocspgood|ocsp-revoked: fake revoked
 good|verified: fake verified
 '
 targets=$(echo "$CASES" | sed -n 's/|.*/.dane.test/p')
@@ -111,6 +119,7 @@ VCASES='
 v-chain|internal-error: refused the child.s report: chain message from a verify child during DANE verification
 v-stage|internal-error: refused the child.s report: stage message: bad stage
 v-tls|internal-error: refused the child.s report: TLS facts message from a verify child during DANE verification
+v-ocsp|internal-error: refused the child.s report: OCSP staple message from a verify child during DANE verification
 v-noresult|internal-error: child ended without a result during DANE verification
 v-good|verified: fake verify
 '
