@@ -42,7 +42,8 @@ MANBASE!=	if [ "$(OS)" = OpenBSD ]; then echo man; \
 		else echo share/man; fi
 MANDIR?=	$(PREFIX)/$(MANBASE)/man1
 
-PKGS=		libtls libunbound libevent libcrypto $(PLAT_PKGS)
+# libssl: the OCSP staple is read from the SSL object under libtls (ocsp.c).
+PKGS=		libtls libunbound libevent libssl libcrypto $(PLAT_PKGS)
 PKG_CFLAGS!=	pkg-config --cflags $(PKGS)
 PKG_LIBS!=	pkg-config --libs $(PKGS)
 
@@ -52,7 +53,8 @@ CFLAGS+=	-std=c99 $(OPT) $(WARN)
 ALL_CFLAGS=	$(CPPFLAGS) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I. $(CFLAGS)
 LDLIBS+=	$(PKG_LIBS)
 
-LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c dane.c msg.c util.c $(SANDBOX)
+LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c dane.c ocsp.c msg.c \
+		util.c $(SANDBOX)
 # The parent only: options and output renderers.
 OUTSRCS=	options.c output.c output_text.c output_json.c output_nagios.c
 SRCS=		smtpdane.c priv.c $(OUTSRCS) $(LIBSRCS)
@@ -60,6 +62,7 @@ HDRS=		smtpdane.h output.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_anchors \
 		regress/test_smtp regress/test_util regress/test_danediff \
+		regress/test_ocsp \
 		regress/dnsq regress/labsmtpd regress/labsmtpd-dual \
 		regress/blackhole
 
@@ -114,6 +117,10 @@ regress/test_anchors: regress/test_anchors.c anchors.c dns.c sigs.c util.c \
 regress/test_smtp: regress/test_smtp.c $(LIBSRCS) $(HDRS)
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_smtp.c $(LIBSRCS) \
 	    $(LDLIBS)
+
+regress/test_ocsp: regress/test_ocsp.c ocsp.c dane.c util.c $(HDRS)
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_ocsp.c ocsp.c dane.c \
+	    util.c $(LDLIBS)
 
 regress/test_util: regress/test_util.c util.c $(HDRS)
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_util.c util.c $(LDLIBS)

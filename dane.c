@@ -632,9 +632,9 @@ chain_load(struct vctx *v, const char *pem, size_t len, char *why,
 	return 0;
 }
 
-/* Did issuer (name and key) sign subject? */
-static int
-issued_by(X509 *subject, X509 *issuer)
+/* Did issuer (name and key) sign subject?  ocsp.c asks too. */
+int
+cert_issued_by(X509 *subject, X509 *issuer)
 {
 	EVP_PKEY	*k;
 	int		 ok;
@@ -658,10 +658,10 @@ chain_order(struct vctx *v)
 
 	v->nbuilt = 1;
 	for (i = 0; i + 1 < v->nc; i++) {
-		if (issued_by(v->c[i].x, v->c[i].x))
+		if (cert_issued_by(v->c[i].x, v->c[i].x))
 			break;
 		for (j = i + 1; j < v->nc; j++)
-			if (issued_by(v->c[i].x, v->c[j].x))
+			if (cert_issued_by(v->c[i].x, v->c[j].x))
 				break;
 		if (j == v->nc)
 			break;
@@ -1246,7 +1246,8 @@ ta_dns_cert(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
 		return 0;
 	}
 	for (i = 0; i < v->nbuilt; i++)
-		if (X509_cmp(ta, v->c[0].x) != 0 && issued_by(v->c[i].x, ta))
+		if (X509_cmp(ta, v->c[0].x) != 0 &&
+		    cert_issued_by(v->c[i].x, ta))
 			break;
 	if (i < v->nbuilt) {
 		a.anchor = ta;

@@ -83,6 +83,8 @@ const struct msg_desc msg_descs[MSG__MAX] = {
 			  STAGE(ST_DISCOVER) | STAGE(ST_TLSA), 0,
 			  "send_sigs() in discover.c, tlsa_lookup() in smtp.c; "
 			  "msg_put_sigs() in sigs.c" },
+	[MSG_OCSP] =	{ "OCSP staple", MSG_FROM_CHECK, STAGE(ST_VERIFY), 0,
+			  "judge_staple() in smtp.c" },
 };
 
 const char *

@@ -107,7 +107,7 @@ static const struct option_def {
 	{ "all-keys", O_ALLKEYS, NULL, NULL, "also probe with ECDSA-only and "
 	    "RSA-only TLS 1.2 cipher suites; every chain must match" },
 	{ "expect-ocsp", O_OCSP, NULL, NULL, "a missing OCSP staple is an "
-	    "error" },
+	    "error, one that is not good a warning" },
 	{ "quiet", O_QUIET, NULL, NULL, "print nothing unless something is "
 	    "wrong" },
 	{ "terse", O_TERSE, NULL, NULL, "one line per check and per "

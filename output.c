@@ -185,22 +185,79 @@ final_result(const struct check *c)
 	return c->rep.result;
 }
 
-/* The staple line of a check that reached TLS, escaped. */
+/*
+ * The staple line of a check that reached TLS, escaped:
+ *	OCSP staple: STATUS[ since T][, reason R][, DETAIL][; thisUpdate T
+ *	    [, nextUpdate T]] (responder URL)
+ */
 const char *
 ocsp_text(const struct report *rep)
 {
-	static char	 buf[MAX_TEXT];
+	static char			 buf[3 * MAX_TEXT];
+	const struct ocsp_verdict	*v = &rep->ocspv;
+	char				 t[64], part[MAX_TEXT + 64];
 
-	if (rep->ocsp == OCSP_STAPLED)
-		snprintf(buf, sizeof(buf), "OCSP staple: present (responder "
-		    "%s; its status is not checked)", esc(rep->ocsp_url));
-	else if (rep->ocsp_url[0] != '\0')
-		snprintf(buf, sizeof(buf), "OCSP staple: not looked for "
-		    "(responder %s; -expect-ocsp looks)", esc(rep->ocsp_url));
+	if (!rep->has_ocsp) {
+		snprintf(buf, sizeof(buf), "OCSP staple: not checked (the "
+		    "check ended before it was judged)");
+		return buf;
+	}
+	snprintf(buf, sizeof(buf), "OCSP staple: %s",
+	    v->status == OCSP_ST_NONE ? "none" :
+	    v->status == OCSP_ST_UNCHECKED ? "not checked" :
+	    ocsp_status_name(v->status));
+	if (v->known & OCSP_HAS_REVOKED) {
+		format_time(v->revoked_at, t, sizeof(t));
+		snprintf(part, sizeof(part), " since %s", t);
+		strlcat(buf, part, sizeof(buf));
+	}
+	if (v->reason[0] != '\0') {
+		snprintf(part, sizeof(part), ", reason %s", esc(v->reason));
+		strlcat(buf, part, sizeof(buf));
+	}
+	if (v->detail[0] != '\0') {
+		snprintf(part, sizeof(part), ", %s", esc(v->detail));
+		strlcat(buf, part, sizeof(buf));
+	}
+	if (v->known & OCSP_HAS_THIS) {
+		format_time(v->this_update, t, sizeof(t));
+		snprintf(part, sizeof(part), "; thisUpdate %s", t);
+		strlcat(buf, part, sizeof(buf));
+	}
+	if (v->known & OCSP_HAS_NEXT) {
+		format_time(v->next_update, t, sizeof(t));
+		snprintf(part, sizeof(part), ", nextUpdate %s", t);
+		strlcat(buf, part, sizeof(buf));
+	}
+	if (rep->ocsp_url[0] != '\0')
+		snprintf(part, sizeof(part), " (responder %s)",
+		    esc(rep->ocsp_url));
 	else
-		snprintf(buf, sizeof(buf), "OCSP: the leaf names no "
-		    "responder");
+		snprintf(part, sizeof(part), " (the leaf names no responder)");
+	strlcat(buf, part, sizeof(buf));
 	return buf;
+}
+
+/*
+ * Is the staple worth a word in the short forms (-terse, -nagios)?
+ * When one came or -expect-ocsp asked; the text form always says.
+ */
+int
+ocsp_shown(const struct check *c)
+{
+	enum result	 r = final_result(c);
+
+	return c->rep.tls_version != NULL && (r == R_VERIFIED ||
+	    r == R_VERIFIED_WARN) && (opt.expect_ocsp ||
+	    c->rep.ocsp == OCSP_STAPLED);
+}
+
+/* The staple's status word: JSON, -terse. */
+const char *
+ocsp_word(const struct report *rep)
+{
+	return rep->has_ocsp ? ocsp_status_name(rep->ocspv.status) :
+	    "not-checked";
 }
 
 /* "host [addr]:port", "host:port", or a bad target as written. */

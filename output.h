@@ -98,6 +98,8 @@ struct report {
 	char		*tls_version, *tls_cipher, *sni;
 	enum ocsp_staple ocsp;		/* MSG_TLS, when tls_version is set */
 	char		*ocsp_url;	/* the leaf's responder, or "" */
+	int		 has_ocsp;	/* MSG_OCSP came: */
+	struct ocsp_verdict ocspv;	/* what the staple says */
 	char		*base;		/* TLSA base domain the child chose */
 	char		*chain;		/* MSG_CHAIN: as presented, or NULL */
 	size_t		 chainlen;
@@ -222,6 +224,8 @@ void	 format_header(const struct check *, char *, size_t);
 char	*esc(const char *);
 char	*nagios_safe(char *);
 const char *ocsp_text(const struct report *);
+const char *ocsp_word(const struct report *);
+int	 ocsp_shown(const struct check *);
 void	 format_ttl(uint32_t, char *, size_t);
 int	 probe_ok(const struct probe_line *);
 void	 format_probe(const struct probe_line *, char *, size_t);

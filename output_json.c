@@ -398,6 +398,36 @@ json_dnssec(const struct sig_fact *f)
 	close_('}');
 }
 
+/* The staple of a check that reached TLS. */
+static void
+json_ocsp(const struct report *rep)
+{
+	const struct ocsp_verdict *v = &rep->ocspv;
+	char			 t[32];
+
+	str("ocsp_staple", ocsp_word(rep));
+	if (rep->ocsp_url[0] != '\0')
+		str("ocsp_responder", rep->ocsp_url);
+	if (!rep->has_ocsp)
+		return;
+	if (v->detail[0] != '\0')
+		str("ocsp_detail", v->detail);
+	if (v->known & OCSP_HAS_THIS) {
+		format_rfc3339(v->this_update, t, sizeof(t));
+		str("ocsp_this_update", t);
+	}
+	if (v->known & OCSP_HAS_NEXT) {
+		format_rfc3339(v->next_update, t, sizeof(t));
+		str("ocsp_next_update", t);
+	}
+	if (v->known & OCSP_HAS_REVOKED) {
+		format_rfc3339(v->revoked_at, t, sizeof(t));
+		str("ocsp_revocation_time", t);
+	}
+	if (v->reason[0] != '\0')
+		str("ocsp_revocation_reason", v->reason);
+}
+
 static void
 json_check(const struct target *t, const struct check *c)
 {
@@ -418,10 +448,7 @@ json_check(const struct target *t, const struct check *c)
 		str("tls_version", rep->tls_version);
 		str("tls_cipher", rep->tls_cipher);
 		str("sni", rep->sni);
-		str("ocsp_staple", rep->ocsp == OCSP_STAPLED ? "present" :
-		    "not-checked");
-		if (rep->ocsp_url[0] != '\0')
-			str("ocsp_responder", rep->ocsp_url);
+		json_ocsp(rep);
 	}
 	if (rep->dnssec.when != 0)
 		json_dnssec(&rep->dnssec);

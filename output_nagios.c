@@ -106,8 +106,7 @@ nagios_finish(const struct summary *s, int code)
 			c = target_check(t, k);
 			if (final_result(c) != R_VERIFIED)
 				print_check_line(c, 1);
-			else if (c->rep.tls_version != NULL &&
-			    c->rep.ocsp == OCSP_STAPLED)
+			if (ocsp_shown(c))
 				print_ocsp_line(c);
 		}
 	}

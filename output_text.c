@@ -113,14 +113,17 @@ print_suggested_tlsa(const struct check *c)
 }
 
 /*
- * -terse: a staged file that is not safe yet, and a DNSSEC signature
- * about to expire, are each a line of their own: the check line's
- * reason is about the certificate.
+ * -terse: a staged file that is not safe yet, a DNSSEC signature about
+ * to expire and an OCSP staple that -expect-ocsp finds wanting are
+ * each a line of their own: the check line's reason is about the
+ * chain.
  */
 static void
 print_warnings_terse(const struct check *c)
 {
-	static const char *const own_line[] = { "staged ", "DNSSEC " };
+	static const char *const own_line[] = {
+		"staged ", "DNSSEC ", "ocsp-"
+	};
 	const struct report	*rep = &c->rep;
 	char			 head[MAX_HOSTNAME + 80];
 	size_t			 i, k;
@@ -162,11 +165,15 @@ print_check_line(const struct check *c, int nagios)
 	reason = esc(rep->reason);
 	if (nagios)
 		nagios_safe(reason);
-	printf("%s: %s%s%s: %s\n", head, color_of(res), result_name(res),
+	printf("%s: %s%s%s: %s", head, color_of(res), result_name(res),
 	    use_color ? "\033[0m" : "", reason);
+	/* -terse: the staple's status as a token. */
+	if (!nagios && opt.terse && ocsp_shown(c))
+		printf(" (ocsp=%s)", ocsp_word(rep));
+	putchar('\n');
 }
 
-/* -nagios long output: the staple of a verified check. */
+/* -nagios long output: the staple of a verified check (ocsp_shown()). */
 void
 print_ocsp_line(const struct check *c)
 {

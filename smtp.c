@@ -66,6 +66,9 @@ struct conn {
 	enum result	 soft_res;	/* the result a noted failure had */
 	int		 not_offered;	/* a probe: no shared cipher */
 	jmp_buf		 soft_jmp;
+	int		 staple;	/* enum ocsp_staple */
+	uint8_t		*staple_der;	/* OCSP_STAPLED: the response */
+	size_t		 staple_len;
 };
 
 /*
@@ -419,6 +422,9 @@ tls_start(struct conn *c, struct tls_config *cfg, int probe)
 		finish(c, R_INTERNAL, "tls_client failed");
 	if (tls_configure(c->tls, cfg) == -1)
 		finish(c, R_INTERNAL, "tls_configure: %s", tls_error(c->tls));
+	/* The SSL object it makes carries the staple (ocsp.c). */
+	if (!probe)
+		ocsp_watch();
 	/* SNI is the TLSA base domain (RFC 7672 section 8.1). */
 	if (tls_connect_socket(c->tls, c->fd, c->base) == -1)
 		finish(c, R_TLS_FAILURE, "TLS set-up failed: %s",
@@ -437,6 +443,14 @@ tls_start(struct conn *c, struct tls_config *cfg, int probe)
 		    "no stapled OCSP response") != NULL)
 			finish(c, R_OCSP_MISSING, "the server stapled no "
 			    "OCSP response (-expect-ocsp)");
+		/* libtls takes a staple only for a leaf that names a
+		 * responder (tls_ocsp_verify_cb()). */
+		if (strstr(tls_error(c->tls), "no OCSP URLs in peer "
+		    "certificate") != NULL)
+			finish(c, R_TLS_FAILURE, "TLS handshake failed: the "
+			    "server stapled an OCSP response for a leaf that "
+			    "names no OCSP responder, which libtls refuses "
+			    "(%s)", tls_error(c->tls));
 		finish(c, R_TLS_FAILURE, "TLS handshake failed: %s%s",
 		    tls_error(c->tls), s->tls_on_connect ?
 		    " (does the server expect STARTTLS instead of TLS at "
@@ -444,13 +458,16 @@ tls_start(struct conn *c, struct tls_config *cfg, int probe)
 	}
 	if (probe)
 		return;
+	/* Judged in the parse stage, check_child(). */
+	if ((c->staple = ocsp_take(&c->staple_der, &c->staple_len)) == -1)
+		finish(c, R_INTERNAL, "out of memory");
 	/* Read by on_tls() in smtpdane.c. */
 	url = tls_peer_ocsp_url(c->tls);
 	msg_begin(&c->mb, MSG_TLS);
 	msg_put_cstr(&c->mb, tls_conn_version(c->tls));
 	msg_put_cstr(&c->mb, tls_conn_cipher(c->tls));
 	msg_put_cstr(&c->mb, c->base);
-	msg_put_u32(&c->mb, s->expect_ocsp ? OCSP_STAPLED : OCSP_NOT_ASKED);
+	msg_put_u32(&c->mb, c->staple);
 	msg_put_cstr(&c->mb, url != NULL ? url : "");
 	msg_send(c->out, &c->mb);
 }
@@ -1018,11 +1035,77 @@ judge_probes(struct verdict_out *o, const struct dane_params *p,
 	}
 }
 
+/*
+ * The staple's part in the verdict.  A revoked certificate fails a
+ * check whose chain verified, with or without -expect-ocsp: a sender
+ * that checks staples refuses it, and its key is not to be trusted
+ * anyway.  Under -expect-ocsp, a staple that vouches for nothing
+ * (tryLater, another responder error, status unknown, out of date,
+ * not verifiable) is a warning of its own, named "ocsp-STATUS"; without
+ * it, only the OCSP staple line tells (DANE senders look at staples
+ * only when configured to, Postfix never).
+ */
+static void
+judge_ocsp(struct verdict_out *o, const struct check_spec *s,
+    const struct ocsp_verdict *v, enum result *res, char *reason,
+    size_t reasonlen, const char *dane_reason)
+{
+	char	 when[64], next[64];
+
+	if (v == NULL)
+		return;
+	if (v->status == OCSP_ST_REVOKED &&
+	    (*res == R_VERIFIED || *res == R_VERIFIED_WARN)) {
+		format_time(v->revoked_at, when, sizeof(when));
+		*res = R_OCSP_REVOKED;
+		snprintf(reason, reasonlen, "the certificate is revoked: the "
+		    "stapled OCSP response says revoked since %s%s%s (the "
+		    "chain itself verified: %s)", when, v->reason[0] != '\0' ?
+		    ", reason " : "", v->reason, dane_reason);
+		return;
+	}
+	if (!s->expect_ocsp || !ocsp_status_bad(v->status))
+		return;
+	switch (v->status) {
+	case OCSP_ST_TRYLATER:
+	case OCSP_ST_ERROR:
+		msg_send_text(o->fd, o->mb, MSG_WARN, "ocsp-%s: the stapled "
+		    "OCSP response gives no certificate status: %s "
+		    "(-expect-ocsp)", ocsp_status_name(v->status), v->detail);
+		break;
+	case OCSP_ST_UNKNOWN:
+		msg_send_text(o->fd, o->mb, MSG_WARN, "ocsp-unknown: the "
+		    "stapled OCSP response says the responder does not know "
+		    "the certificate (-expect-ocsp)");
+		break;
+	case OCSP_ST_STALE:
+		format_time(v->this_update, when, sizeof(when));
+		if (v->known & OCSP_HAS_NEXT)
+			format_time(v->next_update, next, sizeof(next));
+		else
+			(void)strlcpy(next, "none", sizeof(next));
+		msg_send_text(o->fd, o->mb, MSG_WARN, "ocsp-stale: the "
+		    "stapled OCSP response is out of date: %s (thisUpdate %s, "
+		    "nextUpdate %s) (-expect-ocsp)", v->detail, when, next);
+		break;
+	case OCSP_ST_INVALID:
+		msg_send_text(o->fd, o->mb, MSG_WARN, "ocsp-invalid: the "
+		    "stapled OCSP response cannot be trusted: %s "
+		    "(-expect-ocsp)", v->detail);
+		break;
+	default:
+		msg_send_text(o->fd, o->mb, MSG_WARN, "ocsp-%s: smtpdane could "
+		    "not judge the staple: %s (-expect-ocsp)",
+		    ocsp_status_name(v->status), v->detail);
+		break;
+	}
+}
+
 static __dead void
 verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
     const struct tlsa *t, size_t nt, const char *base,
     const struct check_spec *s, const char *smtp_err, uint32_t ttl,
-    const struct key_probe *pr, size_t npr)
+    const struct key_probe *pr, size_t npr, const struct ocsp_verdict *ocsp)
 {
 	struct dane_params	 p;
 	struct dane_report	 rep;
@@ -1048,6 +1131,7 @@ verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
 	judge_staged(o, &p, s, base, ttl);
 	res = rep.result;
 	strlcpy(reason, rep.reason, sizeof(reason));
+	judge_ocsp(o, s, ocsp, &res, reason, sizeof(reason), rep.reason);
 	if ((res == R_VERIFIED || res == R_VERIFIED_WARN) &&
 	    smtp_err[0] != '\0') {
 		res = R_SMTP_ERROR;
@@ -1061,6 +1145,39 @@ verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
 	msg_put_cstr(o->mb, reason);
 	msg_send(o->fd, o->mb);
 	_exit(0);
+}
+
+/*
+ * The staple the handshake brought (tls_start()), judged against the
+ * chain as presented; MSG_OCSP, read by on_ocsp() in smtpdane.c.  A
+ * verify child takes its leader's verdict: it does not depend on names.
+ */
+static void
+judge_staple(struct conn *c, const char *pem, size_t pemlen,
+    struct ocsp_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (c->staple == OCSP_STAPLED)
+		ocsp_judge(c->staple_der, c->staple_len, pem, pemlen,
+		    time(NULL), v);
+	else if (c->staple == OCSP_UNSEEN) {
+		v->status = OCSP_ST_UNCHECKED;
+		(void)strlcpy(v->detail, "libtls's connection was not seen, "
+		    "so its staple could not be read", sizeof(v->detail));
+	} else
+		v->status = OCSP_ST_NONE;
+	msg_begin(&c->mb, MSG_OCSP);
+	msg_put_u32(&c->mb, v->status);
+	msg_put_u32(&c->mb, v->known);
+	msg_put_u32(&c->mb, (uint64_t)v->this_update >> 32);
+	msg_put_u32(&c->mb, (uint32_t)v->this_update);
+	msg_put_u32(&c->mb, (uint64_t)v->next_update >> 32);
+	msg_put_u32(&c->mb, (uint32_t)v->next_update);
+	msg_put_u32(&c->mb, (uint64_t)v->revoked_at >> 32);
+	msg_put_u32(&c->mb, (uint32_t)v->revoked_at);
+	msg_put_cstr(&c->mb, v->reason);
+	msg_put_cstr(&c->mb, v->detail);
+	msg_send(c->out, &c->mb);
 }
 
 /*
@@ -1083,7 +1200,7 @@ verify_child(int out, const struct verify_spec *vs)
 	msg_send(out, &mb);
 	verify_and_report(&o, vs->pem, vs->pemlen, vs->tlsa, vs->ntlsa,
 	    vs->base, vs->check, vs->smtp_err, vs->tlsa_ttl, vs->probes,
-	    vs->nprobes);
+	    vs->nprobes, vs->ocsp);
 }
 
 __dead void
@@ -1094,6 +1211,7 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	struct tlsa	*t = NULL;
 	struct sandbox_net net;
 	struct key_probe probes[KEY__MAX];
+	struct ocsp_verdict ov;
 	uint16_t	 ports[1];
 	const uint8_t	*chain;
 	char		*pem, smtp_err[MAX_TEXT] = "";
@@ -1145,8 +1263,9 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	msg_put_str(&c.mb, pem, pemlen);
 	msg_put_cstr(&c.mb, smtp_err);
 	msg_send(c.out, &c.mb);
+	judge_staple(&c, pem, pemlen, &ov);
 	o.fd = c.out;
 	o.mb = &c.mb;
 	verify_and_report(&o, pem, pemlen, t, nt, c.base, spec, smtp_err,
-	    c.tlsa_ttl, probes, nprobes);
+	    c.tlsa_ttl, probes, nprobes, &ov);
 }

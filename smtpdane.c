@@ -462,8 +462,8 @@ setup_tls(void)
 	/*
 	 * With its own verification off, libtls checks a staple no further
 	 * than this: present, for a certificate that names an OCSP
-	 * responder.  That is what -expect-ocsp asks; the check child
-	 * reports a handshake that failed for want of one as ocsp-missing.
+	 * responder.  The check child reports a handshake that failed for
+	 * want of one as ocsp-missing; what a staple says, ocsp.c judges.
 	 */
 	if (opt.expect_ocsp)
 		tls_config_ocsp_require_stapling(tlscfg);
@@ -1085,6 +1085,8 @@ follower_ready(size_t i)
 	f->sni = dup_or_null(l->sni);
 	f->ocsp = l->ocsp;
 	f->ocsp_url = dup_or_null(l->ocsp_url);
+	f->has_ocsp = l->has_ocsp;
+	f->ocspv = l->ocspv;
 	f->base = dup_or_null(l->base);
 	f->stage = l->stage;
 	f->sigs = l->sigs;	/* shared, never freed */
@@ -1188,6 +1190,7 @@ start_verify_child(int fd, size_t i)
 	}
 	vs.probes = pr;
 	vs.nprobes = k;
+	vs.ocsp = l->has_ocsp ? &l->ocspv : NULL;
 	verify_child(fd, &vs);
 }
 
@@ -1455,12 +1458,22 @@ on_tlsa(struct job *j, struct msgreader *r)
 	return NULL;
 }
 
+/* A time_t as two u32 fields, high half first. */
+static time_t
+get_time(struct msgreader *r)
+{
+	uint64_t	 hi, lo;
+
+	hi = msg_get_u32(r);
+	lo = msg_get_u32(r);
+	return (time_t)((hi << 32) | lo);
+}
+
 static const char *
 on_cert(struct job *j, struct msgreader *r)
 {
 	struct report		*rep = job_report(j);
 	struct cert_line	*l;
-	uint64_t		 hi, lo;
 
 	if (rep->ncerts >= MAX_CERT_LINES)
 		return "too many certificates";
@@ -1472,12 +1485,8 @@ on_cert(struct job *j, struct msgreader *r)
 	l->subject = get_text(r);
 	l->issuer = get_text(r);
 	l->names = get_text(r);
-	hi = msg_get_u32(r);
-	lo = msg_get_u32(r);
-	l->not_before = (time_t)((hi << 32) | lo);
-	hi = msg_get_u32(r);
-	lo = msg_get_u32(r);
-	l->not_after = (time_t)((hi << 32) | lo);
+	l->not_before = get_time(r);
+	l->not_after = get_time(r);
 	l->spki = get_text(r);
 	l->pem = get_pem(r);
 	if (r->bad || l->subject == NULL || l->issuer == NULL ||
@@ -1506,10 +1515,86 @@ on_tls(struct job *j, struct msgreader *r)
 	rep->sni = get_text(r);
 	staple = msg_get_u32(r);
 	rep->ocsp_url = get_text(r);
+	/* -expect-ocsp: libtls fails a handshake without a staple. */
 	if (r->bad || staple >= OCSP__MAX || rep->ocsp_url == NULL ||
-	    (staple == OCSP_STAPLED) != opt.expect_ocsp)
+	    (opt.expect_ocsp && staple == OCSP_NO_STAPLE))
 		return "bad TLS facts";
 	rep->ocsp = staple;
+	return NULL;
+}
+
+/*
+ * What the staple says, as the check child judged it.  Each field must
+ * fit the status, and the status what MSG_TLS said came.
+ */
+static int
+ocsp_fits(const struct report *rep, const struct ocsp_verdict *v)
+{
+	uint32_t	 want = 0;
+
+	switch (rep->ocsp) {
+	case OCSP_NO_STAPLE:
+		if (v->status != OCSP_ST_NONE)
+			return 0;
+		break;
+	case OCSP_UNSEEN:
+		if (v->status != OCSP_ST_UNCHECKED)
+			return 0;
+		break;
+	default:
+		if (v->status == OCSP_ST_NONE)
+			return 0;
+		break;
+	}
+	if (ocsp_dated(v->status))
+		want |= OCSP_HAS_THIS;
+	if (v->status == OCSP_ST_REVOKED)
+		want |= OCSP_HAS_REVOKED;
+	if ((v->known & want) != want || (v->known & ~OCSP_HAS_ALL) != 0 ||
+	    (!ocsp_dated(v->status) && v->known != 0) ||
+	    (v->status != OCSP_ST_REVOKED &&
+	    ((v->known & OCSP_HAS_REVOKED) || v->reason[0] != '\0')))
+		return 0;
+	return 1;
+}
+
+static const char *
+on_ocsp(struct job *j, struct msgreader *r)
+{
+	struct report		*rep = job_report(j);
+	struct ocsp_verdict	*v = &rep->ocspv;
+	char			*reason, *detail;
+	uint32_t		 st;
+	int			 ok;
+
+	if (rep->has_ocsp)
+		return "OCSP judgment sent twice";
+	if (rep->tls_version == NULL)
+		return "OCSP judgment without a handshake";
+	memset(v, 0, sizeof(*v));
+	st = msg_get_u32(r);
+	v->known = msg_get_u32(r);
+	v->this_update = get_time(r);
+	v->next_update = get_time(r);
+	v->revoked_at = get_time(r);
+	reason = get_text(r);
+	detail = get_text(r);
+	ok = !r->bad && st < OCSP_ST__MAX && reason != NULL &&
+	    detail != NULL && strlen(reason) < sizeof(v->reason) &&
+	    strlen(detail) < sizeof(v->detail);
+	if (ok) {
+		v->status = st;
+		(void)strlcpy(v->reason, reason, sizeof(v->reason));
+		(void)strlcpy(v->detail, detail, sizeof(v->detail));
+		ok = ocsp_fits(rep, v);
+	}
+	free(reason);
+	free(detail);
+	if (!ok) {
+		memset(v, 0, sizeof(*v));
+		return "bad OCSP judgment";
+	}
+	rep->has_ocsp = 1;
 	return NULL;
 }
 
@@ -1742,6 +1827,7 @@ static const char *(*const msg_handlers[MSG__MAX])(struct job *,
 	[MSG_END] =	on_end,
 	[MSG_DNSSEC] =	on_dnssec,
 	[MSG_SIGS] =	on_sigs,
+	[MSG_OCSP] =	on_ocsp,
 };
 
 /* A job's kind is its sender bit in msg_descs[]. */

@@ -18,8 +18,9 @@
  * smtpdane: check that SMTP servers are protected by DANE.
  * One header for every enum, structure and prototype shared between
  * the parent (smtpdane.c), the DNS layer (dns.c), the trust-anchor
- * reader (anchors.c), the SMTP child (smtp.c), the DANE matcher (dane.c), the framing helpers (util.c)
- * and the sandbox (sandbox_*.c).
+ * reader (anchors.c), the SMTP child (smtp.c), the DANE matcher
+ * (dane.c), the OCSP staple judge (ocsp.c), the framing helpers
+ * (util.c) and the sandbox (sandbox_*.c).
  */
 #ifndef SMTPDANE_H
 #define SMTPDANE_H
@@ -72,6 +73,7 @@ enum result {
 	R_CONNECT_FAILURE,	/* TCP connect failed */
 	R_TIMEOUT,		/* a deadline passed */
 	R_OCSP_MISSING,		/* -expect-ocsp, but no OCSP staple */
+	R_OCSP_REVOKED,		/* the stapled OCSP response says revoked */
 	R_MX_INSECURE,		/* MX RRset insecure: domain not DANE-safe */
 	R_SRV_INSECURE,		/* SRV RRset insecure: likewise */
 	R_NULL_MX,		/* the domain accepts no mail (RFC 7505) */
@@ -327,6 +329,8 @@ struct dane_params {
 
 int	 dane_verify(const char *, size_t, const struct dane_params *,
 	    struct dane_report *);
+struct x509_st;			/* libcrypto's X509 */
+int	 cert_issued_by(struct x509_st *, struct x509_st *);
 void	 dane_report_free(struct dane_report *);
 
 /*
@@ -528,6 +532,10 @@ enum msg_type {
 				   u32 time_hi, time_lo, type, key tag; str
 				   owner, zone; then u32 nzones; str zones...;
 				   str why the chain is not whole, or "" */
+	MSG_OCSP,		/* check: u32 status (enum ocsp_status),
+				   known (OCSP_HAS_*); u32 this_update hi,
+				   lo, next_update hi, lo, revoked_at hi,
+				   lo; str CRL reason, detail */
 	MSG__MAX
 };
 
@@ -556,18 +564,55 @@ const char *msg_check(uint32_t, int, enum stage, char *, size_t);
 const char *msg_sender_name(int);
 
 /*
- * What MSG_TLS says of OCSP stapling.  With its own certificate
- * verification off (DANE), libtls neither parses a staple nor says
- * whether one came: tls_peer_ocsp_url() names the leaf's responder
- * either way.  Only tls_config_ocsp_require_stapling() (-expect-ocsp)
- * tells, by failing the handshake without one (R_OCSP_MISSING).
+ * OCSP stapling (ocsp.c).  MSG_TLS says whether a staple came, read
+ * from under libtls (ocsp_take(): libtls itself judges no staple with
+ * its verification off); the parse stage judges it (ocsp_judge()) and
+ * sends MSG_OCSP.  Under -expect-ocsp, libtls fails a handshake
+ * without one (R_OCSP_MISSING).
  */
 enum ocsp_staple {
-	OCSP_NOT_ASKED,		/* no -expect-ocsp: libtls does not say */
-	OCSP_STAPLED,		/* -expect-ocsp, and a staple came; its
-				   status unread */
+	OCSP_NO_STAPLE,		/* the server stapled nothing */
+	OCSP_STAPLED,		/* a response came; MSG_OCSP judges it */
+	OCSP_UNSEEN,		/* libtls's connection was not seen */
 	OCSP__MAX
 };
+
+/* What the staple says; ocsp_status_name() in util.c names them. */
+enum ocsp_status {
+	OCSP_ST_NONE,		/* "missing": nothing stapled */
+	OCSP_ST_GOOD,		/* verified, current, status good */
+	OCSP_ST_REVOKED,	/* verified, status revoked: a failure */
+	OCSP_ST_UNKNOWN,	/* verified, the responder does not know it */
+	OCSP_ST_TRYLATER,	/* responseStatus tryLater, no status */
+	OCSP_ST_ERROR,		/* another responder error, no status */
+	OCSP_ST_INVALID,	/* does not parse or does not verify */
+	OCSP_ST_STALE,		/* verified, outside thisUpdate..nextUpdate */
+	OCSP_ST_UNCHECKED,	/* "not-checked": smtpdane could not tell */
+	OCSP_ST__MAX
+};
+
+#define OCSP_HAS_THIS		0x1	/* this_update is set */
+#define OCSP_HAS_NEXT		0x2	/* next_update is set */
+#define OCSP_HAS_REVOKED	0x4	/* revoked_at is set */
+#define OCSP_HAS_ALL		0x7
+
+struct ocsp_verdict {
+	enum ocsp_status status;
+	uint32_t	 known;		/* OCSP_HAS_* */
+	time_t		 this_update, next_update, revoked_at;
+	char		 reason[64];	/* CRL reason of a revocation, or "" */
+	char		 detail[MAX_TEXT];	/* who signed it, or what is
+						   wrong with it */
+};
+
+void	 ocsp_watch(void);
+int	 ocsp_take(uint8_t **, size_t *);
+void	 ocsp_judge(const uint8_t *, size_t, const char *, size_t, time_t,
+	    struct ocsp_verdict *);
+const char *ocsp_status_name(enum ocsp_status);	/* util.c */
+int	 ocsp_status_bad(enum ocsp_status);	/* util.c */
+int	 ocsp_dated(enum ocsp_status);		/* util.c */
+void	 format_time(time_t, char *, size_t);	/* util.c */
 
 /* A check child spends its whole -timeout, then reports; the parent
  * kills it only this much later. */
@@ -622,7 +667,6 @@ int	 parse_duration(const char *, time_t *);
 char	*vis_text(const char *, size_t);
 void	 vis_copy(char *, size_t, const void *, size_t);
 int64_t	 now_ms(void);
-void	 format_time(time_t, char *, size_t);
 void	 format_rfc3339(time_t, char *, size_t);
 void	 format_span(time_t, char *, size_t);
 int	 read_whole_file(const char *, char **, size_t *, char *, size_t);
@@ -660,6 +704,7 @@ struct verify_spec {
 	uint32_t	 tlsa_ttl;	/* of the leader's TLSA RRset */
 	const struct key_probe *probes;	/* -all-keys: the leader's */
 	size_t		 nprobes;
+	const struct ocsp_verdict *ocsp;	/* the leader's staple */
 };
 
 __dead void verify_child(int, const struct verify_spec *);

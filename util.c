@@ -35,6 +35,7 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <vis.h>
 
@@ -59,6 +60,7 @@ static const char *const result_names[R__MAX] = {
 	[R_CONNECT_FAILURE] = "connect-failure",
 	[R_TIMEOUT] = "timeout",
 	[R_OCSP_MISSING] = "ocsp-missing",
+	[R_OCSP_REVOKED] = "ocsp-revoked",
 	[R_MX_INSECURE] = "mx-insecure",
 	[R_SRV_INSECURE] = "srv-insecure",
 	[R_NULL_MX] = "null-mx",
@@ -88,6 +90,58 @@ result_name(enum result r)
 	if ((unsigned)r >= R__MAX)
 		return "internal-error";
 	return result_names[r];
+}
+
+/* The status of a stapled OCSP response, as -json and -terse say it. */
+const char *
+ocsp_status_name(enum ocsp_status s)
+{
+	switch (s) {
+	case OCSP_ST_NONE:
+		return "missing";
+	case OCSP_ST_GOOD:
+		return "good";
+	case OCSP_ST_REVOKED:
+		return "revoked";
+	case OCSP_ST_UNKNOWN:
+		return "unknown";
+	case OCSP_ST_TRYLATER:
+		return "trylater";
+	case OCSP_ST_ERROR:
+		return "error";
+	case OCSP_ST_INVALID:
+		return "invalid";
+	case OCSP_ST_STALE:
+		return "stale";
+	default:
+		return "not-checked";
+	}
+}
+
+/* A staple that says nothing good: a warning under -expect-ocsp. */
+int
+ocsp_status_bad(enum ocsp_status s)
+{
+	return s != OCSP_ST_NONE && s != OCSP_ST_GOOD && s != OCSP_ST_REVOKED;
+}
+
+/* A verified response about the leaf: it has a thisUpdate. */
+int
+ocsp_dated(enum ocsp_status s)
+{
+	return s == OCSP_ST_GOOD || s == OCSP_ST_REVOKED ||
+	    s == OCSP_ST_UNKNOWN || s == OCSP_ST_STALE;
+}
+
+/* "2026-01-02 03:04:05Z" */
+void
+format_time(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
 }
 
 void	(*parent_fatal_hook)(const char *, ...);
@@ -858,17 +912,7 @@ dane_pem_kind(const char *pem, size_t len)
 	return -1;
 }
 
-/* Times as output prints them: "2026-12-01 10:58:36Z", and RFC 3339. */
-void
-format_time(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
-
+/* RFC 3339, for -json. */
 void
 format_rfc3339(time_t t, char *buf, size_t len)
 {

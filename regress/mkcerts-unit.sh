@@ -15,7 +15,8 @@
 # OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
 #
 # mkcerts-unit.sh DIR: write into DIR every certificate that
-# regress/test_dane.c needs.  EC P-256 keys throughout, so that it
+# regress/test_dane.c needs, and the OCSP responses of
+# regress/test_ocsp.c (listed below, before their making).  EC P-256 keys throughout, so that it
 # takes a second or two.
 #
 #   root       Unit Root CA, self-signed
@@ -63,7 +64,7 @@ D=$1
 mkdir -p "$D"
 cd "$D"
 rm -rf ca.db newcerts
-rm -f ./*.pem ./*.key ./*.csr unit.cnf openssl.log
+rm -f ./*.pem ./*.key ./*.csr ./*.der unit.cnf openssl.log
 mkdir newcerts
 : > ca.db
 echo 1000 > ca.serial
@@ -245,6 +246,70 @@ sign leaf2 "$MX" leaf_ext root2 365
 key self
 run openssl req -new -x509 -config unit.cnf -key self.key -subj "$MX" \
     -sha256 -days 365 -extensions leaf_ext -out self.pem
+
+# OCSP responses for regress/test_ocsp.c (DER), about leaf unless said:
+#   ocsp-good      good, signed by int, nextUpdate in 7 days
+#   ocsp-keyid     the same, its responder named by key hash
+#   ocsp-sha256    good, the certificate ID hashed with SHA2-256
+#   ocsp-nonext    good, no nextUpdate
+#   ocsp-revoked   revoked since 2025-01-01 00:00:00Z, keyCompromise
+#   ocsp-unknown   status unknown (the index does not hold the leaf)
+#   ocsp-deleg     good, signed by ocspsigner (int's, for OCSP signing)
+#   ocsp-noeku     good, signed by wild (int's, not for OCSP signing)
+#   ocsp-badsig    good, signed by fakeint (int's name, another key)
+#   ocsp-other     good, about wild instead
+#   ocsp-self      good, about self, signed by self
+#   ocsp-trylater, ocsp-internal: responseStatus tryLater, internalError
+cat >> unit.cnf <<EOF
+[ ocspsign_ext ]
+basicConstraints	= CA:FALSE
+keyUsage		= critical, digitalSignature
+extendedKeyUsage	= OCSPSigning
+authorityKeyIdentifier	= keyid
+EOF
+sign ocspsigner "/O=smtpdane regress/CN=Unit OCSP Responder" ocspsign_ext \
+    int 365
+
+# index_line STATUS CERT [REVOCATION]: one line of openssl ocsp's index
+index_line()
+{
+	_ser=$(openssl x509 -in "$2.pem" -noout -serial)
+	_sub=$(openssl x509 -in "$2.pem" -noout -subject -nameopt compat)
+	printf '%s\t301231235959Z\t%s\t%s\tunknown\t%s\n' "$1" "${3:-}" \
+	    "${_ser#serial=}" "${_sub#subject=}"
+}
+
+# respond NAME INDEX SIGNER ISSUER CERT [OPTION ...]: ocsp-NAME.der,
+# openssl ocsp's answer to its own request about CERT
+respond()
+{
+	_n=$1 _x=$2 _s=$3 _i=$4 _c=$5
+	shift 5
+	# a digest option must come before -cert
+	run openssl ocsp "$@" -index "$_x" -rsigner "$_s.pem" \
+	    -rkey "$_s.key" -CA "$_i.pem" -issuer "$_i.pem" -cert "$_c.pem" \
+	    -no_nonce -respout "ocsp-$_n.der"
+}
+
+index_line V leaf > ocsp-good.idx
+index_line R leaf 250101000000Z,keyCompromise > ocsp-revoked.idx
+index_line V wild > ocsp-wild.idx
+index_line V self > ocsp-self.idx
+: > ocsp-empty.idx
+respond good ocsp-good.idx int int leaf -ndays 7
+respond keyid ocsp-good.idx int int leaf -ndays 7 -resp_key_id
+respond sha256 ocsp-good.idx int int leaf -ndays 7 -sha256
+respond nonext ocsp-good.idx int int leaf
+respond revoked ocsp-revoked.idx int int leaf -ndays 7
+respond unknown ocsp-empty.idx int int leaf -ndays 7
+respond deleg ocsp-good.idx ocspsigner int leaf -ndays 7
+respond noeku ocsp-good.idx wild int leaf -ndays 7
+respond badsig ocsp-good.idx fakeint int leaf -ndays 7
+respond other ocsp-wild.idx int int wild -ndays 7
+respond self ocsp-self.idx self self self -ndays 7
+printf '\060\003\012\001\003' > ocsp-trylater.der
+printf '\060\003\012\001\002' > ocsp-internal.der
+rm -f ./*.idx
 
 # keep only the certificates, keys and the configuration
 rm -rf ./*.csr ca.db* ca.serial* newcerts openssl.log

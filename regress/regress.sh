@@ -52,6 +52,7 @@ UNITS='
 regress/test_util
 regress/mkcerts-unit.sh @UNIT@
 regress/test_dane @UNIT@
+regress/test_ocsp @UNIT@
 regress/test_danediff regress/lab/work
 regress/test_anchors
 regress/test_dns

@@ -17,7 +17,8 @@
 # test_json.sh PROGRAM: every object -json prints is valid JSON, valid
 # UTF-8, and fits the schema of smtpdane.1 (checked with jq): discovery
 # objects, checks and the summary, over verified and failed checks, MX
-# domains with warnings, -tlsa, -showcerts, server replies, and -f
+# domains with warnings, -tlsa, -showcerts, server replies, OCSP
+# staples (good, revoked, tryLater, badly signed, shared), and -f
 # targets with UTF-8, invalid UTF-8 and control characters.  Needs the
 # lab.
 
@@ -88,14 +89,22 @@ def dnssec: type == "object" and
     (.owner|str) and (.zone|str) and (.key_tag|num);
 def check: has_only(["target","host","tlsa_base","address","port","result",
       "reason","stage","names","tls_version","tls_cipher","sni","ocsp_staple",
-      "ocsp_responder","dnssec","warnings",
+      "ocsp_responder","ocsp_detail","ocsp_this_update","ocsp_next_update",
+      "ocsp_revocation_time","ocsp_revocation_reason","dnssec","warnings",
       "details","tlsa","certificates","tlsa_suggested","staged",
       "key_probes","elapsed_ms"]) and
     (.target|str) and (.host|str) and (.tlsa_base|str) and (.address|str) and
     (.port|num) and (.result|str) and (.reason|str) and (.stage|str) and
     (.names|strs) and opt("tls_version"; str) and opt("tls_cipher"; str) and
-    opt("sni"; str) and opt("ocsp_staple"; IN("present","not-checked")) and
-    opt("ocsp_responder"; str) and opt("dnssec"; dnssec) and
+    opt("sni"; str) and opt("dnssec"; dnssec) and
+    opt("ocsp_staple"; IN("good","revoked","unknown","trylater","error",
+      "invalid","stale","missing","not-checked")) and
+    (has("ocsp_staple") or (has("tls_version") | not)) and
+    opt("ocsp_responder"; str) and opt("ocsp_detail"; str) and
+    opt("ocsp_this_update"; rfc3339) and opt("ocsp_next_update"; rfc3339) and
+    opt("ocsp_revocation_time"; rfc3339) and
+    opt("ocsp_revocation_reason"; str) and
+    (if has("ocsp_revocation_time") then .ocsp_staple == "revoked" else true end) and
     (.warnings|strs) and (.details|strs) and
     (.tlsa|type == "array" and all(.[]; tlsa)) and
     (.certificates|type == "array" and all(.[]; cert)) and
@@ -146,6 +155,9 @@ run -submission subm.dane.test
 run -q -mx mxonebad.dane.test
 run ocsp.dane.test
 run -expect-ocsp ocsp.dane.test ocspnostaple.dane.test
+run -expect-ocsp ocsprevoked.dane.test ocsptrylater.dane.test \
+    ocspbadsig.dane.test ocspdeleg.dane.test
+run -mx ocspshared.dane.test mxocspshared.dane.test
 run -staged "$LABWORK/chains/ee301.dane.test.1.pem" \
     -staged "$LABWORK/certs/ee311.dane.test.leaf.pub" ee311.dane.test \
     ta211.dane.test

@@ -134,18 +134,62 @@ send_result(int fd, enum result res, const char *text)
 	fake_send(fd, &mb);
 }
 
+static void	send_tls(int, const char *, uint32_t);
+
 /* What an honest check child sends before "verified": its base
- * domain, the verification stage and the chain it judged. */
+ * domain, the TLS facts (staple >= 0: with that enum ocsp_staple),
+ * the verification stage and the chain it judged. */
 static void
-send_chain(int fd, const char *host)
+send_chain_tls(int fd, const char *host, int staple)
 {
 	msg_begin(&mb, MSG_BASE);
 	msg_put_cstr(&mb, host);
 	msg_send(fd, &mb);
+	if (staple >= 0)
+		send_tls(fd, host, staple);
 	send_stage(fd, ST_VERIFY);
 	msg_begin(&mb, MSG_CHAIN);
 	msg_put_cstr(&mb, "");
 	msg_put_cstr(&mb, "");
+	msg_send(fd, &mb);
+}
+
+static void
+send_chain(int fd, const char *host)
+{
+	send_chain_tls(fd, host, -1);
+}
+
+/* The TLS facts, in the handshake stage, as tls_start() sends them. */
+static void
+send_tls(int fd, const char *host, uint32_t staple)
+{
+	send_stage(fd, ST_HANDSHAKE);
+	msg_begin(&mb, MSG_TLS);
+	msg_put_cstr(&mb, "TLSv1.3");
+	msg_put_cstr(&mb, "x");
+	msg_put_cstr(&mb, host);
+	msg_put_u32(&mb, staple);
+	msg_put_cstr(&mb, "http://127.0.0.1/ocsp");
+	msg_send(fd, &mb);
+}
+
+/* A staple's verdict, its times all "now" where known says so. */
+static void
+send_ocsp(int fd, uint32_t status, uint32_t known, const char *reason)
+{
+	uint64_t	 t = (uint64_t)time(NULL);
+	int		 i;
+
+	msg_begin(&mb, MSG_OCSP);
+	msg_put_u32(&mb, status);
+	msg_put_u32(&mb, known);
+	for (i = 0; i < 3; i++) {
+		msg_put_u32(&mb, t >> 32);
+		msg_put_u32(&mb, (uint32_t)t);
+	}
+	msg_put_cstr(&mb, reason);
+	msg_put_cstr(&mb, "fake");
 	msg_send(fd, &mb);
 }
 
@@ -337,6 +381,55 @@ discover_free(struct disc *d)
 	free(d);
 }
 
+/*
+ * "c-ocsp*": MSG_OCSP that does not fit what came before it (or comes
+ * too early, or twice); c-ocspgood is an honest revoked staple.
+ */
+static const struct {
+	const char	*label;
+	int		 staple;	/* in MSG_TLS; -1: no MSG_TLS */
+	uint32_t	 status, known;
+	const char	*reason;
+	int		 times;		/* MSG_OCSP sent so often */
+} ocsp_cases[] = {
+	{ "c-ocspnotls", -1, OCSP_ST_NONE, 0, "", 1 },
+	/* No staple came, yet it judges one. */
+	{ "c-ocspnone", OCSP_NO_STAPLE, OCSP_ST_GOOD, OCSP_HAS_THIS, "", 1 },
+	{ "c-ocspundated", OCSP_STAPLED, OCSP_ST_GOOD, 0, "", 1 },
+	/* A CRL reason on a status that is not revoked. */
+	{ "c-ocspreason", OCSP_STAPLED, OCSP_ST_GOOD, OCSP_HAS_THIS,
+	  "keyCompromise", 1 },
+	{ "c-ocspstatus", OCSP_STAPLED, OCSP_ST__MAX, 0, "", 1 },
+	{ "c-ocsptwice", OCSP_STAPLED, OCSP_ST_TRYLATER, 0, "", 2 },
+	{ "c-ocspgood", OCSP_STAPLED, OCSP_ST_REVOKED, OCSP_HAS_THIS |
+	  OCSP_HAS_REVOKED, "keyCompromise", 1 },
+};
+
+static int
+fake_ocsp(int fd, const char *n)
+{
+	size_t	 i;
+	int	 k;
+
+	if (is(n, "c-ocspearly")) {	/* before the verification stage */
+		send_tls(fd, n, OCSP_STAPLED);
+		send_ocsp(fd, OCSP_ST_GOOD, OCSP_HAS_THIS, "");
+		return 1;
+	}
+	for (i = 0; i < nitems(ocsp_cases); i++)
+		if (is(n, ocsp_cases[i].label))
+			break;
+	if (i == nitems(ocsp_cases))
+		return 0;
+	send_chain_tls(fd, n, ocsp_cases[i].staple);
+	for (k = 0; k < ocsp_cases[i].times; k++)
+		send_ocsp(fd, ocsp_cases[i].status, ocsp_cases[i].known,
+		    ocsp_cases[i].reason);
+	if (is(n, "c-ocspgood"))
+		send_result(fd, R_OCSP_REVOKED, "fake revoked");
+	return 1;
+}
+
 __dead void
 check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 {
@@ -344,6 +437,8 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 
 	(void)ctx;
 	send_stage(fd, ST_TLSA);
+	if (fake_ocsp(fd, n))
+		_exit(0);
 	if (is(n, "c-host"))
 		send_host(fd, n, s->port);
 	else if (is(n, "c-mxresult"))
@@ -422,7 +517,9 @@ verify_child(int fd, const struct verify_spec *vs)
 		msg_put_cstr(&mb, "x");
 		msg_put_cstr(&mb, n);
 		msg_send(fd, &mb);
-	} else if (is(n, "v-noresult"))
+	} else if (is(n, "v-ocsp"))
+		send_ocsp(fd, OCSP_ST_NONE, 0, "");
+	else if (is(n, "v-noresult"))
 		_exit(0);
 	else
 		send_result(fd, R_VERIFIED, "fake verify");

@@ -79,6 +79,14 @@ d-sigszero|internal-error: refused the discovery.s report: signature times messa
 c-sigstarget|internal-error: refused the child.s report: signature times message: scope of another sender
 c-sigsexpired|dns-bogus: the RRSIG over TLSA _25\._tcp\.fake\.dane\.test \(zone dane\.test, key 4711\) expired .*; libunbound still accepts it
 c-sigssoon|verified-with-warnings: fake verified
+c-ocspnotls|internal-error: refused the child.s report: OCSP staple message: OCSP judgment without a handshake
+c-ocspearly|internal-error: refused the child.s report: OCSP staple message from a check child during TLS handshake
+c-ocspnone|internal-error: refused the child.s report: OCSP staple message: bad OCSP judgment
+c-ocspundated|internal-error: refused the child.s report: OCSP staple message: bad OCSP judgment
+c-ocspreason|internal-error: refused the child.s report: OCSP staple message: bad OCSP judgment
+c-ocspstatus|internal-error: refused the child.s report: OCSP staple message: bad OCSP judgment
+c-ocsptwice|internal-error: refused the child.s report: OCSP staple message: OCSP judgment sent twice
+c-ocspgood|ocsp-revoked: fake revoked
 good|verified: fake verified
 '
 targets=$(echo "$CASES" | sed -n 's/|.*/.dane.test/p')
@@ -118,6 +126,7 @@ VCASES='
 v-chain|internal-error: refused the child.s report: chain message from a verify child during DANE verification
 v-stage|internal-error: refused the child.s report: stage message: bad stage
 v-tls|internal-error: refused the child.s report: TLS facts message from a verify child during DANE verification
+v-ocsp|internal-error: refused the child.s report: OCSP staple message from a verify child during DANE verification
 v-noresult|internal-error: child ended without a result during DANE verification
 v-good|verified: fake verify
 '

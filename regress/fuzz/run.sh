@@ -56,7 +56,7 @@ SRC=$(cd "${FUZZ_SRCDIR:-$TOP}" && pwd) || exit 2
 CC=${FUZZ_CC:-clang}
 RSS=${FUZZ_RSS_MB:-2048}
 
-PKGS="libtls libunbound libevent libcrypto libbsd-overlay libseccomp"
+PKGS="libtls libunbound libevent libssl libcrypto libbsd-overlay libseccomp"
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all \
     -fno-omit-frame-pointer"
 # The project's own warning set; -O1 keeps the sanitizers fast, line

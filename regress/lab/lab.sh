@@ -290,6 +290,14 @@ subjectAltName		= \$ENV::SAN
 subjectKeyIdentifier	= none
 authorityKeyIdentifier	= none
 authorityInfoAccess	= OCSP;URI:http://127.0.0.1/ocsp
+# The OCSP responder that int authorises to sign for it (RFC 6960
+# section 4.2.2.2): staple=delegated.
+[ ocsp_signer_ext ]
+basicConstraints	= critical, CA:false
+keyUsage		= critical, digitalSignature
+extendedKeyUsage	= OCSPSigning
+subjectKeyIdentifier	= none
+authorityKeyIdentifier	= none
 EOF
 	: >"$CERTS/index.txt"
 	echo 1000 >"$CERTS/serial"
@@ -389,6 +397,7 @@ finish_certs()
 
 ROOT_SUBJ='/O=smtpdane lab/CN=smtpdane lab root CA'
 INT_SUBJ='/O=smtpdane lab/CN=smtpdane lab intermediate CA'
+OCSP_SUBJ='/O=smtpdane lab/CN=smtpdane lab OCSP responder'
 
 # root and int are the real CAs; rogueroot and rogueint have the same
 # subjects but keys of their own.
@@ -401,6 +410,8 @@ make_cas()
 	mkcert int "$INT_SUBJ" int_ext 3650 root
 	mkcert rogueint "$INT_SUBJ" int_ext 3650 rogueroot
 	finish_certs int rogueint
+	mkcert ocspsigner "$OCSP_SUBJ" ocsp_signer_ext 3650 int
+	finish_certs ocspsigner
 }
 
 # leaf_issuer HOST KIND: the certificate that signs the host's leaf of
@@ -532,34 +543,57 @@ make_digests()
 
 # --- OCSP staples ---------------------------------------------------
 
-# mkstaple HOST KIND: HOST.KIND.resp, a "good" OCSP response for the
-# host's leaf of that kind, signed by its issuer, valid for 7 days;
-# openssl ocsp answers its own request from a one-line index.
+# mkstaple HOST KIND STAPLE: HOST.KIND.resp, the OCSP response for the
+# host's leaf of that kind that mode MODE,staple=STAPLE staples: good
+# (signed by the leaf's issuer), revoked (since 2025-01-01 00:00:00Z,
+# keyCompromise), delegated (good, signed by ocspsigner, a responder
+# that int authorised), badsig (good, signed by rogueint: the issuer's
+# name, another key), each valid for 7 days; trylater, the bare
+# OCSPResponse of responseStatus tryLater(3).  openssl ocsp answers its
+# own request from a one-line index.
 mkstaple()
 {
 	_b=$CERTS/$1.$2
 	_i=$(leaf_issuer "$1" "$2")
 	[ -f "$_b.pem" ] || die "$1: no $2 leaf to staple a response for"
+	case $3 in
+	trylater)
+		printf '\060\003\012\001\003' >"$_b.resp"
+		return ;;
+	good|revoked|delegated|badsig) ;;
+	*)	die "$1: unknown staple $3" ;;
+	esac
 	_end=$(openssl x509 -in "$_b.pem" -noout -enddate) ||
 	    die "cannot read $_b.pem"
 	_end=$(date -u -d "${_end#notAfter=}" +%y%m%d%H%M%SZ) ||
 	    die "cannot convert the end date of $_b.pem"
 	_ser=$(openssl x509 -in "$_b.pem" -noout -serial)
 	_sub=$(openssl x509 -in "$_b.pem" -noout -subject -nameopt compat)
-	printf 'V\t%s\t\t%s\tunknown\t%s\n' "$_end" "${_ser#serial=}" \
-	    "${_sub#subject=}" >"$_b.index"
-	q openssl ocsp -index "$_b.index" -rsigner "$CERTS/$_i.pem" \
-	    -rkey "$CERTS/$_i.key" -CA "$CERTS/$_i.pem" \
+	_st=V _rev=
+	[ "$3" = revoked ] && _st=R _rev=250101000000Z,keyCompromise
+	printf '%s\t%s\t%s\t%s\tunknown\t%s\n' "$_st" "$_end" "$_rev" \
+	    "${_ser#serial=}" "${_sub#subject=}" >"$_b.index"
+	case $3 in
+	delegated)	_s=ocspsigner ;;
+	badsig)		_s=rogueint ;;
+	*)		_s=$_i ;;
+	esac
+	q openssl ocsp -index "$_b.index" -rsigner "$CERTS/$_s.pem" \
+	    -rkey "$CERTS/$_s.key" -CA "$CERTS/$_i.pem" \
 	    -issuer "$CERTS/$_i.pem" -cert "$_b.pem" -no_nonce -ndays 7 \
 	    -respout "$_b.resp"
 }
 
-# A staple for each leaf that a server with mode MODE,staple presents.
+# A staple for each leaf that a server with mode MODE,staple[=STAPLE]
+# presents.
 make_staples()
 {
-	awk '$2 ~ /,staple$/ { k = $3; sub(/\+.*/, "", k); print $1, k }' \
-	    "$WORK/listen" | sort -u | while read -r _h _k; do
-		mkstaple "$_h" "$_k"
+	awk '$2 ~ /,staple(=|$)/ {
+		k = $3; sub(/\+.*/, "", k)
+		s = $2; sub(/^[^,]*,staple=?/, "", s)
+		print $1, k, (s == "" ? "good" : s)
+	}' "$WORK/listen" | sort -u | while read -r _h _k _s; do
+		mkstaple "$_h" "$_k" "$_s"
 	done
 }
 
@@ -694,7 +728,7 @@ make_records()
 		if (m != "-") {
 			if (c == "-")
 				die(host ": a server needs a chain")
-			if (m !~ /^[a-z0-9-]+(,staple)?$/)
+			if (m !~ /^[a-z0-9-]+(,staple(=[a-z]+)?)?$/)
 				die(host ": bad mode " m)
 			nc = split(c, cc, "+")
 			for (j = 2; j <= nc; j++)
@@ -1084,8 +1118,8 @@ start_smtp()
 			set -- "$@" -l "$l"
 		done
 		case $mode in
-		*,staple)
-			mode=${mode%,staple}
+		*,staple|*,staple=*)
+			mode=${mode%%,*}
 			set -- "$@" -O "$CERTS/$host.${chain%%+*}.resp" ;;
 		dual)
 			# the row's chain, and the RSA leaf with int
@@ -1291,7 +1325,7 @@ lab_check()
 	[ -f "$WORK/servers" ] || die "the lab was never brought up"
 	while read -r id mode _chain listen _more; do
 		host=${id%.*}
-		case ${mode%,staple} in
+		case ${mode%%,*} in
 		good|multiline-banner|ehlo-200|slow-banner) _st="-starttls smtp" ;;
 		tls-on-connect) _st= ;;
 		*)	continue ;;
