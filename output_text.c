@@ -114,15 +114,15 @@ print_suggested_tlsa(const struct check *c)
 
 /*
  * -terse: a staged file that is not safe yet, a DNSSEC signature about
- * to expire and an OCSP staple that -expect-ocsp finds wanting are
- * each a line of their own: the check line's reason is about the
- * chain.
+ * to expire, an OCSP staple that -expect-ocsp finds wanting and a
+ * server -all-keys cannot probe are each a line of their own: the
+ * check line's reason is about the chain.
  */
 static void
 print_warnings_terse(const struct check *c)
 {
 	static const char *const own_line[] = {
-		"staged ", "DNSSEC ", "ocsp-"
+		"staged ", "DNSSEC ", "ocsp-", "-all-keys: "
 	};
 	const struct report	*rep = &c->rep;
 	char			 head[MAX_HOSTNAME + 80];

@@ -409,6 +409,20 @@ no_shared_cipher(const char *err)
 	    strstr(err, "handshake failure") != NULL;
 }
 
+/*
+ * ...or for want of TLS 1.2 at all: a server that speaks only TLS 1.3
+ * answers the probe's ClientHello with a protocol_version alert.  Its
+ * certificates cannot be probed by key type (see judge_probes()).
+ */
+#define NO_TLS12	"TLS 1.2 not offered"
+
+static int
+no_tls12(const char *err)
+{
+	return strstr(err, "protocol version") != NULL ||
+	    strstr(err, "unsupported protocol") != NULL;
+}
+
 /* The handshake with cfg; the main one (probe == 0) reports MSG_TLS. */
 static void
 tls_start(struct conn *c, struct tls_config *cfg, int probe)
@@ -437,6 +451,11 @@ tls_start(struct conn *c, struct tls_config *cfg, int probe)
 		if (probe && no_shared_cipher(tls_error(c->tls))) {
 			c->not_offered = 1;
 			finish(c, R_TLS_FAILURE, "no shared cipher (%s)",
+			    tls_error(c->tls));
+		}
+		if (probe && no_tls12(tls_error(c->tls))) {
+			c->not_offered = 1;
+			finish(c, R_TLS_FAILURE, NO_TLS12 " (%s)",
 			    tls_error(c->tls));
 		}
 		if (!probe && s->expect_ocsp && strstr(tls_error(c->tls),
@@ -981,10 +1000,12 @@ judge_probes(struct verdict_out *o, const struct dane_params *p,
 	struct dane_report	 rep;
 	enum result		 r;
 	const char		*kt, *why, *spki;
-	size_t			 i;
+	size_t			 i, tls13_only = 0;
 	int			 ok, first = 1;
 
 	for (i = 0; i < npr; i++) {
+		tls13_only += pr[i].state == PROBE_NOT_OFFERED &&
+		    strncmp(pr[i].err, NO_TLS12, strlen(NO_TLS12)) == 0;
 		memset(&rep, 0, sizeof(rep));
 		kt = key_type_name(pr[i].key);
 		spki = "";
@@ -1033,6 +1054,12 @@ judge_probes(struct verdict_out *o, const struct dane_params *p,
 		}
 		dane_report_free(&rep);
 	}
+	/* Not a failure of the server: of -all-keys, said so. */
+	if (npr > 0 && tls13_only == npr)
+		msg_send_text(o->fd, o->mb, MSG_WARN, "-all-keys: the server "
+		    "speaks only TLS 1.3, where a client cannot ask for an "
+		    "RSA or an ECDSA certificate: any other certificate it "
+		    "has was not probed");
 }
 
 /*

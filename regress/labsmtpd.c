@@ -81,7 +81,7 @@ struct conn {
 struct mode {
 	const char	*name;
 	int		 tls_first;	/* TLS at once, as on port 465 */
-	int		 tls10;		/* offer TLS 1.0 only */
+	int		 tls_only;	/* 10: offer TLS 1.0 only; 13: TLS 1.3 */
 	int		(*greet)(struct conn *);
 	int		(*command)(struct conn *, const char *);
 	void		(*ehlo)(struct conn *);
@@ -181,8 +181,10 @@ static const struct mode modes[] = {
 	    "banner of 100 KiB" },
 	{ "ehlo-200", 0, 0, greet_good, cmd_smtp, ehlo_200, starttls_good,
 	    "EHLO reply of 200 lines, STARTTLS at line 100" },
-	{ "tls10", 0, 1, greet_good, cmd_smtp, ehlo_good, starttls_good,
+	{ "tls10", 0, 10, greet_good, cmd_smtp, ehlo_good, starttls_good,
 	    "like good, but TLS 1.0 only" },
+	{ "tls13", 0, 13, greet_good, cmd_smtp, ehlo_good, starttls_good,
+	    "like good, but TLS 1.3 only" },
 	{ "bad-ehlo", 0, 0, greet_good, cmd_smtp, ehlo_bad, starttls_good,
 	    "malformed EHLO reply" },
 	{ "crlf-bare", 0, 0, greet_bare, cmd_smtp, ehlo_good, starttls_good,
@@ -1067,7 +1069,9 @@ tls_setup(const char *chain, const char *key, const char *ocsp)
 		errx(1, "%s: %s", key, tls_config_error(cfg));
 	if (ocsp != NULL && tls_config_set_ocsp_staple_file(cfg, ocsp) == -1)
 		errx(1, "%s: %s", ocsp, tls_config_error(cfg));
-	if (mode->tls10) {
+	if (mode->tls_only == 13)
+		protocols = TLS_PROTOCOL_TLSv1_3;
+	if (mode->tls_only == 10) {
 		protocols = TLS_PROTOCOL_TLSv1_0;
 		/* OpenSSL 3 refuses TLS 1.0's SHA-1 above level 0. */
 		if (tls_config_set_ciphers(cfg, "ALL:@SECLEVEL=0") == -1)
