@@ -884,6 +884,7 @@ struct dns_query {
 	int		 type;
 	char		 qname[MAX_HOSTNAME];
 	struct dns_result res;
+	struct dns_sigs	*sigs;		/* dns_lookup_sigs_async(), or NULL */
 	struct dns_query *next;		/* on the done list */
 };
 
@@ -1143,6 +1144,8 @@ event_done(void *arg, int rcode, void *pkt, int len, int sec, char *why,
 	}
 	dns_parse_answer(pkt, len < 0 ? 0 : (size_t)len, q->qname, q->type,
 	    rcode, sec, why, line[0] ? line : NULL, &q->res);
+	if (q->sigs != NULL && pkt != NULL && len > 0)
+		dns_packet_sigs(pkt, (size_t)len, q->type, q->sigs);
 	if (q->res.status == DNS_FAILED && q->res.why[0] == '\0')
 		strlcpy(q->res.why, "lookup failed", sizeof(q->res.why));
 	q->next = NULL;
@@ -1247,5 +1250,110 @@ dns_event_run(struct ub_ctx *ctx)
 		res = q->res;
 		q->cb(q->arg, &res);
 		free(q);
+	}
+}
+
+/*
+ * -all-ns (allns.c): in a check child, one event context a server
+ * address, each with a stub zone (ub_ctx_set_stub, no priming) that
+ * sends every query for the zone to that address alone, RD off, and
+ * validation on as in every other context; DS records and the zones
+ * above still come through the resolvers.  They share an event base
+ * of the child's own: the one the parent made (dns_event_context)
+ * shares the parent's epoll instance after fork, so it is left as it
+ * is, neither run nor freed, and so are the parent's queries in it.
+ */
+static int	 stub_base;	/* this process made evbase itself */
+
+struct ub_ctx *
+dns_stub_context(const struct dns_config *cfg, const char *zone,
+    const char *addr, char *err, size_t errlen)
+{
+	struct ub_ctx	*ctx;
+	int		 r;
+
+	if (!stub_base) {
+		if ((evbase = event_base_new()) == NULL) {
+			seterr(err, errlen, "cannot create an event base");
+			return NULL;
+		}
+		done_head = NULL;
+		done_tail = &done_head;
+		ev_inflight = 0;
+		stub_base = 1;
+	}
+	if ((ctx = ub_ctx_create_event(evbase)) == NULL) {
+		seterr(err, errlen, "cannot create libunbound event context");
+		return NULL;
+	}
+	if (configure(ctx, cfg, err, errlen) == -1)
+		goto fail;
+	if ((r = ub_ctx_set_stub(ctx, zone, addr, 0)) != 0) {
+		seterr(err, errlen, "stub zone %s at %s: %s", zone, addr,
+		    ub_strerror(r));
+		goto fail;
+	}
+	return ctx;
+ fail:
+	ub_ctx_delete(ctx);
+	return NULL;
+}
+
+/* dns_lookup_async(), and the RRSIGs over the answer into sigs. */
+struct dns_query *
+dns_lookup_sigs_async(struct ub_ctx *ctx, const char *name, int rrtype,
+    dns_callback cb, void *arg, struct dns_result *res,
+    struct dns_sigs *sigs)
+{
+	struct dns_query	*q;
+
+	memset(sigs, 0, sizeof(*sigs));
+	if ((q = dns_lookup_async(ctx, name, rrtype, cb, arg, res)) != NULL)
+		q->sigs = sigs;
+	return q;
+}
+
+/*
+ * The RRSIGs of the answer section that cover type (RFC 4034 section
+ * 3.1): how many, and the earliest expiration.  A packet that does not
+ * parse leaves what was found so far.
+ */
+void
+dns_packet_sigs(const uint8_t *pkt, size_t len, int type,
+    struct dns_sigs *sigs)
+{
+	uint8_t		 name[256];
+	const uint8_t	*rd;
+	size_t		 off = 12, nlen, qd, an, i, rdlen;
+	uint32_t	 exp;
+
+	memset(sigs, 0, sizeof(*sigs));
+	if (len < 12)
+		return;
+	qd = pkt[4] << 8 | pkt[5];
+	an = pkt[6] << 8 | pkt[7];
+	for (i = 0; i < qd; i++) {
+		if (pkt_name(pkt, len, &off, name, &nlen) == -1 ||
+		    len - off < 4)
+			return;
+		off += 4;
+	}
+	for (i = 0; i < an; i++) {
+		if (pkt_name(pkt, len, &off, name, &nlen) == -1 ||
+		    len - off < 10)
+			return;
+		rdlen = pkt[off + 8] << 8 | pkt[off + 9];
+		if (rdlen > len - off - 10)
+			return;
+		rd = pkt + off + 10;
+		if ((pkt[off] << 8 | pkt[off + 1]) == RR_TYPE_RRSIG &&
+		    rdlen > 18 && (rd[0] << 8 | rd[1]) == type) {
+			exp = (uint32_t)rd[8] << 24 | rd[9] << 16 |
+			    rd[10] << 8 | rd[11];
+			if (sigs->nsig++ == 0 || (int32_t)(exp -
+			    sigs->expire) < 0)
+				sigs->expire = exp;
+		}
+		off += 10 + rdlen;
 	}
 }

@@ -71,6 +71,17 @@ struct probe_line {
 	size_t		 pemlen;
 };
 
+/* -all-ns: one authoritative server of the TLSA RRset's zone (MSG_NS). */
+struct ns_line {
+	char		*zone, *name;
+	char		*addr;		/* "" when the name has none */
+	uint32_t	 state;		/* enum ns_state */
+	int		 has_serial;
+	uint32_t	 serial;	/* SOA serial, if has_serial */
+	time_t		 sig_expire;	/* of its TLSA RRSIGs, 0: unknown */
+	char		*reason;
+};
+
 struct report {
 	int		 done;
 	enum result	 result;
@@ -99,6 +110,9 @@ struct report {
 	uint32_t	 tlsa_ttl;	/* from MSG_STAGED, for a follower */
 	struct probe_line *probes;	/* MSG_PROBE, -all-keys */
 	size_t		 nprobes;
+	struct ns_line	*ns;		/* MSG_NS, -all-ns */
+	size_t		 nns;
+	char		*ns_fail;	/* MSG_NS_VERDICT: "" or why */
 	int64_t		 started, ended;
 };
 
@@ -166,6 +180,7 @@ struct summary {
 	long long	 cert_days;		/* and days left */
 	size_t		 staged, staged_unsafe;	/* -staged judgments */
 	size_t		 keys_checked, keys_failed;	/* -all-keys probes */
+	size_t		 ns_checked, ns_differ, ns_failed;	/* -all-ns */
 	int64_t		 elapsed_ms;
 	const char	*gave_up;	/* "" or why work was left unchecked */
 };
@@ -207,6 +222,7 @@ const char *ocsp_text(const struct report *);
 void	 format_ttl(uint32_t, char *, size_t);
 int	 probe_ok(const struct probe_line *);
 void	 format_probe(const struct probe_line *, char *, size_t);
+void	 format_ns(const struct ns_line *, char *, size_t);
 extern int use_color;
 
 /* output_text.c */

@@ -22,6 +22,8 @@
  * bytes, the result must be one dns_lookup() could give: a status,
  * records only with an answer, each MX, SRV or CNAME rdata with its
  * name uncompressed, a canonical name that passes domain_check().
+ * The same bytes go through dns_packet_sigs() (-all-ns): an expiration
+ * only with a signature, never past the end of the packet.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +40,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dns_result	 res;
+	struct dns_sigs		 sigs;
 	char			 name[MAX_HOSTNAME];
 	size_t			 i, head;
 	int			 type, rcode, sec;
@@ -71,5 +74,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	dns_result_free(&res);
+	dns_packet_sigs(data + 2, size - 2, type, &sigs);
+	FUZZ_CHECK(sigs.nsig > 0 || sigs.expire == 0);
+	FUZZ_CHECK(sigs.nsig <= (size - 2) / 30);
 	return 0;
 }

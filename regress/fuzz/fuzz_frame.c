@@ -158,7 +158,7 @@ get_hostinfo(struct msgreader *r)
  * smtpdane.h without a case here fails the build, and a case for a
  * type the table lacks (or the reverse) fails the first run.
  */
-_Static_assert(MSG__MAX == MSG_DNSSEC + 1, "fuzz_frame.c: a new message type");
+_Static_assert(MSG__MAX == MSG_NS_VERDICT + 1, "fuzz_frame.c: a new message type");
 
 /* Returns 0 for a type it has no reader for. */
 static int
@@ -225,6 +225,17 @@ on_message(uint32_t type, struct msgreader *r)
 		break;
 	case MSG_DNSSEC:
 		(void)dns_security_name(msg_get_u32(r));
+		break;
+	case MSG_NS:
+		get_host(r);		/* zone */
+		get_host(r);		/* server */
+		get_address(r);
+		(void)ns_state_name(msg_get_u32(r));
+		get_u32s(r, 4);
+		get_text(r);
+		break;
+	case MSG_NS_VERDICT:
+		get_text(r);
 		break;
 	case MSG_STAGED:
 		get_text(r);
