@@ -67,6 +67,7 @@
 #define ALLNS_SIG_SLACK	3600	/* seconds: one signer's jitter */
 #define ALLNS_POLL_MS	5	/* between looks at the event base */
 #define ALLNS_SHOW	3	/* TLSA records named in a difference */
+#define ALLNS_NAMES	64	/* NS names sorted; more are not asked */
 
 struct ns_srv {
 	char		 name[MAX_HOSTNAME];
@@ -88,7 +89,7 @@ struct allns {
 	char		 zone[MAX_HOSTNAME];
 	struct ns_srv	 srv[ALLNS_MAX];
 	size_t		 nsrv;
-	size_t		 found;		/* pairs before the cut */
+	size_t		 cut;		/* names or addresses not asked */
 	size_t		 waiting;
 };
 
@@ -214,8 +215,10 @@ add_server(struct allns *a, const char *name, const char *addr)
 {
 	struct ns_srv	*s;
 
-	if (a->found++ >= ALLNS_MAX)
+	if (a->nsrv >= ALLNS_MAX) {
+		a->cut++;
 		return NULL;
+	}
 	s = &a->srv[a->nsrv++];
 	memset(s, 0, sizeof(*s));
 	strlcpy(s->name, name, sizeof(s->name));
@@ -270,8 +273,10 @@ name_addresses(struct allns *a, const char *name)
 		else
 			snprintf(why[t], sizeof(why[t]), "%s",
 			    dns_status_name(r.status));
-		for (i = 0; i < r.nrr && n[t] < ALLNS_MAX; i++)
-			if (r.rr[i].len == (af == AF_INET ? 4U : 16U) &&
+		for (i = 0; i < r.nrr; i++)
+			if (n[t] == ALLNS_MAX)
+				a->cut++;
+			else if (r.rr[i].len == (af == AF_INET ? 4U : 16U) &&
 			    inet_ntop(af, r.rr[i].data, addr[t][n[t]],
 			    sizeof(addr[t][n[t]])) != NULL)
 				n[t]++;
@@ -292,16 +297,20 @@ name_addresses(struct allns *a, const char *name)
 }
 
 /*
- * 2. Every (NS name, address) pair, names in order; a name that is no
- * host name (".") names no server.
+ * 2. Every (NS name, address) pair, names in order, until ALLNS_MAX are
+ * taken; a name that is no host name (".") names no server.
  */
 static void
 find_servers(struct allns *a, const struct dns_result *ns)
 {
-	char	 names[ALLNS_MAX][MAX_HOSTNAME], *sorted[ALLNS_MAX];
+	char	 names[ALLNS_NAMES][MAX_HOSTNAME], *sorted[ALLNS_NAMES];
 	size_t	 n = 0, i;
 
-	for (i = 0; i < ns->nrr && n < ALLNS_MAX; i++) {
+	for (i = 0; i < ns->nrr; i++) {
+		if (n == ALLNS_NAMES) {
+			a->cut++;
+			continue;
+		}
 		if (dns_wire_name(ns->rr[i].data, ns->rr[i].len, 0, names[n],
 		    sizeof(names[n])) == -1 || !valid_hostname(names[n]))
 			continue;
@@ -312,7 +321,9 @@ find_servers(struct allns *a, const struct dns_result *ns)
 	for (i = 0; i < n; i++) {
 		if (i > 0 && strcmp(sorted[i], sorted[i - 1]) == 0)
 			continue;
-		if (timed_out(a))
+		if (a->nsrv == ALLNS_MAX)
+			a->cut++;
+		else if (timed_out(a))
 			fail_server(add_server(a, sorted[i], ""), "not asked: "
 			    "no time left (-timeout)");
 		else
@@ -691,10 +702,11 @@ allns_compare(const struct allns_params *p, char *fail, size_t faillen)
 	dns_result_free(&ns);
 	msg_send_text(p->out, p->mb, MSG_DETAIL, "authoritative servers of "
 	    "%s: %zu asked (-all-ns)", a->zone, a->nsrv);
-	if (a->found > a->nsrv)
-		msg_send_text(p->out, p->mb, MSG_DETAIL, "only %zu of %zu "
-		    "server addresses of %s are compared (at most %d)",
-		    a->nsrv, a->found, a->zone, ALLNS_MAX);
+	if (a->cut > 0)
+		msg_send_text(p->out, p->mb, MSG_DETAIL, "only the first %d "
+		    "servers of %s are compared; %zu more NS name%s or "
+		    "address%s not asked", ALLNS_MAX, a->zone, a->cut,
+		    a->cut == 1 ? "" : "s", a->cut == 1 ? "" : "es");
 	if (a->nsrv == 0)
 		snprintf(fail, faillen, "the NS RRset of %s names no usable "
 		    "server (-all-ns)", a->zone);

@@ -101,6 +101,8 @@ nsstale.test.			signed
 nsdead.test.			signed
 nsbogus.test.			signed
 nslame.test.			signed
+nsmany.test.			signed
+nsbogusns.test.			signed
 '
 
 # The zones the second authoritative server (127.53.0.4) serves, and
@@ -112,7 +114,9 @@ nslame.test.			signed
 #          days earlier; the same keys
 #   bogus  every signature corrupted
 # nsdead.test names the blackhole (ns3.test) and nslame.test a server
-# that does not serve it (ns4.test: REFUSED) as a second server.
+# that does not serve it (ns4.test: REFUSED) as a second server;
+# nsmany.test has 18 names for 127.53.0.1, more than -all-ns asks;
+# the NS RRset of nsbogusns.test does not validate (records.tbl).
 SECOND='
 nsagree.test.	same
 nsstale.test.	stale
