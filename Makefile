@@ -53,8 +53,8 @@ CFLAGS+=	-std=c99 $(OPT) $(WARN)
 ALL_CFLAGS=	$(CPPFLAGS) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I. $(CFLAGS)
 LDLIBS+=	$(PKG_LIBS)
 
-LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c dane.c ocsp.c msg.c \
-		util.c $(SANDBOX)
+LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c allns.c dane.c ocsp.c \
+		msg.c util.c $(SANDBOX)
 # The parent only: options and output renderers.
 OUTSRCS=	options.c output.c output_text.c output_json.c output_nagios.c
 SRCS=		smtpdane.c priv.c $(OUTSRCS) $(LIBSRCS)
@@ -82,8 +82,8 @@ $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 	    $(LDFLAGS) $(LDLIBS)
 
 # The real parent with hostile children (regress/fake/): test code only.
-FAKE_SRCS=	smtpdane.c priv.c $(OUTSRCS) dns.c sigs.c anchors.c msg.c util.c \
-		regress/sandbox/nosandbox.c \
+FAKE_SRCS=	smtpdane.c priv.c $(OUTSRCS) dns.c sigs.c anchors.c allns.c msg.c \
+		util.c regress/sandbox/nosandbox.c \
 		regress/fake/fakechild.c
 $(PROG)-fake: $(FAKE_SRCS) $(HDRS)
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ $(FAKE_SRCS) $(LDFLAGS) $(LDLIBS)

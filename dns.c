@@ -1292,3 +1292,50 @@ dns_event_run(struct ub_ctx *ctx)
 		free(q);
 	}
 }
+
+/*
+ * -all-ns (allns.c): in a check child, one event context a server
+ * address, each with a stub zone (ub_ctx_set_stub, no priming) that
+ * sends every query for the zone to that address alone, RD off, and
+ * validation on as in every other context; DS records and the zones
+ * above still come through the resolvers.  They share an event base
+ * of the child's own: the one the parent made (dns_event_context)
+ * shares the parent's epoll instance after fork, so it is left as it
+ * is, neither run nor freed, and so are the parent's queries in it.
+ */
+static int	 stub_base;	/* this process made evbase itself */
+
+struct ub_ctx *
+dns_stub_context(const struct dns_config *cfg, const char *zone,
+    const char *addr, char *err, size_t errlen)
+{
+	struct ub_ctx	*ctx;
+	int		 r;
+
+	if (!stub_base) {
+		if ((evbase = event_base_new()) == NULL) {
+			seterr(err, errlen, "cannot create an event base");
+			return NULL;
+		}
+		done_head = NULL;
+		done_tail = &done_head;
+		ev_inflight = 0;
+		stub_base = 1;
+	}
+	if ((ctx = ub_ctx_create_event(evbase)) == NULL) {
+		seterr(err, errlen, "cannot create libunbound event context");
+		return NULL;
+	}
+	if (configure(ctx, cfg, err, errlen) == -1)
+		goto fail;
+	if ((r = ub_ctx_set_stub(ctx, zone, addr, 0)) != 0) {
+		seterr(err, errlen, "stub zone %s at %s: %s", zone, addr,
+		    ub_strerror(r));
+		goto fail;
+	}
+	return ctx;
+ fail:
+	ub_ctx_delete(ctx);
+	return NULL;
+}
+

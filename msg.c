@@ -34,7 +34,8 @@
 			 STAGE(ST_BANNER) | STAGE(ST_EHLO) | \
 			 STAGE(ST_STARTTLS) | STAGE(ST_HANDSHAKE) | \
 			 STAGE(ST_EHLO_TLS) | STAGE(ST_VERIFY) | \
-			 STAGE(ST_QUIT) | STAGE(ST_DONE) | STAGE(ST_START))
+			 STAGE(ST_QUIT) | STAGE(ST_DONE) | STAGE(ST_START) | \
+			 STAGE(ST_NS))
 #define FROM_DC		(MSG_FROM_CHECK | MSG_FROM_VERIFY)
 
 /*
@@ -85,6 +86,10 @@ const struct msg_desc msg_descs[MSG__MAX] = {
 			  "msg_put_sigs() in sigs.c" },
 	[MSG_OCSP] =	{ "OCSP staple", MSG_FROM_CHECK, STAGE(ST_VERIFY), 0,
 			  "judge_staple() in smtp.c" },
+	[MSG_NS] =	{ "nameserver comparison", MSG_FROM_CHECK, STAGE(ST_NS),
+			  0, "send_servers() in allns.c" },
+	[MSG_NS_VERDICT] = { "nameserver verdict", MSG_FROM_CHECK,
+			  STAGE(ST_NS), 0, "allns_compare() in allns.c" },
 };
 
 const char *

@@ -55,7 +55,7 @@ enum opt_id {
 	O_SUBMISSION = 256, O_SUBMISSIONS, O_SRV, O_CTIMEOUT, O_OCSP,
 	O_TERSE, O_NAGIOS, O_JSON, O_CERTINFO, O_SHOWCERTS, O_TLSA,
 	O_NOCOLOR, O_CRITICAL, O_ALLOWROOT, O_STAGED, O_ALLKEYS,
-	O_DNSSECWARN
+	O_DNSSECWARN, O_ALLNS
 };
 
 static const struct option_def {
@@ -106,6 +106,8 @@ static const struct option_def {
 	    "the published TLSA RRset (repeatable)" },
 	{ "all-keys", O_ALLKEYS, NULL, NULL, "also probe with ECDSA-only and "
 	    "RSA-only TLS 1.2 cipher suites; every chain must match" },
+	{ "all-ns", O_ALLNS, NULL, NULL, "compare the TLSA RRset as each "
+	    "authoritative server of its zone serves it" },
 	{ "expect-ocsp", O_OCSP, NULL, NULL, "a missing OCSP staple is an "
 	    "error, one that is not good a warning" },
 	{ "quiet", O_QUIET, NULL, NULL, "print nothing unless something is "
@@ -148,7 +150,8 @@ print_usage(FILE *f)
 	    "[-show-cert-info]\n"
 	    "                [-showcerts] [-srv name | -submission | "
 	    "-submissions]\n"
-	    "                [-all-keys] [-staged file] [-tlsa] target ...\n"
+	    "                [-all-keys] [-all-ns] [-staged file] [-tlsa] "
+	    "target ...\n"
 	    "       smtpdane [options] -f file [target ...]\n");
 }
 
@@ -378,6 +381,9 @@ apply_option(const struct option_def *o, const char *v, struct cmdline *cl)
 		break;
 	case O_ALLKEYS:
 		opt.all_keys = 1;
+		break;
+	case O_ALLNS:
+		opt.all_ns = 1;
 		break;
 	case O_OCSP:
 		opt.expect_ocsp = 1;

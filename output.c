@@ -136,6 +136,15 @@ format_probe(const struct probe_line *l, char *buf, size_t len)
 		    what, l->reason);
 }
 
+/* -all-ns: "nameserver ns1.example [192.0.2.53]: same: ..." */
+void
+format_ns(const struct ns_line *l, char *buf, size_t len)
+{
+	snprintf(buf, len, "nameserver %s%s%s%s: %s: %s", l->name,
+	    l->addr[0] ? " [" : "", l->addr, l->addr[0] ? "]" : "",
+	    ns_state_name(l->state), l->reason);
+}
+
 /* A TTL as a person reads it: "300s", "1h", "1d12h". */
 void
 format_ttl(uint32_t ttl, char *buf, size_t len)
@@ -317,6 +326,11 @@ count_check(struct check *c)
 	for (i = 0; i < c->rep.nprobes; i++) {
 		sum.keys_checked += c->rep.probes[i].state == PROBE_DONE;
 		sum.keys_failed += !probe_ok(&c->rep.probes[i]);
+	}
+	for (i = 0; i < c->rep.nns; i++) {
+		sum.ns_checked++;
+		sum.ns_differ += c->rep.ns[i].state == NS_DIFFERS;
+		sum.ns_failed += c->rep.ns[i].state == NS_FAILED;
 	}
 	if (!is_verified(res))
 		return;

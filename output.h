@@ -82,6 +82,17 @@ struct sig_facts {
 	char		*why;		/* "" or why the chain is not whole */
 };
 
+/* -all-ns: one authoritative server of the TLSA RRset's zone (MSG_NS). */
+struct ns_line {
+	char		*zone, *name;
+	char		*addr;		/* "" when the name has none */
+	uint32_t	 state;		/* enum ns_state */
+	int		 has_serial;
+	uint32_t	 serial;	/* SOA serial, if has_serial */
+	time_t		 sig_expire;	/* of its TLSA RRSIGs, 0: unknown */
+	char		*reason;
+};
+
 struct report {
 	int		 done;
 	enum result	 result;
@@ -116,6 +127,9 @@ struct report {
 	struct sig_fact	 dnssec;	/* of all RRSIGs the verdict rests
 					   on, the first to expire (when 0:
 					   not judged) */
+	struct ns_line	*ns;		/* MSG_NS, -all-ns */
+	size_t		 nns;
+	char		*ns_fail;	/* MSG_NS_VERDICT: "" or why */
 	int64_t		 started, ended;
 };
 
@@ -188,6 +202,7 @@ struct summary {
 	size_t		 keys_checked, keys_failed;	/* -all-keys probes */
 	int		 dnssec_known;		/* earliest RRSIG expiry */
 	long long	 dnssec_left, dnssec_days;	/* of all checks */
+	size_t		 ns_checked, ns_differ, ns_failed;	/* -all-ns */
 	int64_t		 elapsed_ms;
 	const char	*gave_up;	/* "" or why work was left unchecked */
 };
@@ -230,6 +245,7 @@ void	 format_ttl(uint32_t, char *, size_t);
 int	 probe_ok(const struct probe_line *);
 void	 format_probe(const struct probe_line *, char *, size_t);
 void	 format_dnssec(const struct report *, char *, size_t);
+void	 format_ns(const struct ns_line *, char *, size_t);
 extern int use_color;
 
 /* output_text.c */

@@ -428,6 +428,32 @@ json_ocsp(const struct report *rep)
 		str("ocsp_revocation_reason", v->reason);
 }
 
+/* -all-ns: one object per server. */
+static void
+json_ns(const struct report *rep)
+{
+	const struct ns_line	*l;
+	size_t			 i;
+
+	arr("nameservers");
+	for (i = 0; i < rep->nns; i++) {
+		l = &rep->ns[i];
+		obj(NULL);
+		str("zone", l->zone);
+		str("name", l->name);
+		str("address", l->addr);
+		str("state", ns_state_name(l->state));
+		if (l->has_serial)
+			num("soa_serial", l->serial);
+		if (l->sig_expire != 0)
+			time_pair("tlsa_rrsig_expires",
+			    "tlsa_rrsig_expires_epoch", l->sig_expire);
+		str("reason", l->reason);
+		close_('}');
+	}
+	close_(']');
+}
+
 static void
 json_check(const struct target *t, const struct check *c)
 {
@@ -462,6 +488,8 @@ json_check(const struct target *t, const struct check *c)
 		json_staged(rep);
 	if (opt.all_keys)
 		json_probes(rep);
+	if (opt.all_ns)
+		json_ns(rep);
 	num("elapsed_ms", rep->started ? (long long)(rep->ended -
 	    rep->started) : 0LL);
 	close_('}');
@@ -500,6 +528,11 @@ json_finish(const struct summary *s, int code)
 	if (opt.all_keys) {
 		num("keys_checked", s->keys_checked);
 		num("keys_failed", s->keys_failed);
+	}
+	if (opt.all_ns) {
+		num("ns_checked", s->ns_checked);
+		num("ns_differ", s->ns_differ);
+		num("ns_failed", s->ns_failed);
 	}
 	if (s->cert_days_known)
 		num("cert_days", s->cert_days);

@@ -40,6 +40,22 @@ nagios_target(const struct target *t, const struct summary *s)
 {
 }
 
+/* -all-ns: each server that differs or failed, after its check. */
+static void
+print_ns_lines(const struct check *c)
+{
+	char	 head[MAX_HOSTNAME + 80], line[3 * MAX_TEXT];
+	size_t	 i;
+
+	format_header(c, head, sizeof(head));
+	for (i = 0; i < c->rep.nns; i++) {
+		if (c->rep.ns[i].state == NS_SAME)
+			continue;
+		format_ns(&c->rep.ns[i], line, sizeof(line));
+		printf("%s: %s\n", head, nagios_safe(esc(line)));
+	}
+}
+
 static void
 nagios_finish(const struct summary *s, int code)
 {
@@ -81,6 +97,9 @@ nagios_finish(const struct summary *s, int code)
 	if (opt.all_keys)
 		printf(" keys_checked=%zu keys_failed=%zu", s->keys_checked,
 		    s->keys_failed);
+	if (opt.all_ns)
+		printf(" ns_checked=%zu ns_differ=%zu ns_failed=%zu",
+		    s->ns_checked, s->ns_differ, s->ns_failed);
 	if (s->cert_days_known) {
 		printf(" 'cert_days'=%lld;", s->cert_days);
 		if (opt.warn_window > 0)
@@ -108,6 +127,7 @@ nagios_finish(const struct summary *s, int code)
 				print_check_line(c, 1);
 			if (ocsp_shown(c))
 				print_ocsp_line(c);
+			print_ns_lines(c);
 		}
 	}
 }

@@ -137,6 +137,28 @@ print_warnings_terse(const struct check *c)
 				    esc(rep->warns[i]));
 }
 
+/*
+ * -all-ns: a server that is not the same.  One that differs is among
+ * the warnings; in -terse it is a warning line of its own.
+ */
+static void
+print_ns(const struct check *c, int terse)
+{
+	const struct report	*rep = &c->rep;
+	char			 head[MAX_HOSTNAME + 80], line[3 * MAX_TEXT];
+	size_t			 i;
+
+	format_header(c, head, sizeof(head));
+	for (i = 0; i < rep->nns; i++) {
+		format_ns(&rep->ns[i], line, sizeof(line));
+		if (!terse && rep->ns[i].state != NS_DIFFERS)
+			printf("    %s\n", esc(line));
+		else if (terse && rep->ns[i].state != NS_SAME)
+			printf("%s: %s%s\n", head, rep->ns[i].state ==
+			    NS_DIFFERS ? "warning: " : "", esc(line));
+	}
+}
+
 /* -terse: a failing -all-keys probe is a line of its own. */
 static void
 print_probes_terse(const struct check *c)
@@ -202,6 +224,7 @@ print_check_text(const struct check *c)
 	if (opt.terse) {
 		print_warnings_terse(c);
 		print_probes_terse(c);
+		print_ns(c, 1);
 		if (opt.show_tlsa)
 			print_suggested_tlsa(c);
 		return;
@@ -237,6 +260,7 @@ print_check_text(const struct check *c)
 		printf("    %s%s\n", probe_ok(&rep->probes[i]) ? "" :
 		    "warning: ", esc(line));
 	}
+	print_ns(c, 0);
 	print_certs(rep);
 	if (opt.show_tlsa)
 		print_suggested_tlsa(c);

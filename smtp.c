@@ -69,6 +69,7 @@ struct conn {
 	int		 staple;	/* enum ocsp_staple */
 	uint8_t		*staple_der;	/* OCSP_STAPLED: the response */
 	size_t		 staple_len;
+	char		 ns_fail[MAX_TEXT];	/* -all-ns: a server failed */
 };
 
 /*
@@ -776,6 +777,37 @@ send_tlsa_sigs(struct conn *c, struct ub_ctx *ctx,
 }
 
 /*
+ * -all-ns: the RRset as each authoritative server of its zone serves
+ * it (allns.c), in at most half of the time left.  Differences come as
+ * MSG_NS warnings; a server that failed is noted (ns_fail) for the
+ * verdict, so that the rest of the check still runs and is reported.
+ */
+static void
+compare_servers(struct conn *c, struct ub_ctx *ctx,
+    const struct dns_result *res)
+{
+	struct allns_params	 p;
+	char			 owner[MAX_HOSTNAME + 16];
+
+	send_stage(c, ST_NS);
+	if (res->canon[0] != '\0')
+		strlcpy(owner, res->canon, sizeof(owner));
+	else
+		snprintf(owner, sizeof(owner), "_%u._tcp.%s", c->spec->port,
+		    c->base);
+	memset(&p, 0, sizeof(p));
+	p.out = c->out;
+	p.mb = &c->mb;
+	p.ctx = ctx;
+	p.cfg = c->spec->dnscfg;
+	p.owner = owner;
+	p.tlsa = res;
+	p.family = c->spec->family;
+	p.deadline = now_ms() + (c->deadline - now_ms()) / 2;
+	(void)allns_compare(&p, c->ns_fail, sizeof(c->ns_fail));
+}
+
+/*
  * The candidates in order: the first with a secure TLSA RRset is the
  * base domain, even if its records then fail to match (RFC 7672
  * section 2.2.2).
@@ -821,6 +853,8 @@ tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 	}
 	msg_send_text(c->out, &c->mb, MSG_DETAIL, "TLSA _%u._tcp.%s: secure, "
 	    "%zu record%s", c->spec->port, c->base, n, n == 1 ? "" : "s");
+	if (c->spec->all_ns)
+		compare_servers(c, ctx, &res);
 	dns_result_free(&res);
 	*out = t;
 	return n;
@@ -1132,7 +1166,8 @@ static __dead void
 verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
     const struct tlsa *t, size_t nt, const char *base,
     const struct check_spec *s, const char *smtp_err, uint32_t ttl,
-    const struct key_probe *pr, size_t npr, const struct ocsp_verdict *ocsp)
+    const struct key_probe *pr, size_t npr, const struct ocsp_verdict *ocsp,
+    const char *ns_fail)
 {
 	struct dane_params	 p;
 	struct dane_report	 rep;
@@ -1167,6 +1202,12 @@ verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
 	}
 	/* on_probe() */
 	judge_probes(o, &p, pr, npr, &res, reason, sizeof(reason));
+	/* -all-ns: a server failed; the chain verified all the same. */
+	if (ns_fail[0] != '\0' && (res == R_VERIFIED ||
+	    res == R_VERIFIED_WARN)) {
+		res = R_NS_FAILURE;
+		strlcpy(reason, ns_fail, sizeof(reason));
+	}
 	msg_begin(o->mb, MSG_RESULT);
 	msg_put_u32(o->mb, res);
 	msg_put_cstr(o->mb, reason);
@@ -1227,7 +1268,7 @@ verify_child(int out, const struct verify_spec *vs)
 	msg_send(out, &mb);
 	verify_and_report(&o, vs->pem, vs->pemlen, vs->tlsa, vs->ntlsa,
 	    vs->base, vs->check, vs->smtp_err, vs->tlsa_ttl, vs->probes,
-	    vs->nprobes, vs->ocsp);
+	    vs->nprobes, vs->ocsp, vs->ns_fail != NULL ? vs->ns_fail : "");
 }
 
 __dead void
@@ -1294,5 +1335,5 @@ check_child(int out, struct ub_ctx *ctx, const struct check_spec *spec)
 	o.fd = c.out;
 	o.mb = &c.mb;
 	verify_and_report(&o, pem, pemlen, t, nt, c.base, spec, smtp_err,
-	    c.tlsa_ttl, probes, nprobes, &ov);
+	    c.tlsa_ttl, probes, nprobes, &ov, c.ns_fail);
 }

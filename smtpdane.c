@@ -60,6 +60,7 @@
 #define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
 #define DISCOVERY_POLL_MS 2	/* poll timeout with lookups in flight */
 #define PRIME_MAX	32	/* zones primed before forking */
+#define AUTH_DNS_PORT	53	/* -all-ns: authoritative servers */
 
 enum job_kind { JOB_DISCOVER, JOB_CHECK, JOB_VERIFY, JOB__MAX };
 
@@ -879,6 +880,9 @@ fill_spec(struct check_spec *s, const struct hostinfo *h)
 	f = h->sigs[s->addr.ss_family == AF_INET6];
 	for (i = s->nsig_zones = 0; f != NULL && i < f->nzones; i++)
 		s->sig_zones[s->nsig_zones++] = f->zones[i];
+	s->all_ns = opt.all_ns;
+	s->family = opt.family;
+	s->dnscfg = &dnscfg;
 }
 
 /* A verdict without an address, for a host, a domain or a target. */
@@ -1063,6 +1067,24 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+/* -all-ns: what the servers said does not depend on names. */
+static void
+copy_ns(struct report *f, const struct report *l)
+{
+	size_t	 k;
+
+	f->ns = l->nns > 0 ? xcalloc(l->nns, sizeof(*f->ns)) : NULL;
+	for (k = 0; k < l->nns; k++) {
+		f->ns[k] = l->ns[k];
+		f->ns[k].zone = xstrdup(l->ns[k].zone);
+		f->ns[k].name = xstrdup(l->ns[k].name);
+		f->ns[k].addr = xstrdup(l->ns[k].addr);
+		f->ns[k].reason = xstrdup(l->ns[k].reason);
+	}
+	f->nns = l->nns;
+	f->ns_fail = dup_or_null(l->ns_fail);
+}
+
 static void
 follower_ready(size_t i)
 {
@@ -1090,6 +1112,7 @@ follower_ready(size_t i)
 	f->base = dup_or_null(l->base);
 	f->stage = l->stage;
 	f->sigs = l->sigs;	/* shared, never freed */
+	copy_ns(f, l);
 	if (chain) {
 		enqueue(JOB_VERIFY, i);
 		return;
@@ -1191,6 +1214,7 @@ start_verify_child(int fd, size_t i)
 	vs.probes = pr;
 	vs.nprobes = k;
 	vs.ocsp = l->has_ocsp ? &l->ocspv : NULL;
+	vs.ns_fail = l->ns_fail != NULL ? l->ns_fail : "";
 	verify_child(fd, &vs);
 }
 
@@ -1400,7 +1424,7 @@ on_stage(struct job *j, struct msgreader *r)
 
 	if (j->kind == JOB_DISCOVER ? v != ST_DISCOVER :
 	    j->kind == JOB_VERIFY ? v != ST_VERIFY :
-	    v == ST_START || v > ST_DONE)
+	    v == ST_START || (v > ST_DONE && (v != ST_NS || !opt.all_ns)))
 		return "bad stage";
 	job_report(j)->stage = v;
 	return NULL;
@@ -1742,6 +1766,88 @@ on_probe(struct job *j, struct msgreader *r)
 	return NULL;
 }
 
+/*
+ * -all-ns: one authoritative server of the TLSA RRset's zone.  One
+ * that differs is a warning of the check; one that failed has made
+ * the child's result ns-failure already.  All of them name one zone.
+ */
+static void
+free_ns_line(struct ns_line *l)
+{
+	free(l->zone);
+	free(l->name);
+	free(l->addr);
+	free(l->reason);
+}
+
+static const char *
+on_ns(struct job *j, struct msgreader *r)
+{
+	struct report	*rep = job_report(j);
+	struct ns_line	*l;
+	uint64_t	 hi, lo;
+	uint32_t	 has_serial;
+	char		 line[3 * MAX_TEXT];
+
+	if (!opt.all_ns)
+		return "nameserver comparison without -all-ns";
+	if (rep->nns >= ALLNS_MAX)
+		return "too many nameservers";
+	rep->ns = xreallocarray(rep->ns, rep->nns + 1, sizeof(*rep->ns));
+	l = &rep->ns[rep->nns];
+	memset(l, 0, sizeof(*l));
+	l->zone = msg_get_str(r, NULL);
+	l->name = msg_get_str(r, NULL);
+	l->addr = msg_get_str(r, NULL);
+	l->state = msg_get_u32(r);
+	has_serial = msg_get_u32(r);
+	l->serial = msg_get_u32(r);
+	hi = msg_get_u32(r);
+	lo = msg_get_u32(r);
+	l->sig_expire = (time_t)((hi << 32) | lo);
+	l->reason = get_text(r);
+	if (r->bad || l->zone == NULL || l->name == NULL || l->addr == NULL ||
+	    l->reason == NULL || l->reason[0] == '\0' ||
+	    !valid_name(l->zone) || !valid_hostname(l->name) ||
+	    (l->addr[0] != '\0' && !is_address(l->addr)) ||
+	    l->state >= NS__MAX || has_serial > 1 ||
+	    (l->state == NS_FAILED && (has_serial || l->sig_expire != 0)) ||
+	    (l->addr[0] == '\0' && l->state != NS_FAILED) ||
+	    (rep->nns > 0 && strcmp(l->zone, rep->ns[0].zone) != 0)) {
+		free_ns_line(l);
+		return "bad nameserver comparison";
+	}
+	l->has_serial = has_serial;
+	rep->nns++;
+	if (l->state != NS_DIFFERS)
+		return NULL;
+	format_ns(l, line, sizeof(line));
+	return add_line(&rep->warns, &rep->nwarns, xstrdup(line));
+}
+
+/*
+ * The end of the comparison: why it failed, if it did, for a verify
+ * child of another target's names (start_verify_child()).  A server
+ * that failed is a failure of the comparison.
+ */
+static const char *
+on_ns_verdict(struct job *j, struct msgreader *r)
+{
+	struct report	*rep = job_report(j);
+	size_t		 i;
+
+	if (!opt.all_ns)
+		return "nameserver verdict without -all-ns";
+	if (rep->ns_fail != NULL)
+		return "nameserver verdict sent twice";
+	if ((rep->ns_fail = get_text(r)) == NULL)
+		return "bad nameserver verdict";
+	for (i = 0; i < rep->nns; i++)
+		if (rep->ns[i].state == NS_FAILED && rep->ns_fail[0] == '\0')
+			return "a server failed, the comparison did not";
+	return NULL;
+}
+
 /* Results a check child may send; discovery sends MSG_VERDICT. */
 static int
 check_result(uint32_t v)
@@ -1767,7 +1873,8 @@ on_result(struct job *j, struct msgreader *r)
 	char		*s;
 
 	v = msg_get_u32(r);
-	if ((s = get_text(r)) == NULL || r->bad || !check_result(v)) {
+	if ((s = get_text(r)) == NULL || r->bad || !check_result(v) ||
+	    (v == R_NS_FAILURE && !opt.all_ns)) {
 		free(s);
 		return "bad result";
 	}
@@ -1828,6 +1935,8 @@ static const char *(*const msg_handlers[MSG__MAX])(struct job *,
 	[MSG_DNSSEC] =	on_dnssec,
 	[MSG_SIGS] =	on_sigs,
 	[MSG_OCSP] =	on_ocsp,
+	[MSG_NS] =	on_ns,
+	[MSG_NS_VERDICT] = on_ns_verdict,
 };
 
 /* A job's kind is its sender bit in msg_descs[]. */
@@ -2550,8 +2659,8 @@ main(int argc, char *argv[])
 	struct cmdline	 cl;
 	struct sandbox_net net;
 	char		 why[MAX_TEXT], errbuf[512], *text;
-	uint16_t	*ports;
-	size_t		 i, len, nports;
+	uint16_t	*ports, *dnsports;
+	size_t		 i, len, nports, ndns;
 	int64_t		 start = now_ms();
 
 	/* libtls's handshake reads /etc/localtime: no child may. */
@@ -2617,7 +2726,15 @@ main(int argc, char *argv[])
 		    targets[i].port);
 	net.ports = ports;
 	net.nports = nports;
-	sandbox_dns_ports(dnscfg.resolver_ports, dnscfg.nresolvers);
+	/* -all-ns: TCP to the authoritative servers' port too (a
+	 * truncated answer), whatever the resolvers' ports are. */
+	dnsports = xcalloc(dnscfg.nresolvers + 1, sizeof(*dnsports));
+	for (ndns = 0; ndns < dnscfg.nresolvers; ndns++)
+		dnsports[ndns] = dnscfg.resolver_ports[ndns];
+	if (opt.all_ns)
+		dnsports[ndns++] = AUTH_DNS_PORT;
+	sandbox_dns_ports(dnsports, ndns);
+	free(dnsports);
 	/* OpenBSD "stdio inet proc"; Linux: no files, fork, kill, wait,
 	 * sockets, TCP connect only to the DNS and these SMTP ports. */
 	sandbox_enter(SB_PARENT_RUN, &net);

@@ -66,6 +66,8 @@ enum result {
 	R_CHAIN_INVALID,	/* DANE-TA matched, chain does not verify */
 	R_DNS_BOGUS,		/* DNSSEC validation failed */
 	R_DNS_FAILURE,		/* lookup failed (SERVFAIL, timeout, ...) */
+	R_NS_FAILURE,		/* -all-ns: an authoritative server of the
+				   TLSA RRset's zone failed or is bogus */
 	R_NO_ADDRESS,		/* host has no usable address */
 	R_SMTP_ERROR,		/* unexpected or malformed SMTP reply */
 	R_STARTTLS_MISSING,	/* server did not offer STARTTLS */
@@ -110,6 +112,8 @@ enum stage {
 	ST_QUIT,
 	ST_DONE,
 	ST_DISCOVER,		/* discovery child: MX, SRV, addresses */
+	ST_NS,			/* -all-ns: asking each authoritative
+				   server, after ST_TLSA */
 	ST__MAX
 };
 
@@ -247,7 +251,16 @@ size_t	 dns_event_inflight(void);
 void	 dns_parse_answer(const uint8_t *, size_t, const char *, int, int,
 	    int, const char *, const char *, struct dns_result *);
 
+/*
+ * dns.c, for -all-ns (allns.c) in a check child: contexts that ask
+ * one authoritative server for one zone (the RRSIGs of each answer are
+ * in its dns_result, sigs.c).
+ */
+struct ub_ctx *dns_stub_context(const struct dns_config *, const char *,
+	    const char *, char *, size_t);
+
 #define RR_TYPE_A	1
+#define RR_TYPE_NS	2
 #define RR_TYPE_CNAME	5
 #define RR_TYPE_SOA	6
 #define RR_TYPE_MX	15
@@ -379,6 +392,37 @@ struct key_probe {
 	size_t		 pemlen;
 };
 
+/*
+ * -all-ns (allns.c): in the check child, after a secure TLSA lookup,
+ * the RRset as each authoritative server of its zone serves it.
+ */
+#define ALLNS_MAX	16	/* (NS name, address) pairs asked */
+
+enum ns_state {
+	NS_SAME,		/* serves what the resolvers gave */
+	NS_DIFFERS,		/* another TLSA RRset, an older SOA serial
+				   or earlier RRSIG expiry: a warning */
+	NS_FAILED,		/* no address, no answer, an error, bogus:
+				   the check's result is ns-failure */
+	NS__MAX
+};
+
+struct msgbuf;
+
+struct allns_params {
+	int		 out;		/* the parent's pipe */
+	struct msgbuf	*mb;
+	struct ub_ctx	*ctx;		/* the check's context */
+	const struct dns_config *cfg;	/* one like it per server */
+	const char	*owner;		/* of the TLSA RRset */
+	const struct dns_result *tlsa;	/* as the resolvers gave it */
+	int		 family;	/* AF_UNSPEC, or -4's or -6's */
+	int64_t		 deadline;	/* now_ms() */
+};
+
+int	 allns_compare(const struct allns_params *, char *, size_t);
+const char *ns_state_name(uint32_t);
+
 const char *key_type_name(uint32_t);	/* util.c */
 int	 dane_staged(const char *, size_t, const struct dane_params *,
 	    struct dane_staged *);
@@ -431,6 +475,7 @@ struct options {
 	int		 debug;
 	int		 allow_root;	/* -allow-root: may stay root */
 	int		 all_keys;	/* -all-keys: probe ECDSA and RSA */
+	int		 all_ns;	/* -all-ns: ask every server */
 };
 
 /* What a check child needs; it is forked, so this is inherited. */
@@ -460,6 +505,9 @@ struct check_spec {
 					   address RRset: the parent walks
 					   the chains above them */
 	size_t		 nsig_zones;
+	int		 all_ns;	/* -all-ns */
+	int		 family;	/* -4, -6: the servers' addresses */
+	const struct dns_config *dnscfg;	/* for -all-ns contexts */
 };
 
 /* What a discovery child needs. */
@@ -536,6 +584,13 @@ enum msg_type {
 				   known (OCSP_HAS_*); u32 this_update hi,
 				   lo, next_update hi, lo, revoked_at hi,
 				   lo; str CRL reason, detail */
+	MSG_NS,			/* check, -all-ns: str zone, server name,
+				   address ("" if none); u32 state (enum
+				   ns_state), has_serial, SOA serial,
+				   TLSA RRSIG expiry hi, lo (0: unknown);
+				   str reason */
+	MSG_NS_VERDICT,		/* check, -all-ns: str why the comparison
+				   failed, "" if it did not; last of ST_NS */
 	MSG__MAX
 };
 
@@ -705,6 +760,7 @@ struct verify_spec {
 	const struct key_probe *probes;	/* -all-keys: the leader's */
 	size_t		 nprobes;
 	const struct ocsp_verdict *ocsp;	/* the leader's staple */
+	const char	*ns_fail;	/* -all-ns: the leader's, or "" */
 };
 
 __dead void verify_child(int, const struct verify_spec *);

@@ -53,6 +53,7 @@ static const char *const result_names[R__MAX] = {
 	[R_CHAIN_INVALID] = "chain-invalid",
 	[R_DNS_BOGUS] = "dns-bogus",
 	[R_DNS_FAILURE] = "dns-failure",
+	[R_NS_FAILURE] = "ns-failure",
 	[R_NO_ADDRESS] = "no-address",
 	[R_SMTP_ERROR] = "smtp-error",
 	[R_STARTTLS_MISSING] = "starttls-missing",
@@ -82,6 +83,7 @@ static const char *const stage_names[ST__MAX] = {
 	[ST_QUIT] = "QUIT reply",
 	[ST_DONE] = "end",
 	[ST_DISCOVER] = "discovery",
+	[ST_NS] = "authoritative servers",
 };
 
 const char *

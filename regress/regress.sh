@@ -36,7 +36,7 @@
 #		does not run, and a unit-test program that is missing
 #		was not built
 # LAB_HOST_NETWORK=1  run on the host's network, without a namespace
-#		(lab.sh then binds 127.53.0.1-3:53 and 127.0.10.N here)
+#		(lab.sh then binds 127.53.0.1-4:53 and 127.0.10.N here)
 
 set -u
 

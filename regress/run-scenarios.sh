@@ -38,7 +38,7 @@ DEFAULT_MAXSEC=30
 
 CODES="verified verified-with-warnings dane-not-applicable tlsa-unusable
 tlsa-mismatch name-mismatch cert-expired cert-not-yet-valid chain-invalid
-dns-bogus dns-failure no-address smtp-error starttls-missing tls-failure
+dns-bogus dns-failure ns-failure no-address smtp-error starttls-missing tls-failure
 connect-failure timeout ocsp-missing ocsp-revoked mx-insecure srv-insecure null-mx service-not-offered
 bad-target internal-error"
 

@@ -18,7 +18,8 @@
 # UTF-8, and fits the schema of smtpdane.1 (checked with jq): discovery
 # objects, checks and the summary, over verified and failed checks, MX
 # domains with warnings, -tlsa, -showcerts, server replies, OCSP
-# staples (good, revoked, tryLater, badly signed, shared), and -f
+# staples (good, revoked, tryLater, badly signed, shared), -staged,
+# -all-keys, -all-ns (every server state), -dnssec-warning, and -f
 # targets with UTF-8, invalid UTF-8 and control characters.  Needs the
 # lab.
 
@@ -87,12 +88,24 @@ def dnssec: type == "object" and
     has_only(["expires","expires_epoch","rrset_type","owner","zone","key_tag"]) and
     (.expires|rfc3339) and (.expires_epoch|num) and (.rrset_type|str) and
     (.owner|str) and (.zone|str) and (.key_tag|num);
+def nameserver: type == "object" and
+    has_only(["zone","name","address","state","soa_serial",
+      "tlsa_rrsig_expires","tlsa_rrsig_expires_epoch","reason"]) and
+    (.zone|str) and (.name|str) and (.address|str) and
+    (.state|IN("same","differs","failed")) and opt("soa_serial"; num) and
+    opt("tlsa_rrsig_expires"; rfc3339) and
+    opt("tlsa_rrsig_expires_epoch"; num) and
+    (has("tlsa_rrsig_expires") == has("tlsa_rrsig_expires_epoch")) and
+    (.reason|str) and
+    (if .state == "failed" then (has("soa_serial") or
+      has("tlsa_rrsig_expires") | not) else .address != "" and
+      has("soa_serial") end);
 def check: has_only(["target","host","tlsa_base","address","port","result",
       "reason","stage","names","tls_version","tls_cipher","sni","ocsp_staple",
       "ocsp_responder","ocsp_detail","ocsp_this_update","ocsp_next_update",
       "ocsp_revocation_time","ocsp_revocation_reason","dnssec","warnings",
       "details","tlsa","certificates","tlsa_suggested","staged",
-      "key_probes","elapsed_ms"]) and
+      "key_probes","nameservers","elapsed_ms"]) and
     (.target|str) and (.host|str) and (.tlsa_base|str) and (.address|str) and
     (.port|num) and (.result|str) and (.reason|str) and (.stage|str) and
     (.names|strs) and opt("tls_version"; str) and opt("tls_cipher"; str) and
@@ -111,6 +124,7 @@ def check: has_only(["target","host","tlsa_base","address","port","result",
     opt("tlsa_suggested"; type == "array" and all(.[]; suggested)) and
     opt("staged"; type == "array" and all(.[]; staged)) and
     opt("key_probes"; type == "array" and all(.[]; probe)) and
+    opt("nameservers"; type == "array" and all(.[]; nameserver)) and
     (.elapsed_ms|num);
 def host: type == "object" and has_only(["host","port","canonical","names","warnings"]) and
     (.host|str) and (.port|num) and opt("canonical"; str) and (.names|strs) and
@@ -123,12 +137,15 @@ def discovery: has_only(["target","mode","domain","service","dnssec","hosts",
     (.warnings|strs) and (.result|IN("ok","warnings"));
 def summary: has_only(["checks","verified","warnings","failed","targets",
       "targets_failed","domain_warnings","staged_unsafe","keys_checked",
-      "keys_failed","cert_days","dnssec_days","gave_up","elapsed_ms","exit"]) and
+      "keys_failed","ns_checked","ns_differ","ns_failed","cert_days",
+      "dnssec_days","gave_up","elapsed_ms","exit"]) and
     (.checks|num) and (.verified|num) and (.warnings|num) and (.failed|num) and
     (.targets|num) and (.targets_failed|num) and (.domain_warnings|num) and
     opt("staged_unsafe"; num) and opt("keys_checked"; num) and
-    opt("keys_failed"; num) and opt("cert_days"; num) and
-    opt("dnssec_days"; num) and opt("gave_up"; str) and (.elapsed_ms|num) and
+    opt("keys_failed"; num) and opt("ns_checked"; num) and
+    opt("ns_differ"; num) and opt("ns_failed"; num) and
+    opt("cert_days"; num) and opt("dnssec_days"; num) and
+    opt("gave_up"; str) and (.elapsed_ms|num) and
     (.exit|num);
 def fits: if type != "object" then false
   elif has("discovery") then (keys == ["discovery"]) and (.discovery|discovery)
@@ -163,6 +180,7 @@ run -staged "$LABWORK/chains/ee301.dane.test.1.pem" \
     ta211.dane.test
 run -all-keys dualta.dane.test dualee.dane.test ee311.dane.test
 run -mx sigmx.sigsoon.test mx.ok.sigsoon.test mx.sigskew.dane.test mx.expired.test
+run -all-ns mx.nsagree.test tlsa.nsstale.test mx.nsdead.test mx.nsbogus.test
 run -f "$TMP/targets"
 
 i=1

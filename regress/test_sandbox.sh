@@ -29,9 +29,11 @@
 #    neither exists (a private mount namespace hides them), unless
 #    -allow-root.
 # 3. With the lab up (regress/lab/lab.sh): DNS over UDP and TCP in a
-#    sandboxed child, and each real program of SMTPDANE (a blank-
+#    sandboxed child, and a stub-zone event context made there (as
+#    -all-ns does), and each real program of SMTPDANE (a blank-
 #    separated list) made to break its sandbox by
-#    regress/sandbox/violate.so (LD_PRELOAD): its output must name the
+#    regress/sandbox/violate.so (LD_PRELOAD), in the check child's
+#    TLSA lookup and in its -all-ns stage: its output must name the
 #    system call; a child's uid seen from outside.
 #
 # Prints "PASS: name" or "FAIL: name: why" per test, "SKIP: name: why"
@@ -79,7 +81,7 @@ VIOLATE=$WORK/violate.so
 
 # --- building the helpers ---------------------------------------------
 
-PKGS="libbsd-overlay libseccomp libunbound"
+PKGS="libbsd-overlay libseccomp libunbound libevent"
 if ! $CC -std=c99 -O2 -g -Wall -Wextra -D_GNU_SOURCE \
     -DLIBBSD_OPENBSD_VIS -DSMTPDANE_TEST $(pkg-config --cflags $PKGS) \
     -I"$TOP" -o "$SBTEST" "$REGRESS/sandbox/sbtest.c" \
@@ -293,12 +295,18 @@ fi
 eval "$(sh "$LAB_SH" env)"
 GOOD=ee311.dane.test
 SILENT=silent.dane.test
+ALLNS=mx.nsagree.test
 
 for proto in udp tcp; do
 	expect dns-$proto-in-child "answer secure" \
 	    SBTEST_RESOLVER=$DNS_RESOLVER SBTEST_ANCHOR=$ANCHOR \
 	    SBTEST_NAME=$GOOD "$SBTEST" dns-$proto
 done
+# -all-ns: an event context made in the network stage, one zone sent
+# to the lab's second authoritative server (allns.c).
+expect dns-stub-in-child "answer secure" SBTEST_RESOLVER=$DNS_RESOLVER \
+    SBTEST_ANCHOR=$ANCHOR SBTEST_NAME=$ALLNS SBTEST_STUB=nsagree.test@127.53.0.4 \
+    "$SBTEST" dns-stub
 
 export DNS_RESOLVER
 
@@ -313,11 +321,15 @@ real()
 		return
 	fi
 
-	# prog checks GOOD, violate.so breaking its sandbox on request.
-	violated="env LD_PRELOAD=$VIOLATE $prog -A $ANCHOR $GOOD"
+	# prog checks GOOD (with -all-ns: its stage comes after the TLSA
+	# lookup), violate.so breaking its sandbox on request.
+	violated="env LD_PRELOAD=$VIOLATE $prog -all-ns -A $ANCHOR $GOOD"
 
 	expect_re "$n-sandboxed-verifies" "^$GOOD \[.*\]:25: verified" \
 	    "$prog" -A "$ANCHOR" "$GOOD"
+	# -all-ns: its stage asks every server without leaving the sandbox
+	expect_re "$n-allns-sandboxed" "^    nameserver ns4\.test \[127\.53\.0\.4\]: same:" \
+	    "$prog" -all-ns -A "$ANCHOR" "$ALLNS"
 	expect_re "$n-debug-says-landlock" "^debug: sandbox: Landlock" \
 	    "$prog" -debug -A "$ANCHOR" "$GOOD"
 	# A sanitizer build refuses open, openat and stat with EACCES
@@ -325,6 +337,8 @@ real()
 	# its reports can be written: there the open must be refused.
 	asan=0
 	! grep -q __asan_init "$prog" || asan=1
+	# "event": the action comes at the first ub_resolve_event() call
+	# in the chosen process, a check child's first in its -all-ns stage.
 	while IFS='|' read -r name action type re; do
 		[ -n "$name" ] || continue
 		case $asan$action in
@@ -332,8 +346,13 @@ real()
 			re='^violate: open: Permission denied$' ;;
 		esac
 		re=$(echo "$re" | sed "s|@PROG@|$n|")
+		at=
+		case $type in
+		event)	at=event type=0 ;;
+		esac
 		expect_re "$n-$name" "$re" env SBTEST_VIOLATE="$action" \
-		    SBTEST_VIOLATE_TYPE="${type:-0}" $violated
+		    SBTEST_VIOLATE_TYPE="${type:-0}" SBTEST_VIOLATE_AT="$at" \
+		    $violated
 	done <<'EOF'
 child-open|open||internal-error: sandbox violation: openat during
 child-exec|exec||internal-error: sandbox violation: execve during
@@ -342,6 +361,9 @@ child-netlink|netlink||internal-error: sandbox violation: socket during
 check-child-open|open|52|sandbox violation: openat during TLSA lookup
 child-connect-other-port|connect:9||^violate: connect 9: Permission denied
 parent-open|parent-open||^@PROG@: sandbox violation: openat \[exit 2\]$
+allns-open|open|event|sandbox violation: openat during authoritative servers
+allns-exec|exec|event|sandbox violation: execve during authoritative servers
+allns-connect-other-port|connect:9|event|^violate: connect 9: Permission denied
 EOF
 
 	if [ "$(id -u)" -ne 0 ]; then

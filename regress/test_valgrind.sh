@@ -63,5 +63,7 @@ run "verdicts of every kind" -timeout 3s ee311.dane.test ta211.dane.test \
 run "every output option" -json -show-cert-info -showcerts -tlsa \
     ee311.dane.test eemismatch.dane.test
 run "nagios" -nagios ee311.dane.test eemismatch.dane.test
+run "-all-ns, a follower" -all-ns -json -mx tlsa.nsstale.test \
+    mx.nslame.test mxnsdead.dane.test mx.nsdead.test
 run "usage error" -timeout nonsense
 exit $fail

@@ -200,6 +200,32 @@ send_verified(int fd, const char *host, const char *text)
 	send_result(fd, R_VERIFIED, text);
 }
 
+/* -all-ns: one server of dane.test, as allns.c reports it. */
+static void
+send_ns(int fd, const char *zone, const char *addr, uint32_t state,
+    uint32_t has_serial)
+{
+	msg_begin(&mb, MSG_NS);
+	msg_put_cstr(&mb, zone);
+	msg_put_cstr(&mb, "ns1.test");
+	msg_put_cstr(&mb, addr);
+	msg_put_u32(&mb, state);
+	msg_put_u32(&mb, has_serial);
+	msg_put_u32(&mb, 1);
+	msg_put_u32(&mb, 0);
+	msg_put_u32(&mb, 0);
+	msg_put_cstr(&mb, state == NS_DIFFERS ? "fake difference" : "fake");
+	msg_send(fd, &mb);
+}
+
+static void
+send_ns_verdict(int fd, const char *why)
+{
+	msg_begin(&mb, MSG_NS_VERDICT);
+	msg_put_cstr(&mb, why);
+	msg_send(fd, &mb);
+}
+
 static void
 send_dnssec(int fd, uint32_t sec)
 {
@@ -430,6 +456,52 @@ fake_ocsp(int fd, const char *n)
 	return 1;
 }
 
+/*
+ * "n-LABEL.dane.test", run with -all-ns: the base domain, then the
+ * stage of the comparison with what LABEL says, then a verified chain.
+ */
+static void
+fake_allns(int fd, const char *n)
+{
+	int	 i;
+
+	msg_begin(&mb, MSG_BASE);
+	msg_put_cstr(&mb, n);
+	msg_send(fd, &mb);
+	send_stage(fd, ST_NS);
+	if (is(n, "n-good")) {
+		send_ns(fd, "dane.test", "127.53.0.1", NS_SAME, 1);
+		send_ns(fd, "dane.test", "127.53.0.4", NS_DIFFERS, 1);
+		send_ns_verdict(fd, "");
+	} else if (is(n, "n-badaddr"))
+		send_ns(fd, "dane.test", "not-an-address", NS_SAME, 1);
+	else if (is(n, "n-state"))
+		send_ns(fd, "dane.test", "127.53.0.1", 7, 1);
+	else if (is(n, "n-zones")) {
+		send_ns(fd, "dane.test", "127.53.0.1", NS_SAME, 1);
+		send_ns(fd, "test", "127.53.0.4", NS_SAME, 1);
+	} else if (is(n, "n-many")) {
+		for (i = 0; i <= ALLNS_MAX; i++)
+			send_ns(fd, "dane.test", "127.53.0.1", NS_SAME, 1);
+	} else if (is(n, "n-noaddr"))
+		send_ns(fd, "dane.test", "", NS_SAME, 1);
+	else if (is(n, "n-failserial"))
+		send_ns(fd, "dane.test", "127.53.0.1", NS_FAILED, 1);
+	else if (is(n, "n-hidden")) {
+		send_ns(fd, "dane.test", "127.53.0.1", NS_FAILED, 0);
+		send_ns_verdict(fd, "");
+	} else if (is(n, "n-twice")) {
+		send_ns_verdict(fd, "");
+		send_ns_verdict(fd, "");
+	}
+	send_stage(fd, ST_VERIFY);
+	msg_begin(&mb, MSG_CHAIN);
+	msg_put_cstr(&mb, "");
+	msg_put_cstr(&mb, "");
+	msg_send(fd, &mb);
+	send_result(fd, R_VERIFIED, "fake verified");
+}
+
 __dead void
 check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 {
@@ -463,7 +535,15 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 	} else if (is(n, "c-sigssoon")) {
 		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) + 86400);
 		send_verified(fd, n, "fake verified");
-	} else if (is(n, "c-badbase")) {
+	} else if (is(n, "c-nsstage"))	/* -all-ns's stage without it */
+		send_stage(fd, ST_NS);
+	else if (is(n, "c-nsresult"))
+		send_result(fd, R_NS_FAILURE, "fake");
+	else if (is(n, "n-early"))
+		send_ns(fd, "dane.test", "127.53.0.1", NS_SAME, 1);
+	else if (strncmp(n, "n-", 2) == 0)
+		fake_allns(fd, n);
+	else if (is(n, "c-badbase")) {
 		msg_begin(&mb, MSG_BASE);
 		msg_put_cstr(&mb, "elsewhere.dane.test");
 		msg_send(fd, &mb);

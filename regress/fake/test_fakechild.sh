@@ -87,6 +87,8 @@ c-ocspreason|internal-error: refused the child.s report: OCSP staple message: ba
 c-ocspstatus|internal-error: refused the child.s report: OCSP staple message: bad OCSP judgment
 c-ocsptwice|internal-error: refused the child.s report: OCSP staple message: OCSP judgment sent twice
 c-ocspgood|ocsp-revoked: fake revoked
+c-nsstage|internal-error: refused the child.s report: stage message: bad stage
+c-nsresult|internal-error: refused the child.s report: result message: bad result
 good|verified: fake verified
 '
 targets=$(echo "$CASES" | sed -n 's/|.*/.dane.test/p')
@@ -155,6 +157,33 @@ if [ "$n" -eq 2 ]; then
 	echo "PASS: fakechild: a leader that dies after its chain fails both"
 else
 	echo "FAIL: fakechild: leader dies after its chain: $n of 2 lines"
+	sed 's/^/    /' "$OUT"
+fi
+
+# -all-ns: each wrong comparison refused, a good one a warning.
+NCASES='
+n-good|verified-with-warnings: fake verified
+n-early|internal-error: refused the child.s report: nameserver comparison message from a check child during TLSA lookup
+n-badaddr|internal-error: refused the child.s report: nameserver comparison message: bad nameserver comparison
+n-state|internal-error: refused the child.s report: nameserver comparison message: bad nameserver comparison
+n-zones|internal-error: refused the child.s report: nameserver comparison message: bad nameserver comparison
+n-noaddr|internal-error: refused the child.s report: nameserver comparison message: bad nameserver comparison
+n-failserial|internal-error: refused the child.s report: nameserver comparison message: bad nameserver comparison
+n-many|internal-error: refused the child.s report: nameserver comparison message: too many nameservers
+n-hidden|internal-error: refused the child.s report: nameserver verdict message: a server failed, the comparison did not
+n-twice|internal-error: refused the child.s report: nameserver verdict message: nameserver verdict sent twice
+'
+ntargets=$(echo "$NCASES" | sed -n 's/|.*/.dane.test/p')
+# shellcheck disable=SC2086
+"$PROG" -all-ns -A "$ANCHOR" -timeout 2s -j 8 $ntargets >"$OUT" 2>&1
+echo "$NCASES" | while IFS='|' read -r label re; do
+	[ -n "$label" ] && expect "$label" "$re"
+done
+if grep -q '^    warning: nameserver ns1\.test \[127\.53\.0\.4\]: differs: fake difference$' "$OUT" &&
+    grep -q '^    nameserver ns1\.test \[127\.53\.0\.1\]: same: fake$' "$OUT"; then
+	echo "PASS: fakechild: -all-ns lines of n-good"
+else
+	echo "FAIL: fakechild: -all-ns lines of n-good:"
 	sed 's/^/    /' "$OUT"
 fi
 

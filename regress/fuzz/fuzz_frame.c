@@ -183,7 +183,7 @@ get_sigs(struct msgreader *r)
  * smtpdane.h without a case here fails the build, and a case for a
  * type the table lacks (or the reverse) fails the first run.
  */
-_Static_assert(MSG__MAX == MSG_OCSP + 1, "fuzz_frame.c: a new message type");
+_Static_assert(MSG__MAX == MSG_NS_VERDICT + 1, "fuzz_frame.c: a new message type");
 
 /* Returns 0 for a type it has no reader for. */
 static int
@@ -259,6 +259,17 @@ on_message(uint32_t type, struct msgreader *r)
 		get_u32s(r, 7);		/* known, three times hi, lo */
 		get_text(r);		/* CRL reason */
 		get_text(r);		/* detail */
+		break;
+	case MSG_NS:
+		get_host(r);		/* zone */
+		get_host(r);		/* server */
+		get_address(r);
+		(void)ns_state_name(msg_get_u32(r));
+		get_u32s(r, 4);
+		get_text(r);
+		break;
+	case MSG_NS_VERDICT:
+		get_text(r);
 		break;
 	case MSG_STAGED:
 		get_text(r);

@@ -37,6 +37,10 @@
 #	127.53.0.2  NSD serving the same zones unsigned (a resolver that
 #		    strips DNSSEC)
 #	127.53.0.3  blackhole: reads queries and never answers
+#	127.53.0.4  NSD, a second authoritative server of a few zones
+#		    (SECOND below), for -all-ns: the same zone, a stale
+#		    copy or a bogus one; ns3.test and ns4.test name the
+#		    last two, and records.tbl adds them to NS sets
 # SMTP	one labsmtpd per lab host on 127.0.10.N (one host on ::1 too),
 #	logging each connection to work/log/HOST.N.log
 #
@@ -62,6 +66,7 @@ BLACKHOLE=${BLACKHOLE:-$REGRESS/blackhole}
 NS_SIGNED=127.53.0.1
 NS_PLAIN=127.53.0.2
 NS_SILENT=127.53.0.3
+NS_SECOND=127.53.0.4
 
 CERTS=$WORK/certs
 ZDIR=$WORK/zones
@@ -99,7 +104,34 @@ badds.test.			badds
 _tcp.insectlsa.dane.test.	unsigned
 _tcp.srvfail.unsigned.test.	servfail
 _tcp.tlsafail.dane.test.	servfail
+nsagree.test.			signed
+nsstale.test.			signed
+nsdead.test.			signed
+nsbogus.test.			signed
+nslame.test.			signed
+nsmany.test.			signed
+nsbogusns.test.			signed
 '
+
+# The zones the second authoritative server (127.53.0.4) serves, and
+# how its copy differs from the one 127.53.0.1 serves (-all-ns).
+#   same   none: the same signed zone file
+#   stale  an older copy: SOA serial 2026010101 where 127.53.0.1 has
+#          2026010203, the RRsets of records.tbl rows marked "stale"
+#          instead of the current ones, signatures that expire 10
+#          days earlier; the same keys
+#   bogus  every signature corrupted
+# nsdead.test names the blackhole (ns3.test) and nslame.test a server
+# that does not serve it (ns4.test: REFUSED) as a second server;
+# nsmany.test has 18 names for 127.53.0.1, more than -all-ns asks;
+# the NS RRset of nsbogusns.test does not validate (records.tbl).
+SECOND='
+nsagree.test.	same
+nsstale.test.	stale
+nsbogus.test.	bogus
+'
+SERIAL_NOW=2026010203
+SERIAL_STALE=2026010101
 
 # The CA certificates; every other certificate is a host's leaf.
 CAS='root int rogueroot rogueint'
@@ -616,11 +648,13 @@ function load_certs(   l, f) {
 		dig[f[1] " " f[2] " " f[3]] = f[4]
 	}
 }
+# With stale set, the record is for the stale copy of its zone only.
 function add(name, type, rdata,   z) {
 	z = zone_of(name)
 	if (zkind[z] == "servfail")
 		die(where ": " name " lies in a zone that has no data")
-	print name "\t3600\tIN\t" type "\t" rdata >> (zdir "/" zfile(z) ".recs")
+	print name "\t3600\tIN\t" type "\t" rdata >> (zdir "/" zfile(z) \
+	    (stale ? ".stale" : ".recs"))
 }
 function corrupt(name, type) {
 	print name, type >> (zdir "/" zfile(zone_of(name)) ".corrupt")
@@ -859,13 +893,15 @@ make_extra_records()
 		if (type !~ /^[A-Z][A-Z0-9]*$/)
 			die(where ": bad type \"" type "\"")
 		owner = fqdn(owner)
+		stale = dns == "stale"
 		if (type == "TLSA")
 			tlsa(owner, r, "")
 		else
 			add(owner, type, absolute(type, r))
+		stale = 0
 		if (dns == "badsig")
 			corrupt(owner, type)
-		else if (dns != "-")
+		else if (dns != "-" && dns != "stale")
 			die(where ": unknown dns breakage " dns)
 	}
 	{
@@ -933,6 +969,30 @@ corrupt_sigs()
 	mv "$1.tmp" "$1"
 }
 
+# stale_copy ZONE FILE KSK ZSK: the second server's older copy of ZONE
+# (SECOND "stale"), from the signer's input FILE.in: the older SOA
+# serial, each RRset of FILE.stale instead of the current one, signed
+# with the same keys to expire sooner (make_zones sets the dates).
+stale_copy()
+{
+	[ -f "$ZDIR/$2.stale" ] || : >"$ZDIR/$2.stale"
+	awk -F'\t' -v OFS='\t' -v stale="$ZDIR/$2.stale" \
+	    -v now="$SERIAL_NOW" -v old="$SERIAL_STALE" '
+	BEGIN {
+		while ((getline l < stale) > 0) {
+			split(l, w, "\t")
+			drop[tolower(w[1]) " " w[4]] = 1
+			recs[++n] = l
+		}
+	}
+	$4 == "SOA" && !sub(" " now " ", " " old " ", $5) { exit 1 }
+	!((tolower($1) " " $4) in drop) { print }
+	END { for (i = 1; i <= n; i++) print recs[i] }' "$ZDIR/$2.in" \
+	    >"$ZDIR/$2.old.in" || die "$1: no SOA serial $SERIAL_NOW to age"
+	(cd "$KEYS" && q ldns-signzone -i "$_now" -e "$_sooner" -o "$1" \
+	    -f "$ZDIR/second/$2.zone" "$ZDIR/$2.old.in" "$3" "$4")
+}
+
 # Every zone, children before parents: the unsigned zone (served as is
 # by the DNSSEC-stripping NSD), then the signed one with the children's
 # DS records.
@@ -940,6 +1000,7 @@ make_zones()
 {
 	_now=$(date -u -d '-1 hour' +%Y%m%d%H%M%S)
 	_later=$(date -u -d '+30 days' +%Y%m%d%H%M%S)
+	_sooner=$(date -u -d '+20 days' +%Y%m%d%H%M%S)
 	# depth zone kind parent
 	awk -v zones="$ZONES" "$AWKLIB"'
 	BEGIN {
@@ -956,10 +1017,13 @@ make_zones()
 	while read -r _d z kind _p; do
 		[ "$kind" != servfail ] || continue
 		f=$(zfile "$z")
+		_second=$(echo "$SECOND" | awk -v z="$z" '$1 == z { print $2 }')
+		_serial=1
+		[ "$_second" != stale ] || _serial=$SERIAL_NOW
 		_kids=$(awk -v z="$z" '$4 == z { print $2 }' "$WORK/zones.lst")
 		{
 			echo "\$TTL 3600"
-			echo "$z	3600	IN	SOA	ns1.test. hostmaster.test. 1 3600 900 604800 300"
+			echo "$z	3600	IN	SOA	ns1.test. hostmaster.test. $_serial 3600 900 604800 300"
 			echo "$z	3600	IN	NS	ns1.test."
 			for c in $_kids; do
 				echo "$c	3600	IN	NS	ns1.test."
@@ -995,6 +1059,14 @@ make_zones()
 		esac
 		(cd "$KEYS" && q ldns-signzone -i "$_from" -e "$_until" -o "$z" \
 		    -f "$ZDIR/$f.zone" "$ZDIR/$f.in" "$ksk" "$zsk")
+		case $_second in
+		same)	cp "$ZDIR/$f.zone" "$ZDIR/second/$f.zone" ;;
+		bogus)	cp "$ZDIR/$f.zone" "$ZDIR/second/$f.zone"
+			corrupt_sigs "$ZDIR/second/$f.zone" all ;;
+		stale)	stale_copy "$z" "$f" "$ksk" "$zsk" ;;
+		esac
+		[ "$_second" = stale ] || [ ! -f "$ZDIR/$f.stale" ] ||
+		    die "$z: records.tbl has stale records, SECOND no stale copy"
 		case $kind in
 		bogus)	corrupt_sigs "$ZDIR/$f.zone" all ;;
 		badds)	ksk=$(keygen -k "$z") ;;	# the parent gets a stranger's DS
@@ -1009,8 +1081,9 @@ make_zones()
 
 # --- servers --------------------------------------------------------
 
-# nsd_conf NAME ADDR DIR: an NSD on ADDR port 53 serving DIR's zones;
-# a servfail zone is listed without a file, so NSD answers SERVFAIL.
+# nsd_conf NAME ADDR DIR [LIST]: an NSD on ADDR port 53 serving DIR's
+# zones, those of LIST (zones.lst's form; default every lab zone); a
+# servfail zone is listed without a file, so NSD answers SERVFAIL.
 nsd_conf()
 {
 	mkdir -p "$WORK/$1"
@@ -1038,16 +1111,17 @@ EOF
 		while read -r _d z _k _p; do
 			printf 'zone:\n\tname: "%s"\n\tzonefile: "%s.zone"\n' \
 			    "$z" "$(zfile "$z")"
-		done <"$WORK/zones.lst"
+		done <"${4:-$WORK/zones.lst}"
 	} >"$WORK/$1.conf"
 }
 
-# Wait until NSD answers (it loads the zones after it forks), then
-# make sure it loaded every zone but the servfail ones.
+# wait_dns ADDR NAME [ZONE]: wait until NSD answers for ZONE (default
+# the root; it loads the zones after it forks), then make sure it
+# loaded every zone but the servfail ones.
 wait_dns()
 {
 	_i=0
-	until drill @"$1" . SOA >/dev/null 2>&1; do
+	until drill @"$1" "${3:-.}" SOA >/dev/null 2>&1; do
 		_i=$((_i + 1))
 		[ $_i -lt 100 ] || die "NSD on $1 does not answer"
 		sleep 0.05
@@ -1066,11 +1140,17 @@ start_dns()
 {
 	nsd_conf nsd-signed "$NS_SIGNED" "$ZDIR"
 	nsd_conf nsd-plain "$NS_PLAIN" "$ZDIR/plain"
+	echo "$SECOND" | awk 'NF == 2 { print 0, $1, $2, "-" }' \
+	    >"$WORK/zones.second"
+	nsd_conf nsd-second "$NS_SECOND" "$ZDIR/second" "$WORK/zones.second"
 	q nsd -c "$WORK/nsd-signed.conf"
 	q nsd -c "$WORK/nsd-plain.conf"
+	q nsd -c "$WORK/nsd-second.conf"
 	q "$BLACKHOLE" -l "$NS_SILENT:53" -P "$RUN/blackhole.pid"
 	wait_dns "$NS_SIGNED" nsd-signed
 	wait_dns "$NS_PLAIN" nsd-plain
+	wait_dns "$NS_SECOND" nsd-second "$(echo "$SECOND" | awk 'NF == 2 {
+	    print $1; exit }')"
 }
 
 # One labsmtpd per (host, mode, chain), on all of its addresses; they
@@ -1255,7 +1335,7 @@ lab_up()
 {
 	if ! private_netns; then
 		echo "lab.sh: refusing to start the lab on this host's network" \
-		    "(it binds port 53 of 127.53.0.1-3 and 127.0.10.N):" \
+		    "(it binds port 53 of 127.53.0.1-4 and 127.0.10.N):" \
 		    "run it inside sh regress/netns.sh, as make regress and" \
 		    "regress/demo.sh do, or set LAB_HOST_NETWORK=1" >&2
 		exit 2
@@ -1271,7 +1351,7 @@ lab_up()
 	[ -x "$BLACKHOLE" ] || die "$BLACKHOLE not built (make regress-progs)"
 	lab_down
 	rm -rf "$WORK"
-	mkdir -p "$CERTS" "$ZDIR/plain" "$KEYS" "$RUN" "$LOGS"
+	mkdir -p "$CERTS" "$ZDIR/plain" "$ZDIR/second" "$KEYS" "$RUN" "$LOGS"
 	read_table
 	read_records
 	plan_leaves

@@ -37,6 +37,10 @@
  * A case in a parent stage that breaks the sandbox kills sbtest itself
  * with "sbtest: sandbox violation: NAME" on stderr.
  *
+ * dns-stub does what -all-ns does in a check child (allns.c): there,
+ * in the network stage, it makes an event base and a libunbound event
+ * context with a stub zone, SBTEST_STUB ("zone@addr"), and resolves
+ * SBTEST_NAME through it, validated.
  * dns-udp and dns-tcp resolve SBTEST_NAME in the child with libunbound
  * (DNSSEC-validated from the DS records in SBTEST_ANCHOR) through the
  * resolver SBTEST_RESOLVER ("addr" or "addr@port"), over UDP or over
@@ -70,7 +74,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <unbound.h>
+#include <unbound-event.h>
 
 #include "smtpdane.h"
 
@@ -493,6 +499,65 @@ c_dns(char *out, size_t len)
 }
 
 /*
+ * dns-stub: everything made in the sandboxed child, as allns.c does;
+ * only the anchors were read before (dns_setup).
+ */
+static char	*anchors[16];
+static size_t	 nanchors;
+static int	 stub_done;
+static char	 stub_out[64];
+
+static void
+stub_answer(void *arg, int rcode, void *pkt, int len, int sec, char *why,
+    int ratelimited)
+{
+	snprintf(stub_out, sizeof(stub_out), "%s%s", rcode == 0 && len > 0 ?
+	    "answer" : "no answer", sec == 2 ? " secure" : sec == 1 ?
+	    " bogus" : " insecure");
+	stub_done = 1;
+}
+
+static void
+c_dns_stub(char *out, size_t len)
+{
+	struct event_base	*base;
+	struct ub_ctx		*ctx;
+	char			 zone[256], *at;
+	size_t			 i;
+	int			 r, id, n;
+
+	snprintf(zone, sizeof(zone), "%s", getenv("SBTEST_STUB"));
+	if ((at = strchr(zone, '@')) == NULL) {
+		snprintf(out, len, "SBTEST_STUB is not zone@addr");
+		return;
+	}
+	*at++ = '\0';
+	if ((base = event_base_new()) == NULL ||
+	    (ctx = ub_ctx_create_event(base)) == NULL) {
+		snprintf(out, len, "cannot make an event context");
+		return;
+	}
+	if (ub_ctx_set_option(ctx, "use-syslog:", "no") != 0 ||
+	    ub_ctx_set_option(ctx, "do-not-query-localhost:", "no") != 0 ||
+	    ub_ctx_set_option(ctx, "local-zone:", "test. transparent") != 0 ||
+	    ub_ctx_set_fwd(ctx, getenv("SBTEST_RESOLVER")) != 0 ||
+	    ub_ctx_set_stub(ctx, zone, at, 0) != 0) {
+		snprintf(out, len, "libunbound options");
+		return;
+	}
+	for (i = 0; i < nanchors; i++)
+		ub_ctx_add_ta(ctx, anchors[i]);
+	if ((r = ub_resolve_event(ctx, getenv("SBTEST_NAME"), 1, 1, NULL,
+	    stub_answer, &id)) != 0) {
+		snprintf(out, len, "resolve: %s", ub_strerror(r));
+		return;
+	}
+	for (n = 0; !stub_done && n < 1000; n++)
+		event_base_loop(base, EVLOOP_ONCE);
+	snprintf(out, len, "%s", stub_done ? stub_out : "no callback");
+}
+
+/*
  * A libunbound context as smtpdane makes one, before any sandbox: the
  * anchors as strings (a file would be read lazily, at the first
  * lookup, inside the sandbox), test. sent to the resolver.
@@ -520,10 +585,15 @@ dns_setup(const char *name)
 		errx(1, "libunbound options");
 	if ((f = fopen(anchor, "r")) == NULL)
 		err(1, "%s", anchor);
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (line[0] != ';' && line[0] != '\n' &&
-		    ub_ctx_add_ta(ubctx, line) != 0)
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (line[0] == ';' || line[0] == '\n')
+			continue;
+		if (ub_ctx_add_ta(ubctx, line) != 0)
 			errx(1, "bad anchor %s", line);
+		if (nanchors < sizeof(anchors) / sizeof(anchors[0]) &&
+		    (anchors[nanchors] = strdup(line)) != NULL)
+			nanchors++;
+	}
 	fclose(f);
 	fx.dns_port = 53;
 	if ((at = strchr(resolver, '@')) != NULL) {
@@ -597,6 +667,7 @@ static const struct test_case {
 	{ "wait-kill-child", IN_WAIT, c_kill_child },
 	{ "dns-udp", IN_NET, c_dns },
 	{ "dns-tcp", IN_NET, c_dns },
+	{ "dns-stub", IN_NET, c_dns_stub },
 	{ "privdrop", IN_NET, c_ids },
 	{ "privdrop-allow-root", IN_NET, c_ids },
 };

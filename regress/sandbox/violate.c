@@ -28,7 +28,9 @@
  *	parent-open, parent-ids		the same in the parent
  *
  * With SBTEST_VIOLATE_TYPE=N only a lookup of that type acts (52,
- * TLSA: the check child rather than the discovery child).
+ * TLSA: the check child rather than the discovery child).  With
+ * SBTEST_VIOLATE_AT=event it is the first ub_resolve_event(3) call
+ * instead: in a check child, that of its -all-ns stage.
  * What the test cannot learn from smtpdane's own output is written to
  * stderr as "violate: ...".  Nothing of this is in smtpdane itself.
  */
@@ -53,13 +55,19 @@ struct ub_result;
 
 typedef int	 resolve_fn(struct ub_ctx *, const char *, int, int,
 		    struct ub_result **);
+typedef void	 event_cb(void *, int, void *, int, int, char *, int);
+typedef int	 resolve_event_fn(struct ub_ctx *, const char *, int, int,
+		    void *, event_cb *, int *);
 
 int		 ub_resolve(struct ub_ctx *, const char *, int, int,
 		    struct ub_result **);
+int		 ub_resolve_event(struct ub_ctx *, const char *, int, int,
+		    void *, event_cb *, int *);
 
 static resolve_fn	*real_resolve;
+static resolve_event_fn	*real_resolve_event;
 static const char	*action;
-static int		 only_type;
+static int		 only_type, at_event;
 static pid_t		 first_pid;
 static int		 done;
 
@@ -68,7 +76,11 @@ __attribute__((__constructor__)) static void
 violate_init(void)
 {
 	real_resolve = (resolve_fn *)dlsym(RTLD_NEXT, "ub_resolve");
+	real_resolve_event = (resolve_event_fn *)dlsym(RTLD_NEXT,
+	    "ub_resolve_event");
 	action = getenv("SBTEST_VIOLATE");
+	at_event = getenv("SBTEST_VIOLATE_AT") != NULL &&
+	    strcmp(getenv("SBTEST_VIOLATE_AT"), "event") == 0;
 	if (getenv("SBTEST_VIOLATE_TYPE") != NULL)
 		only_type = atoi(getenv("SBTEST_VIOLATE_TYPE"));
 	first_pid = getpid();
@@ -131,18 +143,34 @@ violate(const char *what)
 		    (unsigned long)getgid(), (unsigned long)getegid());
 }
 
-int
-ub_resolve(struct ub_ctx *ctx, const char *name, int type, int class,
-    struct ub_result **res)
+/* The first call of the chosen API and type in the chosen process. */
+static void
+maybe_violate(int event, int type)
 {
 	int	 parent;
 
-	if (action != NULL && !done && (only_type == 0 || type == only_type)) {
+	if (action != NULL && !done && event == at_event &&
+	    (only_type == 0 || type == only_type)) {
 		parent = strncmp(action, "parent-", 7) == 0;
 		if (parent == (getpid() == first_pid)) {
 			done = 1;
 			violate(parent ? action + 7 : action);
 		}
 	}
+}
+
+int
+ub_resolve(struct ub_ctx *ctx, const char *name, int type, int class,
+    struct ub_result **res)
+{
+	maybe_violate(0, type);
 	return real_resolve(ctx, name, type, class, res);
+}
+
+int
+ub_resolve_event(struct ub_ctx *ctx, const char *name, int type, int class,
+    void *arg, event_cb *cb, int *id)
+{
+	maybe_violate(1, type);
+	return real_resolve_event(ctx, name, type, class, arg, cb, id);
 }
