@@ -55,10 +55,12 @@ LDLIBS+=	$(PKG_LIBS)
 
 LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c allns.c dane.c ocsp.c \
 		msg.c util.c $(SANDBOX)
-# The parent only: options and output renderers.
+# The parent only: main() and the files of parent.h, the options and
+# the output renderers.
+PARENTSRCS=	smtpdane.c targets.c checks.c share.c jobs.c report.c print.c
 OUTSRCS=	options.c output.c output_text.c output_json.c output_nagios.c
-SRCS=		smtpdane.c priv.c $(OUTSRCS) $(LIBSRCS)
-HDRS=		smtpdane.h output.h
+SRCS=		$(PARENTSRCS) priv.c $(OUTSRCS) $(LIBSRCS)
+HDRS=		smtpdane.h output.h parent.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_anchors \
 		regress/test_smtp regress/test_util regress/test_danediff \
@@ -82,8 +84,8 @@ $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 	    $(LDFLAGS) $(LDLIBS)
 
 # The real parent with hostile children (regress/fake/): test code only.
-FAKE_SRCS=	smtpdane.c priv.c $(OUTSRCS) dns.c sigs.c anchors.c allns.c msg.c \
-		util.c regress/sandbox/nosandbox.c \
+FAKE_SRCS=	$(PARENTSRCS) priv.c $(OUTSRCS) dns.c sigs.c anchors.c allns.c \
+		msg.c util.c regress/sandbox/nosandbox.c \
 		regress/fake/fakechild.c
 $(PROG)-fake: $(FAKE_SRCS) $(HDRS)
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ $(FAKE_SRCS) $(LDFLAGS) $(LDLIBS)

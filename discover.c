@@ -511,7 +511,7 @@ list_exchanges(const struct exchange *ex, size_t n, int srv, char *buf,
 	}
 }
 
-/* The MX or SRV RRset's DNSSEC state; read by on_dnssec() in smtpdane.c. */
+/* The MX or SRV RRset's DNSSEC state; read by on_dnssec() in report.c. */
 static void
 send_dnssec(struct disc *d, enum dns_security sec)
 {

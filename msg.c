@@ -17,7 +17,7 @@
 /*
  * The message table: who may send each message type, when, and
  * whether anything may follow it.  The parent (on_message() in
- * smtpdane.c, with one on_*() handler a type) and the frame fuzzer
+ * report.c, with one on_*() handler a type) and the frame fuzzer
  * (regress/fuzz/fuzz_frame.c) both read it; the fields of each type
  * are listed at enum msg_type in smtpdane.h.
  */
@@ -42,7 +42,7 @@
  * "final" messages end a child's report: nothing may follow them, and
  * a child that sent one is never judged as timed out or crashed
  * (unless its sandbox killed it).  "writer" names where a child
- * writes it; its reader is msg_handlers[] in smtpdane.c, one on_*()
+ * writes it; its reader is msg_handlers[] in report.c, one on_*()
  * function a type.
  */
 const struct msg_desc msg_descs[MSG__MAX] = {

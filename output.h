@@ -17,7 +17,7 @@
 /*
  * The result model and its renderers.
  *
- * The parent (smtpdane.c) fills the model from its children's reports:
+ * The parent (report.c) fills the model from its children's reports:
  * targets, each with what its discovery found (struct report, the MX or
  * SRV hosts, their warnings) and the checks it led to, one per (host,
  * address, port), each with its TLSA outcomes, chain, TLS facts,
@@ -27,7 +27,7 @@
  * The exit status is computed from the same model (output_finish()).
  *
  * Text in the model: what a child sent was escaped on arrival (vis(3)
- * style, smtpdane.c's get_text()); what the user supplied (targets, file
+ * style, report.c's get_text()); what the user supplied (targets, file
  * names) is kept as written and each renderer escapes it.
  */
 #ifndef OUTPUT_H
@@ -181,7 +181,7 @@ struct target {
 	int		 printed;
 };
 
-/* The model, owned by smtpdane.c. */
+/* The model: opt in smtpdane.c, targets in targets.c, checks in checks.c. */
 extern struct options	 opt;
 extern struct target	*targets;
 extern size_t		 ntargets;

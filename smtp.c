@@ -481,7 +481,7 @@ tls_start(struct conn *c, struct tls_config *cfg, int probe)
 	/* Judged in the parse stage, check_child(). */
 	if ((c->staple = ocsp_take(&c->staple_der, &c->staple_len)) == -1)
 		finish(c, R_INTERNAL, "out of memory");
-	/* Read by on_tls() in smtpdane.c. */
+	/* Read by on_tls() in report.c. */
 	url = tls_peer_ocsp_url(c->tls);
 	msg_begin(&c->mb, MSG_TLS);
 	msg_put_cstr(&c->mb, tls_conn_version(c->tls));
@@ -758,7 +758,7 @@ tlsa_at(struct conn *c, struct ub_ctx *ctx, const char *base,
 /*
  * The RRSIGs of the TLSA RRset, and of the DNSKEY and DS RRsets above
  * its zone that the parent's walks from the address records' zones do
- * not cover (sigs.c); read by on_sigs() in smtpdane.c.
+ * not cover (sigs.c); read by on_sigs() in report.c.
  */
 static void
 send_tlsa_sigs(struct conn *c, struct ub_ctx *ctx,
@@ -1217,7 +1217,7 @@ verify_and_report(struct verdict_out *o, const char *pem, size_t pemlen,
 
 /*
  * The staple the handshake brought (tls_start()), judged against the
- * chain as presented; MSG_OCSP, read by on_ocsp() in smtpdane.c.  A
+ * chain as presented; MSG_OCSP, read by on_ocsp() in report.c.  A
  * verify child takes its leader's verdict: it does not depend on names.
  */
 static void

@@ -17,7 +17,7 @@
 /*
  * smtpdane: check that SMTP servers are protected by DANE.
  * One header for every enum, structure and prototype shared between
- * the parent (smtpdane.c), the DNS layer (dns.c), the trust-anchor
+ * the parent (smtpdane.c, parent.h), the DNS layer (dns.c), the trust-anchor
  * reader (anchors.c), the SMTP child (smtp.c), the DANE matcher
  * (dane.c), the OCSP staple judge (ocsp.c), the framing helpers
  * (util.c) and the sandbox (sandbox_*.c).
@@ -448,7 +448,7 @@ int	 smtp_reply_line(struct smtp_reply *, const char *, size_t,
 int	 smtp_has_extension(const struct smtp_reply *, const char *);
 
 /*
- * Targets and checks (smtpdane.c).  A target is what the user named;
+ * Targets and checks (targets.c, checks.c).  A target is what the user named;
  * discovery turns it into checks, one per (host, address, port).
  */
 struct options {

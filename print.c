@@ -1,0 +1,158 @@
+/*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Ordered printing: a target is printed, in input order, once it is
+ * complete (discovered, every check done, and the -dnssec-warning
+ * walks its checks rest on finished); its checks' signature times are
+ * judged then, once.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <string.h>
+#include <time.h>
+
+#include "smtpdane.h"
+#include "output.h"
+#include "parent.h"
+
+static size_t		 next_to_print;
+
+/*
+ * -dnssec-warning: what the RRSIGs under one check come to: its own
+ * (the TLSA RRset's, and the chain above it that only the child
+ * walked), its host's address RRset's and its target's MX or SRV
+ * RRset's, with the chains above their zones that the parent walked.
+ * Judged once, when its target is complete.  Only a check that found
+ * a secure TLSA RRset has a DANE verdict for these to rest under.
+ */
+/* f's times into s; with walked, the chains above its zones too. */
+static int
+add_sig_facts(struct dns_sigs *s, const struct sig_facts *f, int walked,
+    char *why, size_t whylen)
+{
+	size_t		 i;
+	int		 whole = 1;
+
+	if (f == NULL)
+		return 1;
+	sigs_add_facts(s, &f->first, &f->newest);
+	if (f->why[0] != '\0' && why[0] == '\0')
+		strlcpy(why, f->why, whylen);
+	for (i = 0; walked && i < f->nzones; i++)
+		if (!sigs_chain(f->zones[i], s, why, whylen))
+			whole = 0;
+	return whole;
+}
+
+/* 1 once every fact of the check is in (the parent's walks done). */
+static int
+check_sigs(const struct target *t, const struct check *c,
+    struct dns_sigs *s, char *why, size_t whylen)
+{
+	const struct hostinfo	*h = find_host(t, c->host);
+	int			 whole;
+
+	memset(s, 0, sizeof(*s));
+	why[0] = '\0';
+	whole = add_sig_facts(s, c->rep.sigs, 0, why, whylen);
+	if (h != NULL && !add_sig_facts(s, h->sigs[c->spec.addr.ss_family ==
+	    AF_INET6], 1, why, whylen))
+		whole = 0;
+	if (!add_sig_facts(s, t->sigs, 1, why, whylen))
+		whole = 0;
+	return whole;
+}
+
+static void
+judge_sigs(const struct target *t, struct check *c)
+{
+	struct dns_sigs	 s;
+	char		 why[MAX_TEXT], text[MAX_TEXT];
+	struct report	*rep = &c->rep;
+
+	if (c->sigs_judged || rep->sigs == NULL)
+		return;
+	c->sigs_judged = 1;
+	(void)check_sigs(t, c, &s, why, sizeof(why));
+	rep->dnssec.when = s.first.when;
+	rep->dnssec.type = s.first.type;
+	rep->dnssec.keytag = s.first.keytag;
+	rep->dnssec.owner = xstrdup(s.first.owner);
+	rep->dnssec.zone = xstrdup(s.first.zone);
+	switch (sigs_judge(&s, time(NULL), opt.dnssec_window, text,
+	    sizeof(text))) {
+	case -1:
+		if (rep->result == R_VERIFIED || rep->result == R_VERIFIED_WARN)
+			report_set(rep, R_DNS_BOGUS, "%s", text);
+		else
+			strlist_add(&rep->warns, &rep->nwarns, xstrdup(text));
+		break;
+	case 1:
+		strlist_add(&rep->warns, &rep->nwarns, xstrdup(text));
+		break;
+	}
+	if (why[0] != '\0')
+		strlist_add(&rep->warns, &rep->nwarns, xprintf("DNSSEC "
+		    "signature times not all known: %s", why));
+}
+
+/* A target is complete once the walks its checks rest on are done. */
+static int
+sigs_ready(const struct target *t)
+{
+	struct dns_sigs	 s;
+	char		 why[MAX_TEXT];
+	size_t		 i;
+
+	for (i = 0; i < t->nchecks; i++)
+		if (checks[t->checks[i]].rep.sigs != NULL &&
+		    !checks[t->checks[i]].sigs_judged &&
+		    !check_sigs(t, &checks[t->checks[i]], &s, why, sizeof(why)))
+			return 0;
+	return 1;
+}
+
+/* Targets are printed in input order, each once it is complete. */
+static int
+target_complete(const struct target *t)
+{
+	size_t	 i;
+
+	if (!t->discovered)
+		return 0;
+	for (i = 0; i < t->nchecks; i++)
+		if (!checks[t->checks[i]].rep.done)
+			return 0;
+	return sigs_ready(t);
+}
+
+void
+print_ready(void)
+{
+	struct target	*t;
+	size_t		 i;
+
+	while (next_to_print < ntargets &&
+	    target_complete(&targets[next_to_print])) {
+		t = &targets[next_to_print++];
+		for (i = 0; i < t->nchecks; i++)
+			judge_sigs(t, &checks[t->checks[i]]);
+		output_target(t);
+	}
+}
+
