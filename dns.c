@@ -727,7 +727,7 @@ read_sigs(struct dns_result *res, const void *pkt, int len)
 		return;
 	sigs_scan(pkt, (size_t)len, now, &res->sigs);
 	if (res->sec == SEC_BOGUS)
-		sigs_explain(&res->sigs, now, res->why, sizeof(res->why));
+		sigs_explain(&res->sigs, res->why, sizeof(res->why));
 }
 
 static void

@@ -559,7 +559,7 @@ end_discovery(size_t i)
 static int
 dns_busy(void)
 {
-	return ndiscs > 0 || dns_event_inflight() > 0;
+	return ndiscs > 0 || sigs_pending() > 0;
 }
 
 static void

@@ -74,8 +74,9 @@ struct probe_line {
 /* -dnssec-warning: the RRSIG times of one MSG_SIGS (struct sig_fact:
  * smtpdane.h), kept small. */
 struct sig_facts {
-	struct sig_fact	 first;		/* the earliest expiration */
-	struct sig_fact	 newest;	/* the latest inception */
+	struct sig_fact	 first;		/* the RRset that fails first */
+	struct sig_fact	 bad;		/* when != 0: one out of its window */
+	int		 bad_future;	/* ...not yet valid, else expired */
 	char		*zones[SIG_MAX_ZONES];	/* signers: the parent
 					   walks the chains above them */
 	size_t		 nzones;

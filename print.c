@@ -50,7 +50,7 @@ add_sig_facts(struct dns_sigs *s, const struct sig_facts *f, int walked,
 
 	if (f == NULL)
 		return 1;
-	sigs_add_facts(s, &f->first, &f->newest);
+	sigs_add_facts(s, &f->first, &f->bad, f->bad_future);
 	if (f->why[0] != '\0' && why[0] == '\0')
 		strlcpy(why, f->why, whylen);
 	for (i = 0; walked && i < f->nzones; i++)

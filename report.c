@@ -276,14 +276,17 @@ static void
 get_sig(struct msgreader *r, struct sig_fact *f)
 {
 	uint32_t	 hi = msg_get_u32(r), lo = msg_get_u32(r);
+	uint32_t	 ihi = msg_get_u32(r), ilo = msg_get_u32(r);
 
 	f->when = (int64_t)((uint64_t)hi << 32 | lo);
+	f->inception = (int64_t)((uint64_t)ihi << 32 | ilo);
 	f->type = msg_get_u32(r);
 	f->keytag = msg_get_u32(r);
 	f->owner = get_text(r);
 	f->zone = get_text(r);
-	if (hi > 0xffff || f->type > 65535 || f->keytag > 65535 ||
-	    f->owner == NULL || f->zone == NULL)
+	if (hi > 0xffff || ihi > 0xffff || f->type > 65535 ||
+	    f->keytag > 65535 || f->owner == NULL || f->zone == NULL ||
+	    (f->when == 0) != (f->inception == 0))
 		r->bad = 1;
 }
 
@@ -296,8 +299,8 @@ free_sig_facts(struct sig_facts *f)
 		return;
 	free(f->first.owner);
 	free(f->first.zone);
-	free(f->newest.owner);
-	free(f->newest.zone);
+	free(f->bad.owner);
+	free(f->bad.zone);
 	for (i = 0; i < f->nzones; i++)
 		free(f->zones[i]);
 	free(f->why);
@@ -308,22 +311,26 @@ static struct sig_facts *
 get_sig_facts(struct msgreader *r)
 {
 	struct sig_facts	*f = xcalloc(1, sizeof(*f));
-	uint32_t		 n, i;
+	uint32_t		 n, i, future;
 
 	get_sig(r, &f->first);
-	get_sig(r, &f->newest);
+	get_sig(r, &f->bad);
+	future = msg_get_u32(r);
+	f->bad_future = future == 1;
 	n = msg_get_u32(r);
 	for (i = 0; i < n && !r->bad; i++) {
 		if (i >= SIG_MAX_ZONES ||
-		    (f->zones[i] = msg_get_str(r, NULL)) == NULL ||
-		    !valid_name(f->zones[i])) {
+		    (f->zones[i] = msg_get_str(r, NULL)) == NULL) {
 			r->bad = 1;
 			break;
 		}
-		f->nzones++;
+		if (!valid_name(f->zones[f->nzones++]))
+			r->bad = 1;
 	}
 	f->why = get_text(r);
-	if (r->bad || f->why == NULL || f->first.when <= 0) {
+	if (r->bad || f->why == NULL || future > 1 ||
+	    (f->first.when <= 0 && f->bad.when <= 0) ||
+	    (future && f->bad.when == 0)) {
 		free_sig_facts(f);
 		return NULL;
 	}

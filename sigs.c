@@ -79,43 +79,93 @@ add_zone(struct dns_sigs *s, const char *zone)
 			return;
 	if (s->nzones < SIG_MAX_ZONES)
 		strlcpy(s->zones[s->nzones++], zone, sizeof(s->zones[0]));
+	else
+		s->zones_cut = 1;
 }
 
+/* The RRset that stops validating first is the one to report. */
 static void
-keep_sig(struct dns_sigs *s, const struct dns_sig *exp,
-    const struct dns_sig *inc)
+keep_first(struct dns_sigs *s, const struct dns_sig *sig)
 {
-	if (exp->when != 0 && (s->first.when == 0 ||
-	    exp->when < s->first.when))
-		s->first = *exp;
-	if (inc->when != 0 && (s->newest.when == 0 ||
-	    inc->when > s->newest.when))
-		s->newest = *inc;
+	if (sig->when != 0 && (s->first.when == 0 ||
+	    sig->when < s->first.when))
+		s->first = *sig;
+}
+
+/* The first RRset found without a signature in its window is kept. */
+static void
+keep_bad(struct dns_sigs *s, const struct dns_sig *sig, int future)
+{
+	if (sig->when != 0 && s->bad.when == 0) {
+		s->bad = *sig;
+		s->bad_future = future;
+	}
 }
 
 /* One RRSIG's rdata at pkt[off], rdlen bytes, owned by owner. */
-static void
-scan_rrsig(const uint8_t *pkt, size_t off, size_t rdlen, const char *owner,
-    time_t now, struct dns_sigs *s)
+static int
+read_rrsig(const uint8_t *pkt, size_t off, size_t rdlen, const char *owner,
+    time_t now, struct dns_sig *sig)
 {
-	struct dns_sig	 exp, inc;
 	uint8_t		 signer[256];
 	size_t		 at = off + RRSIG_FIXED, slen;
 
 	if (rdlen < RRSIG_FIXED + 1 || dns_pkt_name(pkt, off + rdlen, &at,
 	    signer, &slen) == -1)
-		return;
-	memset(&exp, 0, sizeof(exp));
-	exp.type = get16(pkt + off);
-	exp.keytag = get16(pkt + off + 16);
-	strlcpy(exp.owner, owner, sizeof(exp.owner));
-	if (dns_wire_name(signer, slen, 0, exp.zone, sizeof(exp.zone)) == -1)
-		strlcpy(exp.zone, "(unreadable)", sizeof(exp.zone));
-	inc = exp;
-	exp.when = sig_time(get32(pkt + off + 8), now);
-	inc.when = sig_time(get32(pkt + off + 12), now);
-	keep_sig(s, &exp, &inc);
-	add_zone(s, exp.zone);
+		return -1;
+	memset(sig, 0, sizeof(*sig));
+	/* A signer no zone could have (the parent refuses it). */
+	if (dns_wire_name(signer, slen, 0, sig->zone, sizeof(sig->zone)) == -1)
+		return -1;
+	sig->type = get16(pkt + off);
+	sig->keytag = get16(pkt + off + 16);
+	strlcpy(sig->owner, owner, sizeof(sig->owner));
+	sig->when = sig_time(get32(pkt + off + 8), now);
+	sig->inception = sig_time(get32(pkt + off + 12), now);
+	return 0;
+}
+
+/*
+ * What the RRSIGs over one RRset (sigs[0..n), same owner and type)
+ * come to.  One signature in its window is enough to validate it (RFC
+ * 4035 section 5.3.3): a leftover one of a retired key may expire.  So
+ * the RRset holds until its latest signature in the window expires;
+ * but for a DNSKEY RRset until its earliest, since only signatures by
+ * a key the parent's DS names count there and which those are is not
+ * known here.  An RRset with none in its window is bad: expired, or
+ * not yet valid (by more than INCEPTION_SKEW of this host's clock).
+ */
+#define INCEPTION_SKEW	300
+
+static void
+judge_rrset(struct dns_sigs *s, const struct dns_sig *sigs, size_t n,
+    time_t now)
+{
+	const struct dns_sig	*best = NULL, *late = NULL;
+	size_t			 i;
+	int			 dnskey = sigs[0].type == RR_TYPE_DNSKEY;
+
+	for (i = 0; i < n; i++) {
+		if (late == NULL || sigs[i].when > late->when)
+			late = &sigs[i];
+		if (sigs[i].when <= now ||
+		    sigs[i].inception > now + INCEPTION_SKEW)
+			continue;
+		if (best == NULL || (dnskey ? sigs[i].when < best->when :
+		    sigs[i].when > best->when))
+			best = &sigs[i];
+	}
+	if (best != NULL)
+		keep_first(s, best);
+	else if (late->when <= now)
+		keep_bad(s, late, 0);
+	else {
+		/* Not valid yet: say from when. */
+		for (i = 0, late = &sigs[0]; i < n; i++)
+			if (sigs[i].inception < late->inception)
+				late = &sigs[i];
+		keep_bad(s, late, 1);
+	}
 }
 
 /*
@@ -130,6 +180,29 @@ denial_type(uint32_t type)
 	    type == RR_TYPE_NSEC3;
 }
 
+#define SCAN_MAX	64	/* RRSIGs of one answer looked at */
+
+/* The RRSIGs of one answer, grouped by RRset (owner and type). */
+static void
+judge_rrsets(struct dns_sigs *s, struct dns_sig *sigs, size_t n, time_t now)
+{
+	struct dns_sig	 tmp;
+	size_t		 i, j, k;
+
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1, k = i + 1; k < n; k++)
+			if (sigs[k].type == sigs[i].type &&
+			    strcmp(sigs[k].owner, sigs[i].owner) == 0) {
+				tmp = sigs[j];
+				sigs[j++] = sigs[k];
+				sigs[k] = tmp;
+			}
+		judge_rrset(s, sigs + i, j - i, now);
+	}
+	for (i = 0; i < n; i++)
+		add_zone(s, sigs[i].zone);
+}
+
 /*
  * The RRSIGs of a packet's answer section (the RRsets of the answer
  * and of the CNAMEs that led to it) and the denials of its authority
@@ -139,12 +212,14 @@ denial_type(uint32_t type)
 void
 sigs_scan(const uint8_t *pkt, size_t len, time_t now, struct dns_sigs *s)
 {
+	struct dns_sig	*sigs;
 	uint8_t		 name[256];
 	char		 owner[MAX_HOSTNAME];
-	size_t		 off = 12, nlen, qd, an, ns, i, rdlen;
+	size_t		 off = 12, nlen, qd, an, ns, i, rdlen, n = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (pkt == NULL || len < 12)
+	if (pkt == NULL || len < 12 ||
+	    (sigs = calloc(SCAN_MAX, sizeof(*sigs))) == NULL)
 		return;
 	qd = get16(pkt + 4);
 	an = get16(pkt + 6);
@@ -152,37 +227,44 @@ sigs_scan(const uint8_t *pkt, size_t len, time_t now, struct dns_sigs *s)
 	for (i = 0; i < qd; i++) {
 		if (dns_pkt_name(pkt, len, &off, name, &nlen) == -1 ||
 		    len - off < 4)
-			return;
+			goto done;
 		off += 4;
 	}
 	for (i = 0; i < an + ns; i++) {
 		if (dns_pkt_name(pkt, len, &off, name, &nlen) == -1 ||
 		    len - off < 10)
-			return;
+			break;
 		rdlen = get16(pkt + off + 8);
 		if (rdlen > len - off - 10)
-			return;
+			break;
 		if (get16(pkt + off) == RR_TYPE_RRSIG &&
 		    get16(pkt + off + 2) == CLASS_IN && rdlen >= 2 &&
-		    (i < an || denial_type(get16(pkt + off + 10)))) {
-			if (dns_wire_name(name, nlen, 0, owner,
-			    sizeof(owner)) == -1)
-				strlcpy(owner, "(unreadable)", sizeof(owner));
-			scan_rrsig(pkt, off + 10, rdlen, owner, now, s);
+		    (i < an || denial_type(get16(pkt + off + 10))) &&
+		    dns_wire_name(name, nlen, 0, owner, sizeof(owner)) == 0) {
+			if (n == SCAN_MAX)
+				s->zones_cut = 1;
+			else if (read_rrsig(pkt, off + 10, rdlen, owner, now,
+			    &sigs[n]) == 0)
+				n++;
 		}
 		off += 10 + rdlen;
 	}
+	judge_rrsets(s, sigs, n, now);
+ done:
+	free(sigs);
 }
 
-/* Both sets into one: the earliest expiration, the latest inception. */
+/* Both sets into one: the RRset that fails first, the first bad one. */
 void
 sigs_merge(struct dns_sigs *into, const struct dns_sigs *from)
 {
 	size_t	 i;
 
-	keep_sig(into, &from->first, &from->newest);
+	keep_first(into, &from->first);
+	keep_bad(into, &from->bad, from->bad_future);
 	for (i = 0; i < from->nzones; i++)
 		add_zone(into, from->zones[i]);
+	into->zones_cut |= from->zones_cut;
 }
 
 /* "TLSA _25._tcp.mx.example (zone example, key 12345)" */
@@ -193,19 +275,14 @@ sig_describe(const struct dns_sig *s, char *buf, size_t len)
 	    s->owner, s->zone, s->keytag);
 }
 
-/* The RRSIG of s out of its validity window at now, or NULL. */
+/* The RRset of s with no RRSIG in its validity window, or NULL. */
 static const struct dns_sig *
-out_of_window(const struct dns_sigs *s, time_t now, const char **what)
+out_of_window(const struct dns_sigs *s, const char **what)
 {
-	if (s->first.when != 0 && s->first.when <= now) {
-		*what = "expired";
-		return &s->first;
-	}
-	if (s->newest.when > now) {
-		*what = "is not valid before";
-		return &s->newest;
-	}
-	return NULL;
+	if (s->bad.when == 0)
+		return NULL;
+	*what = s->bad_future ? "is not valid before" : "expired";
+	return &s->bad;
 }
 
 /* "the RRSIG over TLSA ... (zone z, key k) expired 2026-12-01 ..." */
@@ -216,7 +293,8 @@ describe_window(const struct dns_sig *sig, const char *what, char *buf,
 	char	 desc[2 * MAX_HOSTNAME + 64], when[64];	/* sig_describe() */
 
 	sig_describe(sig, desc, sizeof(desc));
-	format_time((time_t)sig->when, when, sizeof(when));
+	format_time((time_t)(strcmp(what, "expired") == 0 ? sig->when :
+	    sig->inception), when, sizeof(when));
 	snprintf(buf, len, "the RRSIG over %s %s %s", desc, what, when);
 }
 
@@ -225,13 +303,13 @@ describe_window(const struct dns_sig *sig, const char *what, char *buf,
  * and when, after libunbound's reason.
  */
 void
-sigs_explain(const struct dns_sigs *s, time_t now, char *why, size_t len)
+sigs_explain(const struct dns_sigs *s, char *why, size_t len)
 {
 	const struct dns_sig	*sig;
 	const char		*what;
 	char			 add[MAX_TEXT + 128];
 
-	if ((sig = out_of_window(s, now, &what)) == NULL)
+	if ((sig = out_of_window(s, &what)) == NULL)
 		return;
 	strlcpy(add, "; ", sizeof(add));
 	describe_window(sig, what, add + 2, sizeof(add) - 2);
@@ -245,6 +323,7 @@ sig_from_fact(struct dns_sig *d, const struct sig_fact *f)
 {
 	memset(d, 0, sizeof(*d));
 	d->when = f->when;
+	d->inception = f->inception;
 	d->type = f->type;
 	d->keytag = f->keytag;
 	if (f->owner != NULL)
@@ -253,26 +332,27 @@ sig_from_fact(struct dns_sig *d, const struct sig_fact *f)
 		strlcpy(d->zone, f->zone, sizeof(d->zone));
 }
 
-/* The earliest expiration and the latest inception into s. */
+/* The RRset that fails first, and a bad one, into s. */
 void
 sigs_add_facts(struct dns_sigs *s, const struct sig_fact *first,
-    const struct sig_fact *newest)
+    const struct sig_fact *bad, int bad_future)
 {
-	struct dns_sig	 exp, inc;
+	struct dns_sig	 sig;
 
-	sig_from_fact(&exp, first);
-	sig_from_fact(&inc, newest);
-	keep_sig(s, &exp, &inc);
+	sig_from_fact(&sig, first);
+	keep_first(s, &sig);
+	sig_from_fact(&sig, bad);
+	keep_bad(s, &sig, bad_future);
 }
 
-/* Keep sig in f if it expires earlier (first) or starts later. */
+/* Keep sig in f if it fails earlier (first), or if f is empty (bad). */
 static void
 keep_fact(struct sig_fact *f, const struct dns_sig *sig, int first)
 {
 	char	*owner, *zone;
 
-	if (sig->when == 0 || (f->when != 0 && (first ?
-	    sig->when >= f->when : sig->when <= f->when)))
+	if (sig->when == 0 || (f->when != 0 && (!first ||
+	    sig->when >= f->when)))
 		return;
 	if ((owner = strdup(sig->owner)) == NULL ||
 	    (zone = strdup(sig->zone)) == NULL) {
@@ -282,6 +362,7 @@ keep_fact(struct sig_fact *f, const struct dns_sig *sig, int first)
 	free(f->owner);
 	free(f->zone);
 	f->when = sig->when;
+	f->inception = sig->inception;
 	f->type = sig->type;
 	f->keytag = sig->keytag;
 	f->owner = owner;
@@ -298,7 +379,8 @@ keep_fact(struct sig_fact *f, const struct dns_sig *sig, int first)
 struct walk {
 	char			*zone;
 	int			 pending;	/* lookups in flight */
-	struct sig_fact		 first, newest;	/* of its own RRsets */
+	struct sig_fact		 first, bad;	/* of its own RRsets */
+	int			 bad_future;
 	char			*above;		/* NULL at the top */
 	char			*why;		/* NULL, or what failed */
 	struct dns_query	*q[2];
@@ -364,6 +446,64 @@ is_above(const char *above, const char *zone)
 	    strcasecmp(zone + z - a, above) == 0;
 }
 
+/*
+ * The zones of the trust anchors: a walk ends there, without asking
+ * for a DS RRset that nothing above signs (in a closed network, where
+ * only an internal zone is forwarded, it would fail).
+ */
+#define MAX_ANCHOR_ZONES	16
+
+static char	 anchor_zones[MAX_ANCHOR_ZONES][MAX_HOSTNAME];
+static size_t	 nanchor_zones;
+
+void
+sigs_anchors(const struct dns_config *cfg)
+{
+	char	 z[MAX_HOSTNAME];
+	size_t	 i, k, n;
+
+	for (i = 0; i < cfg->nanchors && nanchor_zones < MAX_ANCHOR_ZONES;
+	    i++) {
+		n = strcspn(cfg->anchors[i], " \t");
+		if (n == 0 || n >= sizeof(z))
+			continue;
+		for (k = 0; k < n; k++)
+			z[k] = (char)tolower_a((unsigned char)cfg->anchors[i][k]);
+		if (n > 1 && z[n - 1] == '.')
+			n--;
+		z[n] = '\0';
+		for (k = 0; k < nanchor_zones; k++)
+			if (strcmp(anchor_zones[k], z) == 0)
+				break;
+		if (k == nanchor_zones)
+			strlcpy(anchor_zones[nanchor_zones++], z,
+			    sizeof(anchor_zones[0]));
+	}
+}
+
+/* The top of a walk: the root, or a trust anchor's zone. */
+static int
+walk_top(const char *zone)
+{
+	size_t	 i;
+
+	if (strcmp(zone, ".") == 0)
+		return 1;
+	for (i = 0; i < nanchor_zones; i++)
+		if (strcmp(anchor_zones[i], zone) == 0)
+			return 1;
+	return 0;
+}
+
+static size_t	 walks_pending;	/* lookups in flight, of every walk */
+
+/* The parent's event loop runs while a walk waits for an answer. */
+size_t
+sigs_pending(void)
+{
+	return walks_pending;
+}
+
 static void	 walk_dnskey(void *, struct dns_result *);
 static void	 walk_ds(void *, struct dns_result *);
 static void	 walk_fail(struct walk *, int, const struct dns_result *);
@@ -376,8 +516,10 @@ walk_lookup(struct walk *w, int slot, int type, dns_callback cb)
 	struct dns_result	 res;
 
 	if ((w->q[slot] = dns_lookup_async(walk_ctx, w->zone, type, cb, w,
-	    &res)) != NULL)
+	    &res)) != NULL) {
 		w->pending++;
+		walks_pending++;
+	}
 	else
 		walk_fail(w, type, &res);
 }
@@ -401,7 +543,7 @@ sigs_walk(struct ub_ctx *ctx, const char *zone)
 	nwalks++;
 	walk_ctx = ctx;
 	walk_lookup(w, 0, RR_TYPE_DNSKEY, walk_dnskey);
-	if (strcmp(zone, ".") != 0)
+	if (!walk_top(zone))
 		walk_lookup(w, 1, RR_TYPE_DS, walk_ds);
 }
 
@@ -419,14 +561,19 @@ static void
 walk_answer(struct walk *w, int type, struct dns_result *res)
 {
 	w->pending--;
+	walks_pending--;
 	if (res->status == DNS_FAILED)
 		walk_fail(w, type, res);
-	else if (res->sec == SEC_SECURE) {
+	else if (res->sec == SEC_SECURE && res->status == DNS_ANSWER) {
 		keep_fact(&w->first, &res->sigs.first, 1);
-		keep_fact(&w->newest, &res->sigs.newest, 0);
+		if (w->bad.when == 0 && res->sigs.bad.when != 0) {
+			keep_fact(&w->bad, &res->sigs.bad, 0);
+			w->bad_future = res->sigs.bad_future;
+		}
 	}
 	if (type == RR_TYPE_DS && res->sec == SEC_SECURE &&
-	    res->sigs.nzones > 0 && is_above(res->sigs.zones[0], w->zone))
+	    res->status == DNS_ANSWER && res->sigs.nzones > 0 &&
+	    is_above(res->sigs.zones[0], w->zone))
 		w->above = strdup(res->sigs.zones[0]);	/* NULL: the top */
 	dns_result_free(res);
 	if (w->pending == 0 && w->above != NULL)
@@ -465,7 +612,7 @@ sigs_chain(const char *zone, struct dns_sigs *s, char *why, size_t whylen)
 		}
 		if (w->pending > 0)
 			return 0;
-		sigs_add_facts(s, &w->first, &w->newest);
+		sigs_add_facts(s, &w->first, &w->bad, w->bad_future);
 		if (w->why != NULL && why[0] == '\0')
 			strlcpy(why, w->why, whylen);
 		zone = w->above;
@@ -497,7 +644,7 @@ walk_sync_one(struct ub_ctx *ctx, const char *zone, int type,
 	if (res.status == DNS_FAILED && why[0] == '\0')
 		snprintf(why, whylen, "the %s RRset of %s: %s",
 		    dns_type_name(type), zone, res.why);
-	if (res.sec == SEC_SECURE) {
+	if (res.sec == SEC_SECURE && res.status == DNS_ANSWER) {
 		sigs_merge(s, &res.sigs);
 		if (type == RR_TYPE_DS && res.sigs.nzones > 0 &&
 		    is_above(res.sigs.zones[0], zone))
@@ -525,7 +672,7 @@ sigs_walk_sync(struct ub_ctx *ctx, const char *zone,
 	    n++) {
 		next[0] = '\0';
 		walk_sync_one(ctx, cur, RR_TYPE_DNSKEY, s, next, why, whylen);
-		if (strcmp(cur, ".") == 0)
+		if (walk_top(cur))
 			break;
 		walk_sync_one(ctx, cur, RR_TYPE_DS, s, next, why, whylen);
 		if (next[0] == '\0')
@@ -538,9 +685,12 @@ static void
 put_sig(struct msgbuf *mb, const struct dns_sig *s)
 {
 	uint64_t	 t = s->when > 0 ? (uint64_t)s->when : 0;
+	uint64_t	 i = s->inception > 0 ? (uint64_t)s->inception : 0;
 
 	msg_put_u32(mb, (uint32_t)(t >> 32));
 	msg_put_u32(mb, (uint32_t)t);
+	msg_put_u32(mb, (uint32_t)(i >> 32));
+	msg_put_u32(mb, (uint32_t)i);
 	msg_put_u32(mb, s->type);
 	msg_put_u32(mb, s->keytag);
 	msg_put_cstr(mb, s->owner);
@@ -557,21 +707,27 @@ msg_put_sigs(struct msgbuf *mb, enum sig_scope scope, const char *host,
 	msg_put_u32(mb, scope);
 	msg_put_cstr(mb, host);
 	put_sig(mb, &s->first);
-	put_sig(mb, &s->newest);
+	put_sig(mb, &s->bad);
+	msg_put_u32(mb, s->bad_future);
 	msg_put_u32(mb, s->nzones);
 	for (i = 0; i < s->nzones; i++)
 		msg_put_cstr(mb, s->zones[i]);
-	msg_put_cstr(mb, why);
+	msg_put_cstr(mb, why[0] == '\0' && s->zones_cut ? "the answer has "
+	    "more RRSIGs or signing zones than are followed" : why);
 }
 
 /*
  * What the RRSIGs of one check come to at now: 0 nothing to say, 1 a
- * warning (the first expires within window; 0 = no warning), -1 a
- * failure: a signature that libunbound accepted although it is out of
- * its validity window (unbound allows a clock skew of a tenth of the
- * signature's lifetime, from one hour up to a day, past each end;
- * validators without that allowance, or a clock a little ahead,
- * already find the RRset bogus).  text says which RRSIG and when.
+ * warning, -1 a failure: an RRset that libunbound accepted although
+ * none of its signatures is in its validity window (unbound allows a
+ * clock skew of a tenth of the signature's lifetime, from one hour up
+ * to a day, past each end; validators without that allowance, or a
+ * clock a little ahead, already find the RRset bogus).  The warning:
+ * the first RRset fails within window (0 = no warning).  A signature
+ * whose whole lifetime fits in the window would always warn (a zone
+ * signed on the fly, with RRSIGs of a day or two): it warns once past
+ * half its lifetime, when its signer should have replaced it.  text
+ * says which RRSIG and when.
  */
 int
 sigs_judge(const struct dns_sigs *s, time_t now, time_t window, char *text,
@@ -579,24 +735,27 @@ sigs_judge(const struct dns_sigs *s, time_t now, time_t window, char *text,
 {
 	const struct dns_sig	*sig;
 	const char		*what;
-	char			 desc[MAX_TEXT], when[64], left[64];
+	char			 desc[MAX_TEXT], when[64], span[64];
+	int64_t			 left, life;
 
-	if ((sig = out_of_window(s, now, &what)) != NULL) {
+	if ((sig = out_of_window(s, &what)) != NULL) {
 		describe_window(sig, what, desc, sizeof(desc));
 		snprintf(text, len, "%s; libunbound still accepts it within "
 		    "its clock-skew allowance, validators without one do not",
 		    desc);
 		return -1;
 	}
-	if (window <= 0 || s->first.when == 0 ||
-	    s->first.when - now >= (int64_t)window)
+	left = s->first.when - now;
+	life = s->first.when - s->first.inception;
+	if (window <= 0 || s->first.when == 0 || left >= (int64_t)window ||
+	    (life > 0 && life <= (int64_t)window && left >= life / 2))
 		return 0;
 	sig_describe(&s->first, desc, sizeof(desc));
 	format_time((time_t)s->first.when, when, sizeof(when));
-	format_span((time_t)(s->first.when - now), left, sizeof(left));
+	format_span((time_t)left, span, sizeof(span));
 	snprintf(text, len, "DNSSEC signature expires in %s (%s): the RRSIG "
 	    "over %s; unless zone %s is signed again by then, the RRset "
-	    "turns bogus and senders defer mail", left, when, desc,
+	    "turns bogus and senders defer mail", span, when, desc,
 	    s->first.zone);
 	return 1;
 }

@@ -762,14 +762,17 @@ tlsa_at(struct conn *c, struct ub_ctx *ctx, const char *base,
  */
 static void
 send_tlsa_sigs(struct conn *c, struct ub_ctx *ctx,
-    const struct dns_result *res)
+    const struct dns_result *res, const struct dns_sigs *denied)
 {
 	struct dns_sigs	 s = res->sigs;
 	char		 why[MAX_TEXT] = "";
-	size_t		 i;
+	size_t		 i, nzones;
 
-	for (i = 0; i < res->sigs.nzones; i++)
-		sigs_walk_sync(ctx, res->sigs.zones[i], c->spec->sig_zones,
+	/* The secure denials at the candidates before it count too. */
+	sigs_merge(&s, denied);
+	nzones = s.nzones;
+	for (i = 0; i < nzones; i++)
+		sigs_walk_sync(ctx, s.zones[i], c->spec->sig_zones,
 		    c->spec->nsig_zones, &s, why, sizeof(why));
 	msg_begin(&c->mb, MSG_SIGS);
 	msg_put_sigs(&c->mb, SIG_SCOPE_CHECK, "", &s, why);
@@ -816,15 +819,21 @@ static size_t
 tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 {
 	struct dns_result	 res;
+	struct dns_sigs		 denied;
 	struct tlsa		*t;
 	char			 why[2][MAX_TEXT / 2];
 	size_t			 i, n = 0;
 
 	send_stage(c, ST_TLSA);
-	for (i = 0; i < c->spec->nbases; i++)
+	memset(&denied, 0, sizeof(denied));
+	for (i = 0; i < c->spec->nbases; i++) {
 		if (tlsa_at(c, ctx, c->spec->bases[i], &res, why[i],
 		    sizeof(why[i])))
 			break;
+		/* RFC 7672 section 2.2.2: a secure denial moves on. */
+		if (res.sec == SEC_SECURE)
+			sigs_merge(&denied, &res.sigs);
+	}
 	if (i == c->spec->nbases) {
 		if (i > 1)
 			finish(c, R_DANE_NA, "%s, and %s: DANE not in effect",
@@ -836,7 +845,7 @@ tlsa_lookup(struct conn *c, struct ub_ctx *ctx, struct tlsa **out)
 	msg_begin(&c->mb, MSG_BASE);
 	msg_put_cstr(&c->mb, c->base);
 	msg_send(c->out, &c->mb);
-	send_tlsa_sigs(c, ctx, &res);
+	send_tlsa_sigs(c, ctx, &res, &denied);
 	if (res.canon[0] != '\0')
 		msg_send_text(c->out, &c->mb, MSG_DETAIL, "TLSA owner name "
 		    "is an alias of %s; the base domain stays %s (RFC 7672 "

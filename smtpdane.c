@@ -445,6 +445,7 @@ main(int argc, char *argv[])
 	sandbox_enter(SB_PARENT_START, NULL);
 
 	load_dns_config(cl.anchor_file);
+	sigs_anchors(&dnscfg);
 	for (i = 0; i < cl.ntargets; i++)
 		add_target(cl.targets[i], 0);
 	if (cl.target_file != NULL) {

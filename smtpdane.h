@@ -145,7 +145,8 @@ struct dns_rr {
  * the serial arithmetic of RFC 4034 section 3.1.5.
  */
 struct dns_sig {
-	int64_t		 when;		/* expiration or inception; 0: none */
+	int64_t		 when;		/* expiration; 0: none */
+	int64_t		 inception;
 	uint32_t	 type;		/* the type it covers */
 	uint32_t	 keytag;
 	char		 owner[MAX_HOSTNAME];
@@ -155,18 +156,26 @@ struct dns_sig {
 /* The same, kept small for a whole run (the parent's model, sigs.c). */
 struct sig_fact {
 	int64_t		 when;		/* 0: none */
+	int64_t		 inception;
 	uint32_t	 type, keytag;
 	char		*owner, *zone;
 };
 
 #define SIG_MAX_ZONES	4		/* signer zones kept per answer */
 
-/* The RRSIGs of a secure (or bogus) answer's answer section. */
+/*
+ * The RRSIGs of a secure (or bogus) answer: of its RRsets, the one
+ * whose signatures run out first, and one with none in its validity
+ * window now (sigs.c).
+ */
 struct dns_sigs {
-	struct dns_sig	 first;		/* the earliest expiration */
-	struct dns_sig	 newest;	/* the latest inception */
+	struct dns_sig	 first;		/* the RRset that fails first */
+	struct dns_sig	 bad;		/* when != 0: an RRset out of its
+					   window */
+	int		 bad_future;	/* ...not yet valid, else expired */
 	char		 zones[SIG_MAX_ZONES][MAX_HOSTNAME];
 	size_t		 nzones;	/* distinct signers, in order */
+	int		 zones_cut;	/* more than were kept */
 };
 
 struct dns_result {
@@ -228,12 +237,14 @@ void	 msg_put_sigs(struct msgbuf *, enum sig_scope, const char *,
 	    const struct dns_sigs *, const char *);
 void	 sigs_scan(const uint8_t *, size_t, time_t, struct dns_sigs *);
 void	 sigs_merge(struct dns_sigs *, const struct dns_sigs *);
-void	 sigs_explain(const struct dns_sigs *, time_t, char *, size_t);
+void	 sigs_explain(const struct dns_sigs *, char *, size_t);
 void	 sig_describe(const struct dns_sig *, char *, size_t);
 void	 sig_from_fact(struct dns_sig *, const struct sig_fact *);
 void	 sigs_add_facts(struct dns_sigs *, const struct sig_fact *,
-	    const struct sig_fact *);
+	    const struct sig_fact *, int);
+void	 sigs_anchors(const struct dns_config *);	/* before forking */
 void	 sigs_walk(struct ub_ctx *, const char *);	/* the parent */
+size_t	 sigs_pending(void);
 int	 sigs_chain(const char *, struct dns_sigs *, char *, size_t);
 int	 sigs_judge(const struct dns_sigs *, time_t, time_t, char *, size_t);
 void	 sigs_walk_sync(struct ub_ctx *, const char *, const char *const *,
@@ -576,9 +587,10 @@ enum msg_type {
 				   MX or SRV RRset (or of its denial) */
 	MSG_SIGS,		/* discovery, check: u32 enum sig_scope; str
 				   host ("" for the target); then twice (the
-				   first expiration, the latest inception):
-				   u32 time_hi, time_lo, type, key tag; str
-				   owner, zone; then u32 nzones; str zones...;
+				   RRset that fails first, one out of its
+				   window): u32 expiration hi, lo, inception
+				   hi, lo, type, key tag; str owner, zone;
+				   then u32 bad_future, nzones; str zones...;
 				   str why the chain is not whole, or "" */
 	MSG_OCSP,		/* check: u32 status (enum ocsp_status),
 				   known (OCSP_HAS_*); u32 this_update hi,

@@ -554,20 +554,21 @@ put_header(struct pkt *p, int an, int ns)
 
 static void
 sig_ok(const char *name, const struct dns_sigs *s, int64_t first,
-    int64_t newest, uint32_t type, uint32_t tag)
+    uint32_t tag, int64_t bad, int future)
 {
-	if (s->first.when == first && s->newest.when == newest &&
-	    (first == 0 || (s->first.type == type &&
-	    s->first.keytag == tag &&
+	if (s->first.when == first && s->bad.when == bad &&
+	    (bad == 0 || s->bad_future == future) &&
+	    (first == 0 || (s->first.keytag == tag &&
 	    strcmp(s->first.owner, "mx.example.test") == 0 &&
-	    strcmp(s->first.zone, "example.test") == 0 &&
-	    s->nzones == 1 && strcmp(s->zones[0], "example.test") == 0)))
+	    strcmp(s->first.zone, "example.test") == 0)) &&
+	    (first == 0 && bad == 0 ? s->nzones == 0 : (s->nzones == 1 &&
+	    strcmp(s->zones[0], "example.test") == 0)))
 		pass(name);
 	else
-		fail(name, "first %lld type %u tag %u owner \"%s\" zone \"%s\", "
-		    "newest %lld, %zu zones", (long long)s->first.when,
-		    s->first.type, s->first.keytag, s->first.owner,
-		    s->first.zone, (long long)s->newest.when, s->nzones);
+		fail(name, "first %lld tag %u owner \"%s\" zone \"%s\", bad "
+		    "%lld future %d, %zu zones", (long long)s->first.when,
+		    s->first.keytag, s->first.owner, s->first.zone,
+		    (long long)s->bad.when, s->bad_future, s->nzones);
 }
 
 static void
@@ -585,6 +586,8 @@ judge_ok(const char *name, const struct dns_sigs *s, time_t now,
 		fail(name, "%d \"%s\"", r, buf);
 }
 
+#define DAY	86400
+
 static void
 test_sigs(void)
 {
@@ -597,31 +600,74 @@ test_sigs(void)
 	put(&p, NAME_MX, sizeof(NAME_MX));
 	put(&p, "\000\001\000\001\000\000\001\054\000\004\177\000\000\001",
 	    14);
-	put_rrsig(&p, RR_TYPE_A, now + 864000, now - 86400, 4711, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 10 * DAY, now - DAY, 4711, 0);
 	sigs_scan(p.b, p.len, now, &s);
-	sig_ok("sigs: one RRSIG", &s, now + 864000, now - 86400, RR_TYPE_A,
-	    4711);
+	sig_ok("sigs: one RRSIG", &s, now + 10 * DAY, 4711, 0, 0);
+	if (s.first.inception == now - DAY && s.first.type == RR_TYPE_A)
+		pass("sigs: its inception and type");
+	else
+		fail("sigs: its inception and type", "%lld %u",
+		    (long long)s.first.inception, s.first.type);
+
+	/* One signature in its window validates: the latest counts. */
+	put_header(&p, 2, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 10 * DAY, now - DAY, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + DAY, now - 3600, 2, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: an RRset holds until its last RRSIG", &s,
+	    now + 10 * DAY, 1, 0, 0);
 
 	put_header(&p, 2, 0);
-	put_rrsig(&p, RR_TYPE_A, now + 864000, now - 86400, 1, 0);
-	put_rrsig(&p, RR_TYPE_A, now + 86400, now - 3600, 2, 0);
+	put_rrsig(&p, RR_TYPE_A, now - 3600, now - 30 * DAY, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + DAY, now - 3600, 2, 0);
 	sigs_scan(p.b, p.len, now, &s);
-	sig_ok("sigs: the earliest expiration, the latest inception", &s,
-	    now + 86400, now - 3600, RR_TYPE_A, 2);
+	sig_ok("sigs: a leftover expired RRSIG beside a valid one", &s,
+	    now + DAY, 2, 0, 0);
+
+	/* Which KSK signs the DNSKEY RRset is not known: the first. */
+	put_header(&p, 2, 0);
+	put_rrsig(&p, RR_TYPE_DNSKEY, now + 10 * DAY, now - DAY, 1, 0);
+	put_rrsig(&p, RR_TYPE_DNSKEY, now + DAY, now - DAY, 2, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: a DNSKEY RRset holds until its first RRSIG", &s,
+	    now + DAY, 2, 0, 0);
+
+	/* Two RRsets: the one that fails first. */
+	put_header(&p, 2, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 10 * DAY, now - DAY, 1, 0);
+	put_rrsig(&p, RR_TYPE_CNAME, now + 5 * DAY, now - DAY, 3, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: of two RRsets, the first to fail", &s, now + 5 * DAY,
+	    3, 0, 0);
+
+	put_header(&p, 2, 0);
+	put_rrsig(&p, RR_TYPE_A, now - 7200, now - 30 * DAY, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now - 3600, now - 30 * DAY, 2, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: every RRSIG expired", &s, 0, 0, now - 3600, 0);
+
+	put_header(&p, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 30 * DAY, now + 3600, 1, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: not valid yet", &s, 0, 0, now + 30 * DAY, 1);
+	put_header(&p, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 30 * DAY, now + 60, 1, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	sig_ok("sigs: a minute ahead of this clock is valid", &s,
+	    now + 30 * DAY, 1, 0, 0);
 
 	/* 2106: the 32-bit counter wraps, the times do not. */
 	put_header(&p, 1, 0);
 	put_rrsig(&p, RR_TYPE_A, 0x100, 0xffff0000, 3, 0);
 	sigs_scan(p.b, p.len, (time_t)0xffffff00LL, &s);
-	sig_ok("sigs: serial arithmetic past 2106", &s, 0x100000100LL,
-	    0xffff0000LL, RR_TYPE_A, 3);
+	sig_ok("sigs: serial arithmetic past 2106", &s, 0x100000100LL, 3, 0,
+	    0);
 
 	put_header(&p, 0, 2);
 	put_rrsig(&p, RR_TYPE_NSEC, now + 3600, now - 60, 5, 0);
 	put_rrsig(&p, 2, now + 60, now - 60, 6, 0);	/* NS: not a proof */
 	sigs_scan(p.b, p.len, now, &s);
-	sig_ok("sigs: a denial's NSEC, not the NS", &s, now + 3600, now - 60,
-	    RR_TYPE_NSEC, 5);
+	sig_ok("sigs: a denial's NSEC, not the NS", &s, now + 3600, 5, 0, 0);
 
 	put_header(&p, 1, 0);
 	put_rrsig(&p, RR_TYPE_A, now + 60, now - 60, 7, 1);
@@ -631,24 +677,43 @@ test_sigs(void)
 	sig_ok("sigs: cut packet", &s, 0, 0, 0, 0);
 
 	put_header(&p, 1, 0);
-	put_rrsig(&p, RR_TYPE_A, now + 2 * 86400, now - 86400, 8, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 2 * DAY, now - 28 * DAY, 8, 0);
 	sigs_scan(p.b, p.len, now, &s);
-	judge_ok("sigs: within the window warns", &s, now, 3 * 86400, 1,
+	judge_ok("sigs: within the window warns", &s, now, 3 * DAY, 1,
 	    "DNSSEC signature expires in 2 days");
-	judge_ok("sigs: outside the window", &s, now, 86400, 0, NULL);
+	judge_ok("sigs: outside the window", &s, now, DAY, 0, NULL);
 	judge_ok("sigs: no window", &s, now, 0, 0, NULL);
-	judge_ok("sigs: expired fails", &s, now + 3 * 86400, 0, -1,
+
+	/* Signed on the fly: two days each, warns once a day is left. */
+	put_header(&p, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 3 * DAY / 2, now - DAY / 2, 9, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	judge_ok("sigs: a fresh short-lived RRSIG does not warn", &s, now,
+	    3 * DAY, 0, NULL);
+	put_header(&p, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + DAY / 2, now - 3 * DAY / 2, 9, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	judge_ok("sigs: a short-lived RRSIG past half its life warns", &s,
+	    now, 3 * DAY, 1, "expires in 12 hours");
+
+	put_header(&p, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now - 3600, now - 30 * DAY, 8, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	judge_ok("sigs: expired fails", &s, now, 0, -1,
 	    "the RRSIG over A mx.example.test (zone example.test, key 8) "
 	    "expired");
-	judge_ok("sigs: not yet valid fails", &s, now - 2 * 86400, 0, -1,
-	    "is not valid before");
 	strlcpy(why, "validation failure", sizeof(why));
-	sigs_explain(&s, now + 3 * 86400, why, sizeof(why));
+	sigs_explain(&s, why, sizeof(why));
 	if (strstr(why, "validation failure; the RRSIG over A "
 	    "mx.example.test (zone example.test, key 8) expired ") != NULL)
 		pass("sigs: a bogus reason says which RRSIG");
 	else
 		fail("sigs: a bogus reason says which RRSIG", "\"%s\"", why);
+	put_header(&p, 1, 0);
+	put_rrsig(&p, RR_TYPE_A, now + 30 * DAY, now + 2 * 3600, 8, 0);
+	sigs_scan(p.b, p.len, now, &s);
+	judge_ok("sigs: not yet valid fails", &s, now, 0, -1,
+	    "is not valid before");
 }
 
 int

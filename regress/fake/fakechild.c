@@ -241,19 +241,24 @@ send_end(int fd)
 	fake_send(fd, &mb);
 }
 
-/* MSG_SIGS of one RRSIG over a TLSA RRset, valid until when. */
+/*
+ * MSG_SIGS of one RRSIG over a TLSA RRset, valid until when; with
+ * expired, an RRset whose signature expired then instead.
+ */
 static void
-send_sigs(int fd, uint32_t scope, const char *host, int64_t when)
+send_sigs(int fd, uint32_t scope, const char *host, int64_t when,
+    int expired)
 {
 	struct dns_sigs	 sigs;
+	struct dns_sig	*sig = expired ? &sigs.bad : &sigs.first;
 
 	memset(&sigs, 0, sizeof(sigs));
-	sigs.first.when = when;
-	sigs.first.type = RR_TYPE_TLSA;
-	sigs.first.keytag = 4711;
-	strlcpy(sigs.first.owner, "_25._tcp.fake.dane.test",
-	    sizeof(sigs.first.owner));
-	strlcpy(sigs.first.zone, "dane.test", sizeof(sigs.first.zone));
+	sig->when = when;
+	sig->inception = when != 0 ? when - 30 * 86400 : 0;
+	sig->type = RR_TYPE_TLSA;
+	sig->keytag = 4711;
+	strlcpy(sig->owner, "_25._tcp.fake.dane.test", sizeof(sig->owner));
+	strlcpy(sig->zone, "dane.test", sizeof(sig->zone));
 	msg_begin(&mb, MSG_SIGS);
 	msg_put_sigs(&mb, scope, host, &sigs, "");
 	fake_send(fd, &mb);
@@ -342,14 +347,14 @@ discover_start(struct ub_ctx *ctx, const struct discover_spec *s)
 		msg_put_cstr(&mb, "fake");
 		fake_send(fd, &mb);
 	} else if (is(n, "d-sigs2")) {
-		send_sigs(fd, SIG_SCOPE_TARGET, "", time(NULL) + 86400 * 30);
-		send_sigs(fd, SIG_SCOPE_TARGET, "", time(NULL) + 86400 * 30);
+		send_sigs(fd, SIG_SCOPE_TARGET, "", time(NULL) + 86400 * 30, 0);
+		send_sigs(fd, SIG_SCOPE_TARGET, "", time(NULL) + 86400 * 30, 0);
 	} else if (is(n, "d-sigshost"))	/* before its MSG_HOST */
-		send_sigs(fd, SIG_SCOPE_A, n, time(NULL) + 86400 * 30);
+		send_sigs(fd, SIG_SCOPE_A, n, time(NULL) + 86400 * 30, 0);
 	else if (is(n, "d-sigscheck"))
-		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) + 86400 * 30);
+		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) + 86400 * 30, 0);
 	else if (is(n, "d-sigszero"))
-		send_sigs(fd, SIG_SCOPE_TARGET, "", 0);
+		send_sigs(fd, SIG_SCOPE_TARGET, "", 0, 0);
 	else if (is(n, "d-noend")) {
 		send_host(fd, n, s->port);
 		send_addr(fd, n);
@@ -527,13 +532,13 @@ check_child(int fd, struct ub_ctx *ctx, const struct check_spec *s)
 	} else if (is(n, "c-nochain"))	/* verified, but nothing judged */
 		send_result(fd, R_VERIFIED, "fake verified");
 	else if (is(n, "c-sigstarget"))
-		send_sigs(fd, SIG_SCOPE_TARGET, "", time(NULL) + 86400 * 30);
+		send_sigs(fd, SIG_SCOPE_TARGET, "", time(NULL) + 86400 * 30, 0);
 	else if (is(n, "c-sigsexpired")) {
 		/* Within libunbound's skew, yet expired: a failure. */
-		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) - 3600);
+		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) - 3600, 1);
 		send_verified(fd, n, "fake verified");
 	} else if (is(n, "c-sigssoon")) {
-		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) + 86400);
+		send_sigs(fd, SIG_SCOPE_CHECK, "", time(NULL) + 86400, 0);
 		send_verified(fd, n, "fake verified");
 	} else if (is(n, "c-nsstage"))	/* -all-ns's stage without it */
 		send_stage(fd, ST_NS);

@@ -151,7 +151,7 @@ get_hostinfo(struct msgreader *r)
 	get_text(r);
 }
 
-/* MSG_SIGS: scope, host, two RRSIG times, zones, why (on_sigs()). */
+/* MSG_SIGS: scope, host, two RRSIGs, bad_future, zones, why (on_sigs()). */
 static void
 get_sigs(struct msgreader *r)
 {
@@ -161,10 +161,11 @@ get_sigs(struct msgreader *r)
 	get_u32s(r, 1);
 	get_text(r);
 	for (k = 0; k < 2; k++) {
-		get_u32s(r, 4);
+		get_u32s(r, 6);
 		get_text(r);
 		get_text(r);
 	}
+	get_u32s(r, 1);		/* bad_future */
 	n = msg_get_u32(r);
 	for (i = 0; i < n && !r->bad; i++) {
 		if (i >= SIG_MAX_ZONES) {

@@ -82,7 +82,8 @@ QLOG=$WORK/last.log
 #   unsigned  not signed, no DS in the parent (insecure delegation)
 #   bogus     signed, DS in the parent, then every RRSIG corrupted
 #   expired   signed with RRSIGs that expired in 2020
-#   soon      signed with RRSIGs that expire in 2 days (-dnssec-warning)
+#   soon      signed 28 days ago with RRSIGs that expire in 2 days, as a
+#             zone whose re-signing stopped (-dnssec-warning)
 #   skew      signed with RRSIGs that expired an hour ago: libunbound
 #             still accepts them (its clock-skew allowance), others not
 #   future    signed with RRSIGs valid from 2 hours from now: likewise
@@ -1049,7 +1050,7 @@ make_zones()
 		zsk=$(keygen "$z")
 		case $kind in
 		expired) _from=20200101000000 _until=20200201000000 ;;
-		soon)	 _from=$_now
+		soon)	 _from=$(date -u -d '-28 days' +%Y%m%d%H%M%S)
 			 _until=$(date -u -d '+2 days' +%Y%m%d%H%M%S) ;;
 		skew)	 _from=$(date -u -d '-30 days' +%Y%m%d%H%M%S)
 			 _until=$_now ;;
