@@ -168,6 +168,15 @@ format_ttl(uint32_t ttl, char *buf, size_t len)
 	}
 }
 
+/* Days left until when, rounded as cert_days is. */
+long long
+dnssec_days(int64_t when)
+{
+	long long	 left = (long long)(when - time(NULL));
+
+	return left >= 0 ? (left + 43200) / 86400 : -((-left + 43200) / 86400);
+}
+
 /* "valid until ... (30 days); first to expire: the RRSIG over ..." */
 void
 format_dnssec(const struct report *rep, char *buf, size_t len)
@@ -339,9 +348,7 @@ count_check(struct check *c)
 	    left < sum.dnssec_left)) {
 		sum.dnssec_left = left;
 		sum.dnssec_known = 1;
-		/* In whole days, rounded as cert_days is. */
-		sum.dnssec_days = left >= 0 ? (left + 43200) / 86400 :
-		    -((-left + 43200) / 86400);
+		sum.dnssec_days = dnssec_days(c->rep.dnssec.when);
 	}
 	for (i = 0; i < c->rep.ncerts; i++) {
 		left = (long long)c->rep.certs[i].not_after - now;

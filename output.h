@@ -246,6 +246,7 @@ void	 format_ttl(uint32_t, char *, size_t);
 int	 probe_ok(const struct probe_line *);
 void	 format_probe(const struct probe_line *, char *, size_t);
 void	 format_dnssec(const struct report *, char *, size_t);
+long long dnssec_days(int64_t);
 void	 format_ns(const struct ns_line *, char *, size_t);
 extern int use_color;
 

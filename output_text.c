@@ -189,9 +189,11 @@ print_check_line(const struct check *c, int nagios)
 		nagios_safe(reason);
 	printf("%s: %s%s%s: %s", head, color_of(res), result_name(res),
 	    use_color ? "\033[0m" : "", reason);
-	/* -terse: the staple's status as a token. */
+	/* -terse: the staple's status and the signatures' days left. */
 	if (!nagios && opt.terse && ocsp_shown(c))
 		printf(" (ocsp=%s)", ocsp_word(rep));
+	if (!nagios && opt.terse && rep->dnssec.when != 0)
+		printf(" (dnssec=%lldd)", dnssec_days(rep->dnssec.when));
 	putchar('\n');
 }
 
