@@ -122,6 +122,9 @@ static pid_t			 kids[MAXCHILD];
 static int			 nkids;
 static sigset_t			 origmask, sigmask;
 static volatile sig_atomic_t	 gotterm, gotchld;
+/* hang-after-first: this connection comes within 2 s of a served one */
+static int			 follows_served;
+static struct timespec		 last_served;
 
 static int	greet_good(struct conn *);
 static int	greet_silent(struct conn *);
@@ -146,6 +149,7 @@ static int	starttls_454(struct conn *);
 static int	starttls_inject(struct conn *);
 static int	starttls_nottls(struct conn *);
 static int	starttls_hang(struct conn *);
+static int	starttls_first_only(struct conn *);
 
 static const struct mode modes[] = {
 	{ "good", 0, 0, greet_good, cmd_smtp, ehlo_good, starttls_good,
@@ -175,6 +179,9 @@ static const struct mode modes[] = {
 	    "220 Ready, then plain text instead of TLS" },
 	{ "hang-handshake", 0, 0, greet_good, cmd_smtp, ehlo_good,
 	    starttls_hang, "220 Ready, then never answer the ClientHello" },
+	{ "hang-after-first", 0, 0, greet_good, cmd_smtp, ehlo_good,
+	    starttls_first_only, "like good, but a connection within 2 s of "
+	    "one served hangs as hang-handshake does (-all-keys probes)" },
 	{ "drip", 0, 0, greet_drip, cmd_smtp, ehlo_good, starttls_good,
 	    "banner sent one byte per second" },
 	{ "long-line", 0, 0, greet_long, cmd_smtp, ehlo_good, starttls_good,
@@ -807,6 +814,12 @@ starttls_hang(struct conn *c)
 	return discard(c);
 }
 
+static int
+starttls_first_only(struct conn *c)
+{
+	return follows_served ? starttls_hang(c) : starttls_good(c);
+}
+
 /*
  * Commands.
  */
@@ -1195,6 +1208,7 @@ accept_one(struct listener *l)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	char			 peer[ADDRSTRLEN];
+	struct timespec		 now;
 	pid_t			 pid;
 	int			 fd;
 
@@ -1208,6 +1222,11 @@ accept_one(struct listener *l)
 		return;
 	}
 	addr_fmt((struct sockaddr *)&ss, peer, sizeof(peer));
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	follows_served = last_served.tv_sec != 0 &&
+	    now.tv_sec - last_served.tv_sec < 2;
+	if (!follows_served)
+		last_served = now;
 	if ((pid = fork()) == -1) {
 		plog("fork: %s", strerror(errno));
 		close(fd);
