@@ -212,7 +212,7 @@ const char *
 ocsp_text(const struct report *rep)
 {
 	static char			 buf[3 * MAX_TEXT];
-	const struct ocsp_verdict	*v = &rep->ocspv;
+	const struct ocsp_verdict	*v = rep->ocspv;
 	char				 t[64], part[MAX_TEXT + 64];
 
 	if (!rep->has_ocsp) {
@@ -274,7 +274,7 @@ ocsp_shown(const struct check *c)
 const char *
 ocsp_word(const struct report *rep)
 {
-	return rep->has_ocsp ? ocsp_status_name(rep->ocspv.status) :
+	return rep->has_ocsp ? ocsp_status_name(rep->ocspv->status) :
 	    "not-checked";
 }
 

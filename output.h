@@ -111,7 +111,9 @@ struct report {
 	enum ocsp_staple ocsp;		/* MSG_TLS, when tls_version is set */
 	char		*ocsp_url;	/* the leaf's responder, or "" */
 	int		 has_ocsp;	/* MSG_OCSP came: */
-	struct ocsp_verdict ocspv;	/* what the staple says */
+	struct ocsp_verdict *ocspv;	/* what the staple says, when
+					   has_ocsp (1 KB: not in every
+					   report) */
 	char		*base;		/* TLSA base domain the child chose */
 	char		*chain;		/* MSG_CHAIN: as presented, or NULL */
 	size_t		 chainlen;

@@ -402,7 +402,7 @@ json_dnssec(const struct sig_fact *f)
 static void
 json_ocsp(const struct report *rep)
 {
-	const struct ocsp_verdict *v = &rep->ocspv;
+	const struct ocsp_verdict *v = rep->ocspv;
 	char			 t[32];
 
 	str("ocsp_staple", ocsp_word(rep));

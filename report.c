@@ -539,7 +539,7 @@ static const char *
 on_ocsp(struct job *j, struct msgreader *r)
 {
 	struct report		*rep = job_report(j);
-	struct ocsp_verdict	*v = &rep->ocspv;
+	struct ocsp_verdict	*v;
 	char			*reason, *detail;
 	uint32_t		 st;
 	int			 ok;
@@ -548,7 +548,7 @@ on_ocsp(struct job *j, struct msgreader *r)
 		return "OCSP judgment sent twice";
 	if (rep->tls_version == NULL)
 		return "OCSP judgment without a handshake";
-	memset(v, 0, sizeof(*v));
+	v = xcalloc(1, sizeof(*v));
 	st = msg_get_u32(r);
 	v->known = msg_get_u32(r);
 	v->this_update = get_time(r);
@@ -568,9 +568,10 @@ on_ocsp(struct job *j, struct msgreader *r)
 	free(reason);
 	free(detail);
 	if (!ok) {
-		memset(v, 0, sizeof(*v));
+		free(v);
 		return "bad OCSP judgment";
 	}
+	rep->ocspv = v;
 	rep->has_ocsp = 1;
 	return NULL;
 }

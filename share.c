@@ -94,7 +94,7 @@ follower_ready(size_t i)
 	f->ocsp = l->ocsp;
 	f->ocsp_url = dup_or_null(l->ocsp_url);
 	f->has_ocsp = l->has_ocsp;
-	f->ocspv = l->ocspv;
+	f->ocspv = l->ocspv;	/* shared, never freed */
 	f->base = dup_or_null(l->base);
 	f->stage = l->stage;
 	f->sigs = l->sigs;	/* shared, never freed */
@@ -199,7 +199,7 @@ start_verify_child(int fd, size_t i)
 	}
 	vs.probes = pr;
 	vs.nprobes = k;
-	vs.ocsp = l->has_ocsp ? &l->ocspv : NULL;
+	vs.ocsp = l->has_ocsp ? l->ocspv : NULL;
 	vs.ns_fail = l->ns_fail != NULL ? l->ns_fail : "";
 	verify_child(fd, &vs);
 }
