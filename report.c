@@ -284,9 +284,9 @@ get_sig(struct msgreader *r, struct sig_fact *f)
 	f->keytag = msg_get_u32(r);
 	f->owner = get_text(r);
 	f->zone = get_text(r);
+	/* An inception of 0 is 1970 by RFC 4034's arithmetic: allowed. */
 	if (hi > 0xffff || ihi > 0xffff || f->type > 65535 ||
-	    f->keytag > 65535 || f->owner == NULL || f->zone == NULL ||
-	    (f->when == 0) != (f->inception == 0))
+	    f->keytag > 65535 || f->owner == NULL || f->zone == NULL)
 		r->bad = 1;
 }
 
