@@ -481,6 +481,13 @@ sigs_anchors(const struct dns_config *cfg)
 	}
 }
 
+/* The zone of the i-th trust anchor, or NULL past the last. */
+const char *
+sigs_anchor_zone(size_t i)
+{
+	return i < nanchor_zones ? anchor_zones[i] : NULL;
+}
+
 /* The top of a walk: the root, or a trust anchor's zone. */
 static int
 walk_top(const char *zone)

@@ -308,9 +308,44 @@ setup_tls(void)
 /*
  * Validate the root DNSKEY RRset, then the zones above each host, in
  * the parent: every child inherits the warm cache, so its TLSA lookup
- * costs one query instead of the seven a cold one took here.  A
- * root that cannot be validated means nothing can be: say so once.
+ * costs one query instead of the seven a cold one took here.  The
+ * trust anchors' own DNSKEY RRsets come first (the root's, unless
+ * -trust-anchor names other zones): when none of them validates,
+ * nothing can be, and that is said once.
  */
+static int
+prime_anchors(char *why, size_t whylen)
+{
+	struct dns_result	 res;
+	const char		*zone;
+	size_t			 i, n;
+	int			 secure = 0;
+
+	for (n = 0; sigs_anchor_zone(n) != NULL; n++)
+		;
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		zone = n > 0 ? sigs_anchor_zone(i) : ".";
+		memset(&res, 0, sizeof(res));
+		dns_lookup(ubctx, zone, RR_TYPE_DNSKEY, &res);
+		debug("prime: DNSKEY %s %s %s", zone,
+		    dns_status_name(res.status), dns_security_name(res.sec));
+		if (res.status == DNS_ANSWER && res.sec == SEC_SECURE)
+			secure = 1;
+		else if (i == 0)
+			snprintf(why, whylen, "cannot validate DNSSEC: the "
+			    "%s%s%s DNSKEY RRset is %s%s%.900s",
+			    strcmp(zone, ".") == 0 ? "root" : "trust anchor ",
+			    strcmp(zone, ".") == 0 ? "" : zone,
+			    strcmp(zone, ".") == 0 ? "" : "'s",
+			    res.sec == SEC_BOGUS ? "bogus" :
+			    res.status == DNS_FAILED ? "unavailable" :
+			    res.status != DNS_ANSWER ? "missing" : "insecure",
+			    res.why[0] ? ": " : "", res.why);
+		dns_result_free(&res);
+	}
+	return secure ? 0 : -1;
+}
+
 static int
 prime_validation(char *why, size_t whylen)
 {
@@ -319,21 +354,8 @@ prime_validation(char *why, size_t whylen)
 	const char		*dot;
 	size_t			 i, j, nzones = 0;
 
-	memset(&res, 0, sizeof(res));
-	dns_lookup(ubctx, ".", RR_TYPE_DNSKEY, &res);
-	debug("prime: DNSKEY . %s %s", dns_status_name(res.status),
-	    dns_security_name(res.sec));
-	if (res.status != DNS_ANSWER || res.sec != SEC_SECURE) {
-		snprintf(why, whylen, "cannot validate DNSSEC: the root "
-		    "DNSKEY RRset is %s%s%.900s%s",
-		    res.sec == SEC_BOGUS ? "bogus" :
-		    res.status == DNS_FAILED ? "unavailable" :
-		    res.status != DNS_ANSWER ? "missing" : "insecure",
-		    res.why[0] ? ": " : "", res.why, "");
-		dns_result_free(&res);
+	if (prime_anchors(why, whylen) == -1)
 		return -1;
-	}
-	dns_result_free(&res);
 	for (i = 0; i < ntargets && nzones < PRIME_MAX; i++) {
 		if (targets[i].discovered ||
 		    (dot = strchr(targets[i].host, '.')) == NULL)

@@ -243,6 +243,7 @@ void	 sig_from_fact(struct dns_sig *, const struct sig_fact *);
 void	 sigs_add_facts(struct dns_sigs *, const struct sig_fact *,
 	    const struct sig_fact *, int);
 void	 sigs_anchors(const struct dns_config *);	/* before forking */
+const char *sigs_anchor_zone(size_t);
 void	 sigs_walk(struct ub_ctx *, const char *);	/* the parent */
 size_t	 sigs_pending(void);
 int	 sigs_chain(const char *, struct dns_sigs *, char *, size_t);
