@@ -121,21 +121,6 @@ allns_failure(const char *zone, const char *name, const char *addr,
 	    tail);
 }
 
-static void
-cutf(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((__format__(__printf__, 3, 4)));
-
-/* snprintf(), with CUT_MARK where it did not fit. */
-static void
-cutf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vcutf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
 static int
 timed_out(const struct allns *a)
 {
@@ -540,15 +525,11 @@ static void
 append(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list	 ap;
-	size_t	 n = strlen(buf);
 
-	if (n > 0 && n + 2 < len) {
-		buf[n++] = ';';
-		buf[n++] = ' ';
-		buf[n] = '\0';
-	}
+	if (buf[0] != '\0')
+		cutcatf(buf, len, "; ");
 	va_start(ap, fmt);
-	vcutf(buf + n, len - n, fmt, ap);
+	vcutcatf(buf, len, fmt, ap);
 	va_end(ap);
 }
 

@@ -121,12 +121,6 @@ struct anchor_try {
 };
 
 static void
-setf(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((__format__(__printf__, 3, 4)));
-static void
-appendf(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((__format__(__printf__, 3, 4)));
-static void
 warn_add(struct dane_report *, const char *, ...)
     __attribute__((__format__(__printf__, 2, 3)));
 
@@ -135,31 +129,6 @@ warn_add(struct dane_report *, const char *, ...)
  */
 
 /* snprintf for text that may be cut short: a cut ends in CUT_MARK. */
-static void
-setf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	(void)vcutf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
-static void
-appendf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list	 ap;
-	size_t	 n;
-
-	n = strlen(buf);
-	if (n + 1 >= len)
-		return;		/* full, and marked so */
-	va_start(ap, fmt);
-	if (vcutf(buf + n, len - n, fmt, ap) >= (int)(len - n))
-		mark_cut(buf, len);
-	va_end(ap);
-}
-
 static void
 date_str(time_t t, char *buf, size_t len)
 {
@@ -315,11 +284,11 @@ tlsa_unusable(const struct tlsa *t)
 	case TLSA_DANE_EE:
 		break;
 	default:
-		setf(buf, sizeof(buf), "unknown usage %u", t->usage);
+		cutf(buf, sizeof(buf), "unknown usage %u", t->usage);
 		return buf;
 	}
 	if (t->selector != TLSA_SEL_CERT && t->selector != TLSA_SEL_SPKI) {
-		setf(buf, sizeof(buf), "unknown selector %u",
+		cutf(buf, sizeof(buf), "unknown selector %u",
 		    t->selector);
 		return buf;
 	}
@@ -339,11 +308,11 @@ tlsa_unusable(const struct tlsa *t)
 			return NULL;
 		break;
 	default:
-		setf(buf, sizeof(buf), "unknown matching type %u",
+		cutf(buf, sizeof(buf), "unknown matching type %u",
 		    t->mtype);
 		return buf;
 	}
-	setf(buf, sizeof(buf), "%s data is %zu bytes",
+	cutf(buf, sizeof(buf), "%s data is %zu bytes",
 	    mtype_name(t->mtype), t->len);
 	return buf;
 }
@@ -358,7 +327,7 @@ tlsa_format(const struct tlsa *t, char *buf, size_t len)
 	buf[0] = '\0';
 	if (t == NULL)
 		return;
-	setf(buf, len, "%u %u %u", t->usage, t->selector,
+	cutf(buf, len, "%u %u %u", t->usage, t->selector,
 	    t->mtype);
 	n = strlen(buf);
 	if (t->len == 0 || t->data == NULL || n + 2 >= len)
@@ -372,8 +341,8 @@ tlsa_format(const struct tlsa *t, char *buf, size_t len)
  */
 
 /* Certificates have no passphrase; never let libcrypto ask for one. */
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
+int
+dane_no_passphrase(char *buf, int size, int rwflag, void *u)
 {
 	(void)buf;
 	(void)size;
@@ -383,11 +352,23 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 }
 
 /* Validity dates as time_t.  (A NULL time would mean "now".) */
+/* An ASN.1 time (UTCTime or GeneralizedTime) as a time_t. */
+int
+dane_asn1_time(const ASN1_TIME *a, time_t *t)
+{
+	struct tm	 tm;
+
+	memset(&tm, 0, sizeof(tm));
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
+		return -1;
+	*t = timegm(&tm);
+	return 0;
+}
+
 static int
 dates_of(X509 *x, time_t *nb, time_t *na)
 {
 	const ASN1_TIME	*b, *a;
-	struct tm	 tm;
 
 	if (x == NULL || (b = X509_get0_notBefore(x)) == NULL ||
 	    (a = X509_get0_notAfter(x)) == NULL)
@@ -400,14 +381,8 @@ dates_of(X509 *x, time_t *nb, time_t *na)
 		ERR_clear_error();
 		return -1;
 	}
-	memset(&tm, 0, sizeof(tm));
-	if (ASN1_TIME_to_tm(b, &tm) != 1)
+	if (dane_asn1_time(b, nb) == -1 || dane_asn1_time(a, na) == -1)
 		return -1;
-	*nb = timegm(&tm);
-	memset(&tm, 0, sizeof(tm));
-	if (ASN1_TIME_to_tm(a, &tm) != 1)
-		return -1;
-	*na = timegm(&tm);
 	return 0;
 }
 
@@ -446,7 +421,7 @@ cert_label(X509 *x, char *buf, size_t len)
 	    (n = ASN1_STRING_to_UTF8(&u, s)) >= 0) {
 		vis_copy(cn, sizeof(cn), u, (size_t)n);
 		OPENSSL_free(u);
-		setf(buf, len, "CN=%s", cn);
+		cutf(buf, len, "CN=%s", cn);
 		return;
 	}
 	ERR_clear_error();
@@ -476,7 +451,7 @@ dns_names(X509 *x, char *buf, size_t len)
 			continue;
 		vis_copy(one, sizeof(one), ASN1_STRING_get0_data(s),
 		    (size_t)ASN1_STRING_length(s));
-		appendf(buf, len, "%s%s", buf[0] != '\0' ? ", " : "", one);
+		cutcatf(buf, len, "%s%s", buf[0] != '\0' ? ", " : "", one);
 	}
 	GENERAL_NAMES_free(gens);
 }
@@ -538,17 +513,17 @@ cert_load(struct cert *c, const char *blk, size_t len, size_t idx,
 	BIO	*b;
 
 	if (len > INT_MAX) {
-		setf(why, whylen, "certificate %zu of the presented "
+		cutf(why, whylen, "certificate %zu of the presented "
 		    "chain is too large", idx + 1);
 		return -1;
 	}
 	if ((c->pem = strndup(blk, len)) == NULL ||
 	    (b = BIO_new_mem_buf(blk, (int)len)) == NULL)
 		return -2;
-	c->x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL);
+	c->x = PEM_read_bio_X509(b, NULL, dane_no_passphrase, NULL);
 	BIO_free(b);
 	if (c->x == NULL) {
-		setf(why, whylen, "certificate %zu of the presented "
+		cutf(why, whylen, "certificate %zu of the presented "
 		    "chain does not parse: %s", idx + 1, crypto_error());
 		return -1;
 	}
@@ -601,7 +576,7 @@ chain_load(struct vctx *v, const char *pem, size_t len, char *why,
 		e = memmem(b + bl, end - (b + bl), pem_end, el);
 		if (e == NULL || memmem(b + bl, e - (b + bl), pem_begin,
 		    bl) != NULL) {
-			setf(why, whylen, "certificate %zu of the "
+			cutf(why, whylen, "certificate %zu of the "
 			    "presented chain is truncated (no END CERTIFICATE "
 			    "line)", v->nc + 1);
 			return -1;
@@ -767,7 +742,7 @@ shown_digest(const struct tlsa *t, const struct cert *c, char *buf,
 
 	m = t->mtype == TLSA_MT_SHA512 ? 1 : 0;
 	hexify(c->dig[t->selector][m], HEX_SHOWN / 2, hex, sizeof(hex));
-	setf(buf, len, "%s...", hex);
+	cutf(buf, len, "%s...", hex);
 }
 
 static void
@@ -782,20 +757,20 @@ nomatch_text(struct vctx *v, const struct tlsa *t, char *buf, size_t len)
 	if (t->usage == TLSA_DANE_EE) {
 		shown_digest(t, &v->c[0], d, sizeof(d));
 		if (t->mtype == TLSA_MT_FULL)
-			setf(buf, len, "no match (leaf %s differs, "
+			cutf(buf, len, "no match (leaf %s differs, "
 			    "its %s is %s)", what, md, d);
 		else
-			setf(buf, len, "no match (leaf %s %s is %s)",
+			cutf(buf, len, "no match (leaf %s %s is %s)",
 			    what, md, d);
 		return;
 	}
-	setf(buf, len, "no match (%s %s", what, md);
+	cutf(buf, len, "no match (%s %s", what, md);
 	for (i = 0; i < v->nc; i++) {
 		shown_digest(t, &v->c[i], d, sizeof(d));
-		appendf(buf, len, "%s depth %zu is %s", i > 0 ? "," : " of",
+		cutcatf(buf, len, "%s depth %zu is %s", i > 0 ? "," : " of",
 		    i, d);
 	}
-	appendf(buf, len, ")");
+	cutcatf(buf, len, ")");
 }
 
 /* How far a check got: the better outcome of two is kept. */
@@ -856,13 +831,13 @@ ee_check(struct vctx *v, const struct tlsa *t, struct dane_outcome *o)
 		    "dates, accepted for DANE-EE (RFC 7672 section 3.1.1)");
 	else if (v->now < leaf->nb) {
 		date_str(leaf->nb, date, sizeof(date));
-		appendf(o->text, sizeof(o->text), ", leaf not valid until %s "
+		cutcatf(o->text, sizeof(o->text), ", leaf not valid until %s "
 		    "(not checked for DANE-EE)", date);
 		warn_add(v->r, "leaf certificate is not valid until %s, "
 		    "accepted for DANE-EE (RFC 7672 section 3.1.1)", date);
 	} else if (v->now > leaf->na) {
 		date_str(leaf->na, date, sizeof(date));
-		appendf(o->text, sizeof(o->text), ", leaf expired on %s "
+		cutcatf(o->text, sizeof(o->text), ", leaf expired on %s "
 		    "(not checked for DANE-EE)", date);
 		warn_add(v->r, "leaf certificate expired on %s, accepted for "
 		    "DANE-EE (RFC 7672 section 3.1.1)", date);
@@ -884,7 +859,7 @@ chain_dates(struct vctx *v, STACK_OF(X509) *chain, int ndated,
 		x = sk_X509_value(chain, i);
 		if (dates_of(x, &nb, &na) == -1) {
 			o->result = R_CHAIN_INVALID;
-			setf(o->text, sizeof(o->text), "%s but "
+			cutf(o->text, sizeof(o->text), "%s but "
 			    "certificate at depth %d has unreadable dates",
 			    pre, i);
 			return -1;
@@ -892,14 +867,14 @@ chain_dates(struct vctx *v, STACK_OF(X509) *chain, int ndated,
 		if (v->now > na) {
 			date_str(na, date, sizeof(date));
 			o->result = R_CERT_EXPIRED;
-			setf(o->text, sizeof(o->text), "%s but "
+			cutf(o->text, sizeof(o->text), "%s but "
 			    "certificate at depth %d expired %s", pre, i, date);
 			return -1;
 		}
 		if (v->now < nb) {
 			date_str(nb, date, sizeof(date));
 			o->result = R_CERT_NOT_YET_VALID;
-			setf(o->text, sizeof(o->text), "%s but "
+			cutf(o->text, sizeof(o->text), "%s but "
 			    "certificate at depth %d is not valid until %s",
 			    pre, i, date);
 			return -1;
@@ -939,7 +914,7 @@ name_check(struct vctx *v, X509 *leaf, char *buf, size_t len)
 		if (peer != NULL && (strlen(peer) != l ||
 		    strncasecmp(peer, n, l) != 0)) {
 			vis_copy(vp, sizeof(vp), peer, strlen(peer));
-			appendf(buf, len, " (certificate name %s)", vp);
+			cutcatf(buf, len, " (certificate name %s)", vp);
 		}
 		OPENSSL_free(peer);
 		ERR_clear_error();
@@ -958,26 +933,26 @@ name_mismatch(struct vctx *v, X509 *leaf, struct dane_outcome *o,
 
 	o->result = R_NAME_MISMATCH;
 	if (v->nnames == 0) {
-		setf(o->text, sizeof(o->text), "%s but no reference "
+		cutf(o->text, sizeof(o->text), "%s but no reference "
 		    "name was given to check the leaf against", pre);
 		return;
 	}
-	setf(o->text, sizeof(o->text), "%s but leaf name "
+	cutf(o->text, sizeof(o->text), "%s but leaf name "
 	    "mismatch: wanted ", pre);
 	for (i = 0, n = 0; i < v->nnames; i++) {
 		if (v->p->names[i] == NULL)
 			continue;
 		vis_copy(one, sizeof(one), v->p->names[i],
 		    strlen(v->p->names[i]));
-		appendf(o->text, sizeof(o->text), "%s%s", n++ > 0 ? " or " : "",
+		cutcatf(o->text, sizeof(o->text), "%s%s", n++ > 0 ? " or " : "",
 		    one);
 	}
 	dns_names(leaf, has, sizeof(has));
 	if (has[0] != '\0')
-		appendf(o->text, sizeof(o->text), ", certificate has %s", has);
+		cutcatf(o->text, sizeof(o->text), ", certificate has %s", has);
 	else {
 		cert_label(leaf, has, sizeof(has));
-		appendf(o->text, sizeof(o->text), ", certificate has no DNS "
+		cutcatf(o->text, sizeof(o->text), ", certificate has no DNS "
 		    "subjectAltName, subject %s", has);
 	}
 }
@@ -1117,11 +1092,11 @@ ta_prefix(const struct anchor_try *a, char *buf, size_t len)
 	char	 label[MAX_TEXT];
 
 	if (a->kind == TA_PRESENTED) {
-		setf(buf, len, "matched depth %d", a->depth);
+		cutf(buf, len, "matched depth %d", a->depth);
 		return;
 	}
 	cert_label(a->signedx, label, sizeof(label));
-	setf(buf, len, "matched depth %d (" NOT_SENT " by the "
+	cutf(buf, len, "matched depth %d (" NOT_SENT " by the "
 	    "server, its %s signed depth %d, %s)", a->depth,
 	    a->kind == TA_DNS_KEY ? "key" : "certificate's key", a->depth - 1,
 	    label);
@@ -1148,14 +1123,14 @@ ta_verify(struct vctx *v, const struct tlsa *t, const struct anchor_try *a,
 	if ((xc = ta_store_ctx(v, a->anchor, &st)) == NULL) {
 		v->failed = 1;
 		o->result = R_INTERNAL;
-		setf(o->text, sizeof(o->text), "%s but libcrypto "
+		cutf(o->text, sizeof(o->text), "%s but libcrypto "
 		    "failed: %s", pre, crypto_error());
 		goto done;
 	}
 	if (X509_verify_cert(xc) != 1) {
 		n = X509_STORE_CTX_get_error(xc);
 		o->result = R_CHAIN_INVALID;
-		setf(o->text, sizeof(o->text), "%s but chain does "
+		cutf(o->text, sizeof(o->text), "%s but chain does "
 		    "not verify: %s at depth %d%s", pre,
 		    X509_verify_cert_error_string(n),
 		    X509_STORE_CTX_get_error_depth(xc), verify_hint(n));
@@ -1164,7 +1139,7 @@ ta_verify(struct vctx *v, const struct tlsa *t, const struct anchor_try *a,
 	if ((chain = X509_STORE_CTX_get0_chain(xc)) == NULL ||
 	    (n = sk_X509_num(chain)) <= 0) {
 		o->result = R_CHAIN_INVALID;
-		setf(o->text, sizeof(o->text), "%s but libcrypto "
+		cutf(o->text, sizeof(o->text), "%s but libcrypto "
 		    "returned no chain", pre);
 		goto done;
 	}
@@ -1180,10 +1155,10 @@ ta_verify(struct vctx *v, const struct tlsa *t, const struct anchor_try *a,
 	o->verified = 1;
 	o->result = R_VERIFIED;
 	if (a->kind == TA_PRESENTED)
-		setf(o->text, sizeof(o->text), "matched depth %d "
+		cutf(o->text, sizeof(o->text), "matched depth %d "
 		    "(DANE-TA), chain verified, leaf name %s", a->depth, ok);
 	else
-		setf(o->text, sizeof(o->text), "%s, chain verified, "
+		cutf(o->text, sizeof(o->text), "%s, chain verified, "
 		    "leaf name %s", pre, ok);
 	chain_warn(v, chain, top, a, t);
  done:
@@ -1323,7 +1298,7 @@ ta_mismatch(struct vctx *v, const struct tlsa *t, int leaf,
 		 */
 		o->matched = 1;
 		o->depth = 0;
-		setf(o->text, sizeof(o->text), "matched depth 0, the leaf "
+		cutf(o->text, sizeof(o->text), "matched depth 0, the leaf "
 		    "itself: DANE-TA never authenticates the leaf; publish a "
 		    "DANE-EE 3 %u %u record for it instead (OpenSSL, and so "
 		    "Postfix and Exim, never match DANE-TA at depth 0)",
@@ -1334,11 +1309,11 @@ ta_mismatch(struct vctx *v, const struct tlsa *t, int leaf,
 	if (t->mtype != TLSA_MT_FULL)
 		return;
 	if (t->selector == TLSA_SEL_CERT)
-		appendf(o->text, sizeof(o->text), "; the record's certificate "
+		cutcatf(o->text, sizeof(o->text), "; the record's certificate "
 		    "signed none of depth 0 to %zu", v->nbuilt - 1);
 	else if ((top = built_top(v)) != NULL) {
 		cert_label(top, label, sizeof(label));
-		appendf(o->text, sizeof(o->text), "; the record's key did not "
+		cutcatf(o->text, sizeof(o->text), "; the record's key did not "
 		    "sign depth %d (%s), the top of the chain", v->btop_depth,
 		    label);
 	}
@@ -1398,7 +1373,7 @@ mark_usable(const struct dane_params *p, struct dane_report *r)
 		r->out[i].depth = -1;
 		if ((why = tlsa_unusable(t)) != NULL) {
 			r->out[i].result = R_TLSA_UNUSABLE;
-			setf(r->out[i].text, sizeof(r->out[i].text),
+			cutf(r->out[i].text, sizeof(r->out[i].text),
 			    "unusable: %s", why);
 			continue;
 		}
@@ -1414,7 +1389,7 @@ mark_usable(const struct dane_params *p, struct dane_report *r)
 		    t->mtype < best[t->usage - 2][t->selector]) {
 			r->out[i].usable = 0;
 			r->out[i].result = R_TLSA_UNUSABLE;
-			setf(r->out[i].text, sizeof(r->out[i].text),
+			cutf(r->out[i].text, sizeof(r->out[i].text),
 			    "ignored: a %s %u %u %u record is published "
 			    "(digest algorithm agility, RFC 7671 section 9)",
 			    usage_name(t->usage), t->usage, t->selector,
@@ -1441,15 +1416,15 @@ summarize(struct vctx *v, size_t nused)
 		o = &r->out[i];
 		t = &p->tlsa[i];
 		if (o->verified) {
-			appendf(r->reason, sizeof(r->reason), "%s%s %u %u %u "
+			cutcatf(r->reason, sizeof(r->reason), "%s%s %u %u %u "
 			    "matched ", r->reason[0] != '\0' ? "; " : "",
 			    usage_name(t->usage), t->usage, t->selector,
 			    t->mtype);
 			if (t->usage == TLSA_DANE_EE)
-				appendf(r->reason, sizeof(r->reason),
+				cutcatf(r->reason, sizeof(r->reason),
 				    "the leaf");
 			else
-				appendf(r->reason, sizeof(r->reason),
+				cutcatf(r->reason, sizeof(r->reason),
 				    "depth %d%s", o->depth,
 				    strstr(o->text, "(" NOT_SENT) != NULL ?
 				    " (" NOT_SENT ")" : "");
@@ -1471,26 +1446,26 @@ summarize(struct vctx *v, size_t nused)
 		for (i = 0; i < p->ntlsa; i++)
 			if (tlsa_unusable(&p->tlsa[i]) != NULL)
 				nbad++;
-		setf(r->reason, sizeof(r->reason), "no usable TLSA "
+		cutf(r->reason, sizeof(r->reason), "no usable TLSA "
 		    "records (%zu unusable: ", nbad);
 		for (i = 0, nbad = 0; i < p->ntlsa; i++)
 			if (!r->out[i].usable)
-				appendf(r->reason, sizeof(r->reason), "%s%s",
+				cutcatf(r->reason, sizeof(r->reason), "%s%s",
 				    nbad++ > 0 ? ", " : "",
 				    r->out[i].text + strlen("unusable: "));
-		appendf(r->reason, sizeof(r->reason), ")");
+		cutcatf(r->reason, sizeof(r->reason), ")");
 		return;
 	}
 	if (best != SIZE_MAX) {
 		t = &p->tlsa[best];
 		r->result = r->out[best].result;
-		setf(r->reason, sizeof(r->reason), "%s %u %u %u %s",
+		cutf(r->reason, sizeof(r->reason), "%s %u %u %u %s",
 		    usage_name(t->usage), t->usage, t->selector, t->mtype,
 		    r->out[best].text);
 		return;
 	}
 	r->result = R_TLSA_MISMATCH;
-	setf(r->reason, sizeof(r->reason), "no usable TLSA record "
+	cutf(r->reason, sizeof(r->reason), "no usable TLSA record "
 	    "matched the presented chain (%zu record%s tried)", nused,
 	    nused == 1 ? "" : "s");
 }
@@ -1515,7 +1490,7 @@ static int
 internal(struct dane_report *r, const char *why)
 {
 	r->result = R_INTERNAL;
-	setf(r->reason, sizeof(r->reason), "DANE verification "
+	cutf(r->reason, sizeof(r->reason), "DANE verification "
 	    "failed: %s", why);
 	ERR_clear_error();
 	return -1;
@@ -1580,7 +1555,7 @@ dane_verify(const char *pem, size_t pemlen, const struct dane_params *p,
 	summarize(&v, nused);
 	if (v.nignored > 0 && r->result != R_VERIFIED &&
 	    r->result != R_VERIFIED_WARN)
-		appendf(r->reason, sizeof(r->reason), "; %zu certificate%s "
+		cutcatf(r->reason, sizeof(r->reason), "; %zu certificate%s "
 		    "after the first %d were not examined", v.nignored,
 		    v.nignored == 1 ? "" : "s", CHAIN_MAX);
 	chain_free(&v);
@@ -1624,11 +1599,11 @@ staged_key(const char *pem, size_t len, const struct dane_params *p,
 	s->bare_key = 1;
 	if (len > INT_MAX || (b = BIO_new_mem_buf(pem, (int)len)) == NULL)
 		return -1;
-	k = PEM_read_bio_PUBKEY(b, NULL, no_passphrase, NULL);
+	k = PEM_read_bio_PUBKEY(b, NULL, dane_no_passphrase, NULL);
 	BIO_free(b);
 	if (k == NULL) {
 		s->result = R_TLS_FAILURE;
-		setf(s->reason, sizeof(s->reason), "the public key does not "
+		cutf(s->reason, sizeof(s->reason), "the public key does not "
 		    "parse: %s", crypto_error());
 		ERR_clear_error();
 		return 0;
@@ -1673,7 +1648,7 @@ staged_key(const char *pem, size_t len, const struct dane_params *p,
 		if (hit) {
 			s->safe = 1;
 			s->result = R_VERIFIED;
-			setf(s->reason, sizeof(s->reason), "DANE-EE 3 1 %u "
+			cutf(s->reason, sizeof(s->reason), "DANE-EE 3 1 %u "
 			    "matches the staged key", t->mtype);
 			free(der);
 			return 0;
@@ -1681,7 +1656,7 @@ staged_key(const char *pem, size_t len, const struct dane_params *p,
 	}
 	free(der);
 	s->result = R_TLSA_MISMATCH;
-	setf(s->reason, sizeof(s->reason), "no DANE-EE 3 1 x record matches "
+	cutf(s->reason, sizeof(s->reason), "no DANE-EE 3 1 x record matches "
 	    "the staged key (%zu DANE-EE 3 1 x record%s published; a bare "
 	    "public key can only be matched by DANE-EE 3 1 x records, %zu "
 	    "other usable record%s cannot judge it)", nee, nee == 1 ? "" : "s",
@@ -1703,7 +1678,7 @@ dane_staged(const char *pem, size_t len, const struct dane_params *p,
 		break;
 	default:
 		s->result = R_TLS_FAILURE;
-		setf(s->reason, sizeof(s->reason), "neither a certificate nor "
+		cutf(s->reason, sizeof(s->reason), "neither a certificate nor "
 		    "a public key (no BEGIN CERTIFICATE or BEGIN PUBLIC KEY "
 		    "line)");
 		return 0;

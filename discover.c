@@ -145,7 +145,7 @@ verdict(struct disc *d, const char *host, uint16_t port, enum result res,
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	vcutf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	msg_begin(&d->mb, MSG_VERDICT);
 	msg_put_cstr(&d->mb, host);

@@ -170,12 +170,6 @@ response_status_name(int rs)
 	return "an unknown status";
 }
 
-static int
-no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-	return -1;
-}
-
 /* The presented chain, in the order sent (the leaf first). */
 static STACK_OF(X509) *
 load_chain(const char *pem, size_t len)
@@ -191,7 +185,7 @@ load_chain(const char *pem, size_t len)
 		return NULL;
 	}
 	while (sk_X509_num(sk) < OCSP_CHAIN_MAX &&
-	    (x = PEM_read_bio_X509(b, NULL, no_passphrase, NULL)) != NULL)
+	    (x = PEM_read_bio_X509(b, NULL, dane_no_passphrase, NULL)) != NULL)
 		if (sk_X509_push(sk, x) == 0) {
 			X509_free(x);
 			break;
@@ -334,17 +328,6 @@ find_single(OCSP_BASICRESP *bs, X509 *leaf, X509 *issuer)
 	return NULL;
 }
 
-static int
-time_of(const ASN1_GENERALIZEDTIME *g, time_t *t)
-{
-	struct tm	 tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (g == NULL || ASN1_TIME_to_tm(g, &tm) != 1)
-		return -1;
-	*t = timegm(&tm);
-	return 0;
-}
 
 /* thisUpdate and nextUpdate against the time: "" or what is wrong. */
 static const char *
@@ -374,10 +357,10 @@ judge_single(struct ocsp_verdict *v, OCSP_SINGLERESP *s, time_t now)
 
 	(void)strlcpy(signer, v->detail, sizeof(signer));
 	st = OCSP_single_get0_status(s, &reason, &rev, &thisu, &nextu);
-	if (time_of(thisu, &v->this_update) == -1 ||
-	    (nextu != NULL && time_of(nextu, &v->next_update) == -1) ||
+	if (dane_asn1_time(thisu, &v->this_update) == -1 ||
+	    (nextu != NULL && dane_asn1_time(nextu, &v->next_update) == -1) ||
 	    (st == V_OCSP_CERTSTATUS_REVOKED &&
-	    time_of(rev, &v->revoked_at) == -1)) {
+	    dane_asn1_time(rev, &v->revoked_at) == -1)) {
 		verdict(v, OCSP_ST_INVALID, "a time in it does not parse");
 		return;
 	}

@@ -181,18 +181,20 @@ dnssec_days(int64_t when)
 void
 format_dnssec(const struct report *rep, char *buf, size_t len)
 {
-	const struct sig_fact	*f = &rep->dnssec;
-	char			 when[64], left[64];
-	time_t			 now = time(NULL);
+	struct dns_sig	 sig;
+	char		 when[64], left[64], desc[2 * MAX_HOSTNAME + 64];
+	time_t		 now = time(NULL);
 
-	format_time((time_t)f->when, when, sizeof(when));
-	if (f->when > now)
-		format_span((time_t)(f->when - now), left, sizeof(left));
+	/* Its owner and zone were escaped on arrival (get_text()). */
+	sig_from_fact(&sig, &rep->dnssec);
+	sig_describe(&sig, desc, sizeof(desc));
+	format_time((time_t)sig.when, when, sizeof(when));
+	if (sig.when > now)
+		format_span((time_t)(sig.when - now), left, sizeof(left));
 	else
 		strlcpy(left, "expired", sizeof(left));
 	snprintf(buf, len, "DNSSEC signatures valid until %s (%s); the first "
-	    "to expire: the RRSIG over %s %s (zone %s, key %u)", when, left,
-	    dns_type_name(f->type), esc(f->owner), esc(f->zone), f->keytag);
+	    "to expire: the RRSIG over %s", when, left, desc);
 }
 
 enum result

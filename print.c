@@ -40,42 +40,36 @@ static size_t		 next_to_print;
  * Judged once, when its target is complete.  Only a check that found
  * a secure TLSA RRset has a DANE verdict for these to rest under.
  */
+
 /* f's times into s; with walked, the chains above its zones too. */
-static int
+static void
 add_sig_facts(struct dns_sigs *s, const struct sig_facts *f, int walked,
     char *why, size_t whylen)
 {
-	size_t		 i;
-	int		 whole = 1;
+	size_t	 i;
 
 	if (f == NULL)
-		return 1;
+		return;
 	sigs_add_facts(s, &f->first, &f->bad, f->bad_future);
 	if (f->why[0] != '\0' && why[0] == '\0')
 		strlcpy(why, f->why, whylen);
 	for (i = 0; walked && i < f->nzones; i++)
-		if (!sigs_chain(f->zones[i], s, why, whylen))
-			whole = 0;
-	return whole;
+		(void)sigs_chain(f->zones[i], s, why, whylen);
 }
 
-/* 1 once every fact of the check is in (the parent's walks done). */
-static int
+static void
 check_sigs(const struct target *t, const struct check *c,
     struct dns_sigs *s, char *why, size_t whylen)
 {
 	const struct hostinfo	*h = find_host(t, c->host);
-	int			 whole;
 
 	memset(s, 0, sizeof(*s));
 	why[0] = '\0';
-	whole = add_sig_facts(s, c->rep.sigs, 0, why, whylen);
-	if (h != NULL && !add_sig_facts(s, h->sigs[c->spec.addr.ss_family ==
-	    AF_INET6], 1, why, whylen))
-		whole = 0;
-	if (!add_sig_facts(s, t->sigs, 1, why, whylen))
-		whole = 0;
-	return whole;
+	add_sig_facts(s, c->rep.sigs, 0, why, whylen);
+	if (h != NULL)
+		add_sig_facts(s, h->sigs[c->spec.addr.ss_family == AF_INET6], 1,
+		    why, whylen);
+	add_sig_facts(s, t->sigs, 1, why, whylen);
 }
 
 static void
@@ -88,7 +82,7 @@ judge_sigs(const struct target *t, struct check *c)
 	if (c->sigs_judged || rep->sigs == NULL)
 		return;
 	c->sigs_judged = 1;
-	(void)check_sigs(t, c, &s, why, sizeof(why));
+	check_sigs(t, c, &s, why, sizeof(why));
 	rep->dnssec.when = s.first.when;
 	rep->dnssec.type = s.first.type;
 	rep->dnssec.keytag = s.first.keytag;
@@ -111,18 +105,29 @@ judge_sigs(const struct target *t, struct check *c)
 		    "signature times not all known: %s", why));
 }
 
+/* Are the parent's walks above f's zones done? */
+static int
+walks_done(const struct sig_facts *f)
+{
+	size_t	 i;
+
+	for (i = 0; f != NULL && i < f->nzones; i++)
+		if (!sigs_chain(f->zones[i], NULL, NULL, 0))
+			return 0;
+	return 1;
+}
+
 /* A target is complete once the walks its checks rest on are done. */
 static int
 sigs_ready(const struct target *t)
 {
-	struct dns_sigs	 s;
-	char		 why[MAX_TEXT];
-	size_t		 i;
+	size_t	 i;
 
-	for (i = 0; i < t->nchecks; i++)
-		if (checks[t->checks[i]].rep.sigs != NULL &&
-		    !checks[t->checks[i]].sigs_judged &&
-		    !check_sigs(t, &checks[t->checks[i]], &s, why, sizeof(why)))
+	if (!walks_done(t->sigs))
+		return 0;
+	for (i = 0; i < t->nhosts; i++)
+		if (!walks_done(t->hosts[i].sigs[0]) ||
+		    !walks_done(t->hosts[i].sigs[1]))
 			return 0;
 	return 1;
 }

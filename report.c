@@ -266,6 +266,19 @@ on_dnssec(struct job *j, struct msgreader *r)
 	return NULL;
 }
 
+#define SIG_TIME_MAX	((int64_t)1 << 48)	/* MSG_SIGS times below */
+
+/* A time_t as two u32 fields, high half first. */
+static time_t
+get_time(struct msgreader *r)
+{
+	uint64_t	 hi, lo;
+
+	hi = msg_get_u32(r);
+	lo = msg_get_u32(r);
+	return (time_t)((hi << 32) | lo);
+}
+
 /*
  * MSG_SIGS: the RRSIG times of an answer (sigs.c msg_put_sigs()).
  * Discovery sends the MX or SRV RRset's and each host's A and AAAA
@@ -275,17 +288,16 @@ on_dnssec(struct job *j, struct msgreader *r)
 static void
 get_sig(struct msgreader *r, struct sig_fact *f)
 {
-	uint32_t	 hi = msg_get_u32(r), lo = msg_get_u32(r);
-	uint32_t	 ihi = msg_get_u32(r), ilo = msg_get_u32(r);
-
-	f->when = (int64_t)((uint64_t)hi << 32 | lo);
-	f->inception = (int64_t)((uint64_t)ihi << 32 | ilo);
+	f->when = get_time(r);
+	f->inception = get_time(r);
 	f->type = msg_get_u32(r);
 	f->keytag = msg_get_u32(r);
 	f->owner = get_text(r);
 	f->zone = get_text(r);
-	/* An inception of 0 is 1970 by RFC 4034's arithmetic: allowed. */
-	if (hi > 0xffff || ihi > 0xffff || f->type > 65535 ||
+	/* 48 bits of time at most; an inception of 0 is 1970 by RFC
+	 * 4034's arithmetic, allowed. */
+	if (f->when < 0 || f->when >= SIG_TIME_MAX || f->inception < 0 ||
+	    f->inception >= SIG_TIME_MAX || f->type > 65535 ||
 	    f->keytag > 65535 || f->owner == NULL || f->zone == NULL)
 		r->bad = 1;
 }
@@ -433,17 +445,6 @@ on_tlsa(struct job *j, struct msgreader *r)
 	l->hex = xstrdup(hex);
 	rep->ntlsa++;
 	return NULL;
-}
-
-/* A time_t as two u32 fields, high half first. */
-static time_t
-get_time(struct msgreader *r)
-{
-	uint64_t	 hi, lo;
-
-	hi = msg_get_u32(r);
-	lo = msg_get_u32(r);
-	return (time_t)((hi << 32) | lo);
 }
 
 static const char *

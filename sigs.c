@@ -383,7 +383,6 @@ struct walk {
 	int			 bad_future;
 	char			*above;		/* NULL at the top */
 	char			*why;		/* NULL, or what failed */
-	struct dns_query	*q[2];
 };
 
 static struct walk	**walks;
@@ -518,17 +517,16 @@ static void	 walk_fail(struct walk *, int, const struct dns_result *);
 static struct ub_ctx	*walk_ctx;
 
 static void
-walk_lookup(struct walk *w, int slot, int type, dns_callback cb)
+walk_lookup(struct walk *w, int type, dns_callback cb)
 {
 	struct dns_result	 res;
 
-	if ((w->q[slot] = dns_lookup_async(walk_ctx, w->zone, type, cb, w,
-	    &res)) != NULL) {
-		w->pending++;
-		walks_pending++;
-	}
-	else
+	if (dns_lookup_async(walk_ctx, w->zone, type, cb, w, &res) == NULL) {
 		walk_fail(w, type, &res);
+		return;
+	}
+	w->pending++;
+	walks_pending++;
 }
 
 /* Start the walk of zone, unless it runs or ran already. */
@@ -549,9 +547,9 @@ sigs_walk(struct ub_ctx *ctx, const char *zone)
 	*walk_slot(zone) = w;
 	nwalks++;
 	walk_ctx = ctx;
-	walk_lookup(w, 0, RR_TYPE_DNSKEY, walk_dnskey);
+	walk_lookup(w, RR_TYPE_DNSKEY, walk_dnskey);
 	if (!walk_top(zone))
-		walk_lookup(w, 1, RR_TYPE_DS, walk_ds);
+		walk_lookup(w, RR_TYPE_DS, walk_ds);
 }
 
 static void
@@ -600,9 +598,10 @@ walk_ds(void *arg, struct dns_result *res)
 }
 
 /*
- * The RRSIGs above zone, merged into s: 1 when the whole chain is
- * known, 0 while some walk is still in flight.  A failed lookup on the
- * way is copied into why (once).
+ * The RRSIGs above zone, merged into s (NULL: none, only whether they
+ * are known): 1 when the whole chain is known, 0 while some walk is
+ * still in flight.  A failed lookup on the way is copied into why
+ * (once; NULL: not).
  */
 int
 sigs_chain(const char *zone, struct dns_sigs *s, char *why, size_t whylen)
@@ -612,15 +611,16 @@ sigs_chain(const char *zone, struct dns_sigs *s, char *why, size_t whylen)
 
 	for (n = 0; zone != NULL && n < MAX_WALK; n++) {
 		if ((w = find_walk(zone)) == NULL) {
-			if (why[0] == '\0')
+			if (why != NULL && why[0] == '\0')
 				snprintf(why, whylen, "the chain above %s: "
 				    "out of memory", zone);
 			return 1;
 		}
 		if (w->pending > 0)
 			return 0;
-		sigs_add_facts(s, &w->first, &w->bad, w->bad_future);
-		if (w->why != NULL && why[0] == '\0')
+		if (s != NULL)
+			sigs_add_facts(s, &w->first, &w->bad, w->bad_future);
+		if (why != NULL && w->why != NULL && why[0] == '\0')
 			strlcpy(why, w->why, whylen);
 		zone = w->above;
 	}

@@ -355,7 +355,10 @@ struct dane_params {
 int	 dane_verify(const char *, size_t, const struct dane_params *,
 	    struct dane_report *);
 struct x509_st;			/* libcrypto's X509 */
+struct asn1_string_st;		/* ...and its ASN1_TIME */
 int	 cert_issued_by(struct x509_st *, struct x509_st *);
+int	 dane_asn1_time(const struct asn1_string_st *, time_t *);
+int	 dane_no_passphrase(char *, int, int, void *);
 void	 dane_report_free(struct dane_report *);
 
 /*
@@ -729,6 +732,12 @@ __dead void	 parent_fatalx(const char *, ...)
 /* The end of text cut at a length bound (util.c vcutf, mark_cut). */
 #define CUT_MARK	"[cut]"
 void	 mark_cut(char *, size_t);
+int	 cutf(char *, size_t, const char *, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+void	 cutcatf(char *, size_t, const char *, ...)
+    __attribute__((__format__(__printf__, 3, 4)));
+void	 vcutcatf(char *, size_t, const char *, va_list)
+    __attribute__((__format__(__printf__, 3, 0)));
 int	 vcutf(char *, size_t, const char *, va_list)
 	    __attribute__((__format__(__printf__, 3, 0)));
 int	 parse_duration(const char *, time_t *);

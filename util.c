@@ -296,6 +296,41 @@ vcutf(char *buf, size_t size, const char *fmt, va_list ap)
 	return n;
 }
 
+/* snprintf() into buf, with CUT_MARK where it did not fit. */
+int
+cutf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vcutf(buf, len, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* The same, after what buf holds; a full buf stays as it is, marked. */
+void
+vcutcatf(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	size_t	 n = strlen(buf);
+
+	if (n + 1 >= len)
+		return;
+	if (vcutf(buf + n, len - n, fmt, ap) >= (int)(len - n))
+		mark_cut(buf, len);
+}
+
+void
+cutcatf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vcutcatf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
 /* A whole frame of one formatted string: details and warnings. */
 int
 msg_send_text(int fd, struct msgbuf *m, enum msg_type type,

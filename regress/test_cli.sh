@@ -24,18 +24,10 @@ PROG=${1:-./smtpdane}
 TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$TOP" || exit 1
 name=${PROG##*/}
+SUITE="cli ($name)"
+. regress/lib.sh
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-
-ok()
-{
-	echo "PASS: cli ($name): $1"
-}
-
-bad()
-{
-	echo "FAIL: cli ($name): $1"
-}
 
 "$PROG" -help >"$TMP/help" 2>"$TMP/err"
 rc=$?

@@ -27,21 +27,12 @@ set -u
 PROG=${1:-./smtpdane}
 TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$TOP" || exit 1
-eval "$(sh regress/lab/lab.sh env)"
-export DNS_RESOLVER
+. regress/lib.sh
+lab_env
 name=${PROG##*/}
+SUITE="json ($name)"
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-
-ok()
-{
-	echo "PASS: json ($name): $1"
-}
-
-bad()
-{
-	echo "FAIL: json ($name): $1"
-}
 
 if ! command -v jq >/dev/null 2>&1; then
 	echo "SKIP: json ($name): jq is not installed"

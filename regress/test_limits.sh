@@ -32,13 +32,14 @@ set -u
 PROG=${1:-./smtpdane}
 TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$TOP" || exit 1
-eval "$(sh regress/lab/lab.sh env)"
-export DNS_RESOLVER
+. regress/lib.sh
+lab_env
 LIST=regress/lab/work/lists/bulk.txt
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 N=$(grep -c . "$LIST")
 name=${PROG##*/}
+SUITE="limits ($name)"
 
 # lines OUTFILE: result lines of mail hosts of the bulk domains
 lines()
@@ -46,14 +47,10 @@ lines()
 	grep -cE '^mx[0-9]+\.bulk\.dane\.test ' "$1"
 }
 
-ok()
+# A failure shows the end of what smtpdane said.
+bad_out()
 {
-	echo "PASS: limits ($name): $1"
-}
-
-bad()
-{
-	echo "FAIL: limits ($name): $1"
+	bad "$1"
 	sed 's/^/    /' "$OUT" | tail -5
 }
 
@@ -73,7 +70,7 @@ if [ "$n" -eq "$N" ] && [ "$rc" -eq 0 ] &&
     grep -q 'debug: -j 200 lowered to 32' "$OUT"; then
 	ok "descriptor limit 64, -j 200: $n lines, -j fitted"
 else
-	bad "descriptor limit 64, -j 200: $n lines of $N, exit $rc"
+	bad_out "descriptor limit 64, -j 200: $n lines of $N, exit $rc"
 fi
 
 # RLIMIT_NPROC counts every process of the user smtpdane runs as.
@@ -87,7 +84,7 @@ n=$(lines "$OUT")
 if [ "$n" -eq "$N" ] && [ "$rc" -eq 0 ]; then
 	ok "process limit 30, -j 100: $n lines"
 else
-	bad "process limit 30, -j 100: $n lines of $N, exit $rc"
+	bad_out "process limit 30, -j 100: $n lines of $N, exit $rc"
 fi
 
 prlimit --nproc=0 "$PROG" -A "$ANCHOR" -H "$MARK" -j 100 -mx -f "$LIST" \
@@ -97,7 +94,7 @@ n=$(grep -c ': internal-error: not checked: fork: ' "$OUT")
 if [ "$n" -eq "$N" ] && [ "$rc" -eq 2 ] && ! leftover; then
 	ok "no process allowed: $n domains not checked, exit 2"
 else
-	bad "no process allowed: $n of $N not checked, exit $rc"
+	bad_out "no process allowed: $n of $N not checked, exit $rc"
 fi
 
 # Held up: 40 domains, -timeout 3s, the parent stopped for 5 s.
@@ -116,5 +113,5 @@ rm -f "$OUT.list"
 if [ "$n" -eq 40 ] && [ "$t" -eq 0 ]; then
 	ok "parent stopped 5 s with -timeout 3s: 40 lines, no timeout"
 else
-	bad "parent stopped 5 s: $n lines of 40, $t timeouts, exit $rc"
+	bad_out "parent stopped 5 s: $n lines of 40, $t timeouts, exit $rc"
 fi

@@ -26,8 +26,9 @@ set -u
 SMTPDANE=${1:-./smtpdane}
 TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$TOP" || exit 1
-eval "$(sh regress/lab/lab.sh env)"
-export DNS_RESOLVER
+SUITE=nohang
+. regress/lib.sh
+lab_env
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 
@@ -37,17 +38,6 @@ TARPITS="tarpit1 tarpit2 tarpit3 tarpit4 silent"
 CRASH=tarpit5
 CRASH_ADDR=127.0.10.95
 TIMEOUT=4
-
-fail=0
-ok()
-{
-	echo "PASS: nohang: $1"
-}
-bad()
-{
-	echo "FAIL: nohang: $1"
-	fail=1
-}
 
 targets=
 for h in $GOOD $TARPITS $CRASH; do
@@ -100,7 +90,7 @@ grep -q "^$CRASH\.dane\.test \[.*: internal-error: child crashed during banner: 
 # Tarpits end at -timeout: all in parallel, so about one timeout in all.
 [ $took -le $((2 * TIMEOUT + 3)) ] && ok "done in ${took}s (timeout ${TIMEOUT}s)" ||
     bad "took ${took}s with -timeout ${TIMEOUT}s"
-if [ $fail -ne 0 ]; then
+if [ $failures -ne 0 ]; then
 	sed 's/^/    /' "$OUT"
 fi
-exit $fail
+exit $((failures > 0))

@@ -22,23 +22,14 @@ set -u
 PROG=${1:-./smtpdane}
 TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$TOP" || exit 1
-eval "$(sh regress/lab/lab.sh env)"
-export DNS_RESOLVER
+. regress/lib.sh
+lab_env
 LIST=regress/lab/work/lists/bulk.txt
 ERR=$(mktemp)
 trap 'rm -f "$ERR"' EXIT
 name=${PROG##*/}
+SUITE="output ($name)"
 ESC=$(printf '\033')
-
-ok()
-{
-	echo "PASS: output ($name): $1"
-}
-
-bad()
-{
-	echo "FAIL: output ($name): $1"
-}
 
 "$PROG" -A "$ANCHOR" ee311.dane.test >/dev/full 2>"$ERR"
 rc=$?

@@ -25,8 +25,9 @@ set -u
 PROG=${1:-./smtpdane}
 TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$TOP" || exit 1
-eval "$(sh regress/lab/lab.sh env)"
-export DNS_RESOLVER
+SUITE=shard
+. regress/lib.sh
+lab_env
 PROG=$(cd "$(dirname "$PROG")" && pwd)/${PROG##*/}
 LIST=$TOP/regress/lab/work/lists/bulk.txt
 D=$(mktemp -d)

@@ -268,18 +268,6 @@ test_names(void)
 	    "name_norm: no room for the dot", why);
 }
 
-static int
-cutf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vcutf(buf, len, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 /* Text cut at a length bound says so; text that fits is left alone. */
 static void
 test_cut(void)

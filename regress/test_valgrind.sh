@@ -23,8 +23,9 @@ set -u
 SMTPDANE=${1:-./smtpdane}
 TOP=$(cd -- "$(dirname -- "$0")/.." && pwd)
 cd "$TOP" || exit 1
-eval "$(sh regress/lab/lab.sh env)"
-export DNS_RESOLVER
+SUITE=valgrind
+. regress/lib.sh
+lab_env
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
 

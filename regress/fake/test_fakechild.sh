@@ -25,8 +25,9 @@ set -u
 PROG=${1:-./smtpdane-fake}
 TOP=$(cd -- "$(dirname -- "$0")/../.." && pwd)
 cd "$TOP" || exit 1
-eval "$(sh regress/lab/lab.sh env)"
-export DNS_RESOLVER
+SUITE=fakechild
+. regress/lib.sh
+lab_env
 OUT=$(mktemp)
 trap 'rm -f "$OUT"' EXIT
 
