@@ -1106,6 +1106,10 @@ server:
 	server-count: 1
 	do-ip6: no
 	hide-version: yes
+	# Scenarios run in parallel: no answer dropped or truncated by
+	# NSD's response rate limiting (see regress/bench.sh).
+	rrl-ratelimit: 0
+	rrl-whitelist-ratelimit: 0
 remote-control:
 	control-enable: no
 EOF
