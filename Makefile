@@ -57,14 +57,15 @@ LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c allns.c dane.c ocsp.c \
 		msg.c util.c $(SANDBOX)
 # The parent only: main() and the files of parent.h, the options and
 # the output renderers.
-PARENTSRCS=	smtpdane.c targets.c checks.c share.c jobs.c report.c print.c
+PARENTSRCS=	smtpdane.c targets.c checks.c index.c share.c jobs.c report.c \
+		print.c
 OUTSRCS=	options.c output.c output_text.c output_json.c output_nagios.c
 SRCS=		$(PARENTSRCS) priv.c $(OUTSRCS) $(LIBSRCS)
 HDRS=		smtpdane.h output.h parent.h
 
 REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_anchors \
 		regress/test_smtp regress/test_util regress/test_danediff \
-		regress/test_ocsp \
+		regress/test_ocsp regress/test_index \
 		regress/dnsq regress/labsmtpd regress/labsmtpd-dual \
 		regress/blackhole
 
@@ -126,6 +127,9 @@ regress/test_ocsp: regress/test_ocsp.c ocsp.c dane.c util.c $(HDRS)
 
 regress/test_util: regress/test_util.c util.c $(HDRS)
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_util.c util.c $(LDLIBS)
+
+regress/test_index: regress/test_index.c index.c $(HDRS)
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ regress/test_index.c index.c
 
 regress/dnsq: regress/dnsq.c dns.c sigs.c anchors.c util.c $(HDRS)
 	$(CC) $(ALL_CFLAGS) -o $@ regress/dnsq.c dns.c sigs.c anchors.c util.c $(LDLIBS)

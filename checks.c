@@ -82,62 +82,11 @@ check_key(const struct target *t, const char *host, uint16_t port,
 
 static struct index	 by_key;
 
-static uint64_t
-key_hash(const char *s)
-{
-	uint64_t	 h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static const char *
-index_key(const struct index *ix, size_t i)
-{
-	return ix->conn ? checks[i].conn_key : checks[i].key;
-}
-
-static void
-index_insert(struct index *ix, size_t i)
-{
-	size_t	 slot = key_hash(index_key(ix, i)) & (ix->nslots - 1);
-
-	while (ix->slot[slot] != 0)
-		slot = (slot + 1) & (ix->nslots - 1);
-	ix->slot[slot] = i + 1;
-}
-
+/* A check let go of (print.c): a later target gets a new one. */
 void
-index_add(struct index *ix, size_t i)
+forget_check(size_t i)
 {
-	size_t	*old = ix->slot, oldn = ix->nslots, k;
-
-	if (2 * ++ix->n > ix->nslots) {
-		ix->nslots = ix->nslots ? ix->nslots * 2 : 1024;
-		ix->slot = xcalloc(ix->nslots, sizeof(*ix->slot));
-		for (k = 0; k < oldn; k++)
-			if (old[k] != 0)
-				index_insert(ix, old[k] - 1);
-		free(old);
-	}
-	index_insert(ix, i);
-}
-
-size_t
-index_find(const struct index *ix, const char *key)
-{
-	size_t	 slot, i;
-
-	if (ix->nslots == 0)
-		return SIZE_MAX;
-	slot = key_hash(key) & (ix->nslots - 1);
-	while ((i = ix->slot[slot]) != 0) {
-		if (strcmp(index_key(ix, i - 1), key) == 0)
-			return i - 1;
-		slot = (slot + 1) & (ix->nslots - 1);
-	}
-	return SIZE_MAX;
+	index_remove(&by_key, i);
 }
 
 size_t
@@ -178,6 +127,7 @@ find_or_add_check(struct target *t, const char *host, uint16_t port,
 		    sizeof(*t->checks));
 	}
 	t->checks[t->nchecks++] = i;
+	checks[i].ntargets++;
 	return i;
 }
 

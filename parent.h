@@ -21,16 +21,18 @@
  *   smtpdane.c  main(): set-up, loading files, the sandbox stages of
  *               the set-up, priming, fatal()/fatalx(), allocation
  *   targets.c   target intake: the command line, -f, bad lines
- *   checks.c    check bookkeeping: keys, the index, the check spec,
- *               verdicts without an address
+ *   checks.c    check bookkeeping: keys, the check spec, verdicts
+ *               without an address
+ *   index.c     the indexes of checks: by key, by connection
  *   share.c     connection sharing: leaders, followers, the verify
  *               child's spec
  *   jobs.c      the job queues and loop: fork, pipes, frames,
  *               deadlines, reaping, poll, the in-process discoveries
  *   report.c    the message handlers (msg_handlers[]) that fill the
  *               reports
- *   print.c     ordered printing, and the -dnssec-warning judgment
- *               made when a target is complete
+ *   print.c     ordered printing, the -dnssec-warning judgment made
+ *               when a target is complete, and letting go of what was
+ *               printed
  *
  * The model they fill (opt, targets, checks) is in output.h, since
  * the renderers read it.
@@ -102,12 +104,17 @@ void	 add_verdict_for(struct target *, const char *, uint16_t,
 	    enum result, const char *);
 void	 add_verdict(struct target *, enum result, const char *, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
+void	 forget_check(size_t);
+
+/* index.c */
 void	 index_add(struct index *, size_t);
 size_t	 index_find(const struct index *, const char *);
+void	 index_remove(struct index *, size_t);
 
 /* share.c */
 void	 share_or_enqueue(size_t);
 void	 followers_ready(size_t);
+void	 forget_connection(size_t);
 __dead void start_verify_child(int, size_t);
 
 /* jobs.c */
@@ -125,6 +132,8 @@ void	 run_jobs(void);
 /* report.c */
 void	 report_set(struct report *, enum result, const char *, ...)
 	    __attribute__((__format__(__printf__, 3, 4)));
+void	 report_release(struct report *, int);
+void	 target_release(struct target *);
 const struct hostinfo *find_host(const struct target *, const char *);
 const char *on_message(struct job *, uint32_t, struct msgreader *, char *,
 	    size_t);

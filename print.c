@@ -23,6 +23,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -132,6 +134,51 @@ sigs_ready(const struct target *t)
 	return 1;
 }
 
+/*
+ * Letting go.  Once every target that lists a check is printed, nothing
+ * reads its lines again (but -nagios, which prints them all at the
+ * end).  A leader waits until its followers are let go of, since their
+ * verify children start from its chain.  A check let go of leaves both
+ * indexes: a target discovered later makes a new one, and its own
+ * connection, and so is printed whole.  The parent keeps a few hundred
+ * bytes of a printed check, not its kilobytes of lines.
+ */
+static void
+release_check(size_t i)
+{
+	struct check	*c = &checks[i];
+	size_t		 k;
+
+	if (c->released || c->nprinted < c->ntargets || !c->rep.done)
+		return;
+	for (k = 0; k < c->nfollowers; k++)
+		if (!checks[c->followers[k]].released)
+			return;
+	c->released = 1;
+	forget_check(i);
+	forget_connection(i);
+	free(c->key);
+	free(c->conn_key);
+	c->key = c->conn_key = NULL;
+	report_release(&c->rep, c->leader != SIZE_MAX);
+	if (c->leader != SIZE_MAX)
+		release_check(c->leader);
+}
+
+static void
+release_target(struct target *t)
+{
+	size_t	 i;
+
+	if (opt.nagios)
+		return;
+	target_release(t);
+	for (i = 0; i < t->nchecks; i++) {
+		checks[t->checks[i]].nprinted++;
+		release_check(t->checks[i]);
+	}
+}
+
 /* Targets are printed in input order, each once it is complete. */
 static int
 target_complete(const struct target *t)
@@ -158,6 +205,7 @@ print_ready(void)
 		for (i = 0; i < t->nchecks; i++)
 			judge_sigs(t, &checks[t->checks[i]]);
 		output_target(t);
+		release_target(t);
 	}
 }
 

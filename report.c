@@ -319,6 +319,112 @@ free_sig_facts(struct sig_facts *f)
 	free(f);
 }
 
+static void
+free_strlist(char ***l, size_t *n)
+{
+	size_t	 i;
+
+	for (i = 0; i < *n; i++)
+		free((*l)[i]);
+	free(*l);
+	*l = NULL;
+	*n = 0;
+}
+
+static void
+free_lines(struct report *r)
+{
+	size_t	 i;
+
+	for (i = 0; i < r->ntlsa; i++) {
+		free(r->tlsa[i].hex);
+		free(r->tlsa[i].text);
+		free(r->tlsa[i].data);
+	}
+	for (i = 0; i < r->ncerts; i++) {
+		free(r->certs[i].subject);
+		free(r->certs[i].issuer);
+		free(r->certs[i].names);
+		free(r->certs[i].spki);
+		free(r->certs[i].pem);
+	}
+	for (i = 0; i < r->nstaged; i++) {
+		free(r->staged[i].file);
+		free(r->staged[i].reason);
+		free(r->staged[i].records);
+	}
+	for (i = 0; i < r->nprobes; i++) {
+		free(r->probes[i].tls_version);
+		free(r->probes[i].tls_cipher);
+		free(r->probes[i].leaf_spki);
+		free(r->probes[i].reason);
+		free(r->probes[i].pem);
+	}
+	for (i = 0; i < r->nns; i++) {
+		free(r->ns[i].zone);
+		free(r->ns[i].name);
+		free(r->ns[i].addr);
+		free(r->ns[i].reason);
+	}
+	free(r->tlsa);
+	free(r->certs);
+	free(r->staged);
+	free(r->probes);
+	free(r->ns);
+}
+
+/*
+ * A printed report's lines, which nothing reads again (print.c): the
+ * details and warnings, the TLSA, certificate, -staged, -all-keys and
+ * -all-ns lines, the chain, the staple's verdict and the signature
+ * times.  The verdict, its reason and the TLS parameters stay.  With
+ * shared, the staple's verdict and the signature times are another
+ * report's (a follower's, share.c) and only let go.
+ */
+void
+report_release(struct report *r, int shared)
+{
+	free_strlist(&r->details, &r->ndetails);
+	free_strlist(&r->warns, &r->nwarns);
+	r->nwarns_own = r->nwarns_pre = r->ndetails_pre = 0;
+	free_lines(r);
+	r->tlsa = NULL;
+	r->certs = NULL;
+	r->staged = NULL;
+	r->probes = NULL;
+	r->ns = NULL;
+	r->ntlsa = r->ncerts = r->nstaged = r->nprobes = r->nns = 0;
+	free(r->chain);
+	r->chain = NULL;
+	r->chainlen = 0;
+	if (!shared) {
+		free(r->ocspv);
+		free_sig_facts(r->sigs);
+	}
+	r->ocspv = NULL;
+	r->has_ocsp = 0;
+	r->sigs = NULL;
+	free(r->dnssec.owner);
+	free(r->dnssec.zone);
+	memset(&r->dnssec, 0, sizeof(r->dnssec));
+}
+
+/* A printed target's own lines and the signature times of its RRsets. */
+void
+target_release(struct target *t)
+{
+	size_t	 i;
+
+	report_release(&t->rep, 0);
+	free_sig_facts(t->sigs);
+	t->sigs = NULL;
+	for (i = 0; i < t->nhosts; i++) {
+		free_sig_facts(t->hosts[i].sigs[0]);
+		free_sig_facts(t->hosts[i].sigs[1]);
+		t->hosts[i].sigs[0] = t->hosts[i].sigs[1] = NULL;
+	}
+}
+
 static struct sig_facts *
 get_sig_facts(struct msgreader *r)
 {

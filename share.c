@@ -154,6 +154,14 @@ share_or_enqueue(size_t i)
 		follower_ready(i);
 }
 
+/* A leader let go of (print.c): a later check makes its own connection. */
+void
+forget_connection(size_t i)
+{
+	if (checks[i].conn_key != NULL)
+		index_remove(&by_conn, i);
+}
+
 /* In the verify child: the leader's chain and records, our names. */
 __dead void
 start_verify_child(int fd, size_t i)

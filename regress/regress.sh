@@ -50,6 +50,7 @@ SMTPDANE=${SMTPDANE:-./smtpdane}
 # SKIP (under CI a FAIL).
 UNITS='
 regress/test_util
+regress/test_index
 regress/mkcerts-unit.sh @UNIT@
 regress/test_dane @UNIT@
 regress/test_ocsp @UNIT@
