@@ -127,7 +127,7 @@ find_or_add_check(struct target *t, const char *host, uint16_t port,
 		    sizeof(*t->checks));
 	}
 	t->checks[t->nchecks++] = i;
-	checks[i].ntargets++;
+	checks[i].nlisted++;
 	return i;
 }
 

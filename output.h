@@ -152,7 +152,7 @@ struct check {
 	int		 counted;	/* in the tally (once, however often
 					   it is printed) */
 	int		 sigs_judged;	/* -dnssec-warning, once */
-	size_t		 ntargets;	/* targets that list it... */
+	size_t		 nlisted;	/* targets that list it... */
 	size_t		 nprinted;	/* ...and those printed */
 	int		 released;	/* its lines let go (print.c) */
 };

@@ -149,7 +149,7 @@ release_check(size_t i)
 	struct check	*c = &checks[i];
 	size_t		 k;
 
-	if (c->released || c->nprinted < c->ntargets || !c->rep.done)
+	if (c->released || c->nprinted < c->nlisted || !c->rep.done)
 		return;
 	for (k = 0; k < c->nfollowers; k++)
 		if (!checks[c->followers[k]].released)

@@ -378,8 +378,8 @@ free_lines(struct report *r)
  * details and warnings, the TLSA, certificate, -staged, -all-keys and
  * -all-ns lines, the chain, the staple's verdict and the signature
  * times.  The verdict, its reason and the TLS parameters stay.  With
- * shared, the staple's verdict and the signature times are another
- * report's (a follower's, share.c) and only let go.
+ * shared (a follower's report, share.c), the staple's verdict and the
+ * signature times are its leader's, and only let go of.
  */
 void
 report_release(struct report *r, int shared)
