@@ -57,8 +57,8 @@ LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c allns.c dane.c ocsp.c \
 		msg.c util.c $(SANDBOX)
 # The parent only: main() and the files of parent.h, the options and
 # the output renderers.
-PARENTSRCS=	smtpdane.c targets.c checks.c index.c share.c jobs.c report.c \
-		print.c
+PARENTSRCS=	smtpdane.c targets.c checks.c index.c prime.c share.c jobs.c \
+		report.c print.c
 OUTSRCS=	options.c output.c output_text.c output_json.c output_nagios.c
 SRCS=		$(PARENTSRCS) priv.c $(OUTSRCS) $(LIBSRCS)
 HDRS=		smtpdane.h output.h parent.h

@@ -134,6 +134,9 @@ start_job(enum job_kind kind, size_t idx)
 	size_t		 i;
 	pid_t		 pid;
 
+	/* Before the fork: the child inherits what this validates. */
+	if (kind == JOB_CHECK)
+		prime_for_check(&checks[idx].spec);
 	if (pipe(p) == -1) {
 		if (errno == EMFILE || errno == ENFILE)
 			return start_failed("pipe");

@@ -19,11 +19,12 @@
  * declared here, and only its files include this header.
  *
  *   smtpdane.c  main(): set-up, loading files, the sandbox stages of
- *               the set-up, priming, fatal()/fatalx(), allocation
+ *               the set-up, fatal()/fatalx(), allocation
  *   targets.c   target intake: the command line, -f, bad lines
  *   checks.c    check bookkeeping: keys, the check spec, verdicts
  *               without an address
  *   index.c     the indexes of checks: by key, by connection
+ *   prime.c     priming the children's validation: anchors, zones
  *   share.c     connection sharing: leaders, followers, the verify
  *               child's spec
  *   jobs.c      the job queues and loop: fork, pipes, frames,
@@ -137,6 +138,10 @@ void	 target_release(struct target *);
 const struct hostinfo *find_host(const struct target *, const char *);
 const char *on_message(struct job *, uint32_t, struct msgreader *, char *,
 	    size_t);
+
+/* prime.c */
+int	 prime_validation(char *, size_t);
+void	 prime_for_check(const struct check_spec *);
 
 /* print.c */
 void	 print_ready(void);

@@ -46,7 +46,6 @@
 #include "parent.h"
 
 #define DEFAULT_JOBS	20
-#define PRIME_MAX	32	/* zones primed before forking */
 #define AUTH_DNS_PORT	53	/* -all-ns: authoritative servers */
 
 struct options		 opt;
@@ -303,77 +302,6 @@ setup_tls(void)
 		tls_config_ocsp_require_stapling(tlscfg);
 	if (opt.all_keys)
 		setup_probe_tls();
-}
-
-/*
- * Validate the root DNSKEY RRset, then the zones above each host, in
- * the parent: every child inherits the warm cache, so its TLSA lookup
- * costs one query instead of the seven a cold one took here.  The
- * trust anchors' own DNSKEY RRsets come first (the root's, unless
- * -trust-anchor names other zones): when none of them validates,
- * nothing can be, and that is said once.
- */
-static int
-prime_anchors(char *why, size_t whylen)
-{
-	struct dns_result	 res;
-	const char		*zone;
-	size_t			 i, n;
-	int			 secure = 0;
-
-	for (n = 0; sigs_anchor_zone(n) != NULL; n++)
-		;
-	for (i = 0; i < (n > 0 ? n : 1); i++) {
-		zone = n > 0 ? sigs_anchor_zone(i) : ".";
-		memset(&res, 0, sizeof(res));
-		dns_lookup(ubctx, zone, RR_TYPE_DNSKEY, &res);
-		debug("prime: DNSKEY %s %s %s", zone,
-		    dns_status_name(res.status), dns_security_name(res.sec));
-		if (res.status == DNS_ANSWER && res.sec == SEC_SECURE)
-			secure = 1;
-		else if (i == 0)
-			snprintf(why, whylen, "cannot validate DNSSEC: the "
-			    "%s%s%s DNSKEY RRset is %s%s%.900s",
-			    strcmp(zone, ".") == 0 ? "root" : "trust anchor ",
-			    strcmp(zone, ".") == 0 ? "" : zone,
-			    strcmp(zone, ".") == 0 ? "" : "'s",
-			    res.sec == SEC_BOGUS ? "bogus" :
-			    res.status == DNS_FAILED ? "unavailable" :
-			    res.status != DNS_ANSWER ? "missing" : "insecure",
-			    res.why[0] ? ": " : "", res.why);
-		dns_result_free(&res);
-	}
-	return secure ? 0 : -1;
-}
-
-static int
-prime_validation(char *why, size_t whylen)
-{
-	struct dns_result	 res;
-	char			*zones[PRIME_MAX];
-	const char		*dot;
-	size_t			 i, j, nzones = 0;
-
-	if (prime_anchors(why, whylen) == -1)
-		return -1;
-	for (i = 0; i < ntargets && nzones < PRIME_MAX; i++) {
-		if (targets[i].discovered ||
-		    (dot = strchr(targets[i].host, '.')) == NULL)
-			continue;
-		for (j = 0; j < nzones; j++)
-			if (strcmp(zones[j], dot + 1) == 0)
-				break;
-		if (j == nzones)
-			zones[nzones++] = (char *)dot + 1;
-	}
-	for (j = 0; j < nzones; j++) {
-		memset(&res, 0, sizeof(res));
-		dns_lookup(ubctx, zones[j], RR_TYPE_DNSKEY, &res);
-		debug("prime: DNSKEY %s %s %s", zones[j],
-		    dns_status_name(res.status), dns_security_name(res.sec));
-		dns_result_free(&res);
-	}
-	return 0;
 }
 
 /* Colour on a terminal, unless NO_COLOR is set and not empty
