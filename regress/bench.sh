@@ -59,8 +59,8 @@
 #   BENCH_J		-j values, "default" for none [default 64 300 512]
 #			(a J above N, or above smtpdane's 512, is skipped;
 #			"none" runs no smtpdane)
-#   BENCH_RUNS		runs per row, the median is reported [3]
-#   BENCH_RUNS_LARGE	runs per row for N above 300 [1]
+#   BENCH_RUNS		runs per row, the median is reported [5]
+#   BENCH_RUNS_LARGE	runs per row for N above 300 [3]
 #   BENCH_DELAY_MS	server delay before each reply and flight [20]
 #   BENCH_REPLIES	delayed replies per check in the floor [4: banner,
 #			EHLO, STARTTLS, TLS flight; what decides a verdict]
@@ -100,8 +100,8 @@ fi
 
 BENCH_N=${BENCH_N:-300 1000 2000}
 BENCH_J=${BENCH_J:-default 64 300 512}
-RUNS=${BENCH_RUNS:-3}
-RUNS_LARGE=${BENCH_RUNS_LARGE:-1}
+RUNS=${BENCH_RUNS:-5}
+RUNS_LARGE=${BENCH_RUNS_LARGE:-3}
 DELAY=${BENCH_DELAY_MS:-20}
 REPLIES=${BENCH_REPLIES:-4}
 SMTPDANE=${BENCH_SMTPDANE:-./smtpdane}
