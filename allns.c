@@ -44,7 +44,7 @@
  *     answer, answers with an error or serves data that does not
  *     validate is NS_FAILED, and the check's result is ns-failure.
  *
- * One MSG_NS frame a server (on_ns() in smtpdane.c), in that order,
+ * One MSG_NS frame a server (on_ns() in report.c), in that order,
  * then MSG_NS_VERDICT with the failure, if any, that a verify child
  * of another target's names repeats (on_ns_verdict()).
  */
@@ -405,7 +405,7 @@ lookup_failure(const struct dns_result *r, char *buf, size_t len)
 		    "zone", dns_status_name(r->status));
 		return buf;
 	}
-	if (strncmp(r->why, "resolver did not answer", 23) == 0)
+	if (strncmp(r->why, DNS_NO_ANSWER, sizeof(DNS_NO_ANSWER) - 1) == 0)
 		snprintf(buf, len, "did not answer");
 	else if (strcmp(r->why, "REFUSED") == 0)
 		snprintf(buf, len, "answered REFUSED (not authoritative for "
@@ -418,38 +418,20 @@ lookup_failure(const struct dns_result *r, char *buf, size_t len)
 }
 
 /*
- * The SOA serial, after two names.  From a packet (dns.c leaves SOA
- * rdata as it came) a name may end in a compression pointer.
+ * The SOA serial: the first of the five 32-bit fields that end the
+ * rdata, after two names (which, as dns.c leaves SOA rdata as it came,
+ * may be compressed: only the end is a fixed place).
  */
 static int
 soa_serial(const struct dns_rr *rr, uint32_t *serial)
 {
-	size_t	 off = 0, names;
-	uint8_t	 b;
+	const uint8_t	*p;
 
-	for (names = 0; names < 2; names++) {
-		for (;;) {
-			if (off >= rr->len)
-				return -1;
-			if ((b = rr->data[off]) == 0) {
-				off++;
-				break;
-			}
-			if ((b & 0xc0) == 0xc0) {
-				off += 2;
-				break;
-			}
-			if (b & 0xc0)
-				return -1;
-			off += b + 1;
-		}
-	}
-	if (off > rr->len)
+	/* Two names of one byte at least, then 20. */
+	if (rr->len < 22)
 		return -1;
-	if (rr->len - off < 20)
-		return -1;
-	*serial = (uint32_t)rr->data[off] << 24 | rr->data[off + 1] << 16 |
-	    rr->data[off + 2] << 8 | rr->data[off + 3];
+	p = rr->data + rr->len - 20;
+	*serial = (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
 	return 0;
 }
 
@@ -612,7 +594,7 @@ compare(struct allns *a)
 	}
 }
 
-/* Read by on_ns() in smtpdane.c. */
+/* Read by on_ns() in report.c. */
 static void
 send_servers(const struct allns *a)
 {
@@ -630,8 +612,7 @@ send_servers(const struct allns *a)
 		msg_put_u32(a->p->mb, s->state);
 		msg_put_u32(a->p->mb, s->has_serial);
 		msg_put_u32(a->p->mb, s->serial);
-		msg_put_u32(a->p->mb, (uint64_t)t >> 32);
-		msg_put_u32(a->p->mb, (uint32_t)t);
+		msg_put_time(a->p->mb, t);
 		msg_put_cstr(a->p->mb, s->why);
 		msg_send(a->p->out, a->p->mb);
 	}

@@ -49,33 +49,20 @@ static size_t		 checks_cap;
  * address, the port, the reference identifiers and the warning.  A
  * verdict without an address belongs to its target alone.
  */
-static size_t	 nverdicts;
-
 static char *
-check_key(const struct target *t, const char *host, uint16_t port,
-    const char *addr, const struct hostinfo *h)
+check_key(const char *host, uint16_t port, const char *addr,
+    const struct hostinfo *h)
 {
-	char	*key, *names = NULL, *tmp;
+	char	*key, *names = xstrdup(""), *tmp;
 	size_t	 i;
 
-	/* Each verdict its own line: none may hide another. */
-	if (h == NULL) {
-		if (asprintf(&key, "verdict\n%zu\n%s\n%u\n%zu", (size_t)(t -
-		    targets), host, port, nverdicts++) == -1)
-			fatalx("out of memory");
-		return key;
-	}
-	if ((names = strdup("")) == NULL)
-		fatalx("out of memory");
 	for (i = 0; i < h->nnames; i++) {
-		if (asprintf(&tmp, "%s %s", names, h->names[i]) == -1)
-			fatalx("out of memory");
+		tmp = xprintf("%s %s", names, h->names[i]);
 		free(names);
 		names = tmp;
 	}
-	if (asprintf(&key, "check\n%s\n%s\n%u\n%s\n%s", host, addr, port,
-	    names, h->warning) == -1)
-		fatalx("out of memory");
+	key = xprintf("check\n%s\n%s\n%u\n%s\n%s", host, addr, port, names,
+	    h->warning);
 	free(names);
 	return key;
 }
@@ -86,21 +73,58 @@ static struct index	 by_key;
 void
 forget_check(size_t i)
 {
+	if (checks[i].key == NULL)
+		return;
 	index_remove(&by_key, i);
+	free(checks[i].key);
+	checks[i].key = NULL;
 }
 
+static void
+append_check(struct target *t, size_t i)
+{
+	if (t->nchecks == t->checks_cap) {
+		t->checks_cap = t->checks_cap ? t->checks_cap * 2 : 4;
+		t->checks = xreallocarray(t->checks, t->checks_cap,
+		    sizeof(*t->checks));
+	}
+	t->checks[t->nchecks++] = i;
+	checks[i].nunprinted++;
+}
+
+/* Check i in t's list, once: one line per check and target. */
+static void
+list_check(struct target *t, size_t i)
+{
+	size_t	 k;
+
+	for (k = 0; k < t->nchecks; k++)
+		if (t->checks[k] == i)
+			return;
+	append_check(t, i);
+}
+
+/*
+ * A verdict without an address (h NULL) belongs to its target alone,
+ * each its own line that none may hide: it has no key, and is always
+ * a new check.
+ */
 size_t
 find_or_add_check(struct target *t, const char *host, uint16_t port,
     const char *addr, const struct hostinfo *h, int *added)
 {
 	struct check	*c;
-	char		*key = check_key(t, host, port, addr, h);
-	size_t		 i, k;
+	char		*key = NULL;
+	size_t		 i;
 
 	*added = 0;
-	if ((i = index_find(&by_key, key)) != SIZE_MAX) {
-		free(key);
-		goto found;
+	if (h != NULL) {
+		key = check_key(host, port, addr, h);
+		if ((i = index_find(&by_key, key)) != SIZE_MAX) {
+			free(key);
+			list_check(t, i);
+			return i;
+		}
 	}
 	if (nchecks == checks_cap) {
 		checks_cap = checks_cap ? checks_cap * 2 : 64;
@@ -115,19 +139,10 @@ find_or_add_check(struct target *t, const char *host, uint16_t port,
 	c->spec.port = port;
 	strlcpy(c->spec.addrstr, addr, sizeof(c->spec.addrstr));
 	i = nchecks++;
-	index_add(&by_key, i);
+	if (key != NULL)
+		index_add(&by_key, i);
 	*added = 1;
- found:
-	for (k = 0; k < t->nchecks; k++)
-		if (t->checks[k] == i)
-			return i;	/* one line per check and target */
-	if (t->nchecks == t->checks_cap) {
-		t->checks_cap = t->checks_cap ? t->checks_cap * 2 : 4;
-		t->checks = xreallocarray(t->checks, t->checks_cap,
-		    sizeof(*t->checks));
-	}
-	t->checks[t->nchecks++] = i;
-	checks[i].nlisted++;
+	append_check(t, i);
 	return i;
 }
 
@@ -211,8 +226,7 @@ add_verdict_for(struct target *t, const char *host, uint16_t port,
 	/* Not &checks[find_or_add_check()]: that may move checks. */
 	i = find_or_add_check(t, host, port, "", NULL, &added);
 	c = &checks[i];
-	if (!c->rep.done)
-		report_set(&c->rep, res, "%s", reason);
+	report_set(&c->rep, res, "%s", reason);
 }
 
 void

@@ -128,7 +128,7 @@ warn_add(struct dane_report *, const char *, ...)
  * Text helpers.
  */
 
-/* snprintf for text that may be cut short: a cut ends in CUT_MARK. */
+/* A date as YYYY-MM-DD, or "?". */
 static void
 date_str(time_t t, char *buf, size_t len)
 {
@@ -351,7 +351,6 @@ dane_no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
-/* Validity dates as time_t.  (A NULL time would mean "now".) */
 /* An ASN.1 time (UTCTime or GeneralizedTime) as a time_t. */
 int
 dane_asn1_time(const ASN1_TIME *a, time_t *t)
@@ -365,6 +364,7 @@ dane_asn1_time(const ASN1_TIME *a, time_t *t)
 	return 0;
 }
 
+/* Validity dates as time_t.  (A NULL time would mean "now".) */
 static int
 dates_of(X509 *x, time_t *nb, time_t *na)
 {

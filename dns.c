@@ -609,9 +609,9 @@ failure_reason(const char *log, char *why, size_t whylen)
 	else
 		detail = line;
 	if (strstr(detail, "upstream server timeout") != NULL)
-		strlcpy(why, "resolver did not answer", whylen);
+		strlcpy(why, DNS_NO_ANSWER, whylen);
 	else if (strstr(detail, "no server to query") != NULL)
-		strlcpy(why, "resolver did not answer (not asked again after "
+		strlcpy(why, DNS_NO_ANSWER " (not asked again after "
 		    "earlier timeouts)", whylen);
 	else if (strstr(detail, "got REFUSED") != NULL)
 		strlcpy(why, "REFUSED", whylen);
@@ -934,15 +934,12 @@ static FILE		*ev_log;
 static char		*ev_logbuf;
 static size_t		 ev_loglen;
 
-struct ub_ctx *
-dns_event_context(const struct dns_config *cfg, char *err, size_t errlen)
+/* A context on evbase, configured as every other. */
+static struct ub_ctx *
+event_ctx(const struct dns_config *cfg, char *err, size_t errlen)
 {
 	struct ub_ctx	*ctx;
 
-	if ((evbase = event_base_new()) == NULL) {
-		seterr(err, errlen, "cannot create an event base");
-		return NULL;
-	}
 	if ((ctx = ub_ctx_create_event(evbase)) == NULL) {
 		seterr(err, errlen, "cannot create libunbound event context");
 		return NULL;
@@ -952,6 +949,16 @@ dns_event_context(const struct dns_config *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	return ctx;
+}
+
+struct ub_ctx *
+dns_event_context(const struct dns_config *cfg, char *err, size_t errlen)
+{
+	if ((evbase = event_base_new()) == NULL) {
+		seterr(err, errlen, "cannot create an event base");
+		return NULL;
+	}
+	return event_ctx(cfg, err, errlen);
 }
 
 /* Compare two names in uncompressed wire form, ignoring case. */
@@ -1323,20 +1330,14 @@ dns_stub_context(const struct dns_config *cfg, const char *zone,
 		ev_inflight = 0;
 		stub_base = 1;
 	}
-	if ((ctx = ub_ctx_create_event(evbase)) == NULL) {
-		seterr(err, errlen, "cannot create libunbound event context");
+	if ((ctx = event_ctx(cfg, err, errlen)) == NULL)
 		return NULL;
-	}
-	if (configure(ctx, cfg, err, errlen) == -1)
-		goto fail;
 	if ((r = ub_ctx_set_stub(ctx, zone, addr, 0)) != 0) {
 		seterr(err, errlen, "stub zone %s at %s: %s", zone, addr,
 		    ub_strerror(r));
-		goto fail;
+		ub_ctx_delete(ctx);
+		return NULL;
 	}
 	return ctx;
- fail:
-	ub_ctx_delete(ctx);
-	return NULL;
 }
 

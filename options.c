@@ -38,8 +38,8 @@
 
 enum discover_mode	 disc_mode = DISC_HOST;
 const char		*disc_service;
-uint16_t		 mode_port;	/* the mode's default port */
-int			 port_option;	/* -port was given */
+static uint16_t		 mode_port;	/* the mode's default port */
+static int		 port_option;	/* -port was given */
 
 /*
  * Command line: getopt_long_only(3), so that the Go tool's single-dash

@@ -168,13 +168,18 @@ format_ttl(uint32_t ttl, char *buf, size_t len)
 	}
 }
 
+/* Seconds as whole days, to the nearest (a past time negative). */
+static long long
+round_days(long long secs)
+{
+	return secs >= 0 ? (secs + 43200) / 86400 : -((-secs + 43200) / 86400);
+}
+
 /* Days left until when, rounded as cert_days is. */
 long long
 dnssec_days(int64_t when)
 {
-	long long	 left = (long long)(when - time(NULL));
-
-	return left >= 0 ? (left + 43200) / 86400 : -((-left + 43200) / 86400);
+	return round_days((long long)(when - time(NULL)));
 }
 
 /* "valid until ... (30 days); first to expire: the RRSIG over ..." */
@@ -217,7 +222,7 @@ ocsp_text(const struct report *rep)
 	const struct ocsp_verdict	*v = rep->ocspv;
 	char				 t[64], part[MAX_TEXT + 64];
 
-	if (!rep->has_ocsp) {
+	if (rep->ocspv == NULL) {
 		snprintf(buf, sizeof(buf), "OCSP staple: not checked (the "
 		    "check ended before it was judged)");
 		return buf;
@@ -276,7 +281,7 @@ ocsp_shown(const struct check *c)
 const char *
 ocsp_word(const struct report *rep)
 {
-	return rep->has_ocsp ? ocsp_status_name(rep->ocspv->status) :
+	return rep->ocspv != NULL ? ocsp_status_name(rep->ocspv->status) :
 	    "not-checked";
 }
 
@@ -360,9 +365,7 @@ count_check(struct check *c)
 		}
 	}
 	/* In whole days, rounded as the expiry warnings round them. */
-	left = sum.cert_left;
-	sum.cert_days = left >= 0 ? (left + 43200) / 86400 :
-	    -((-left + 43200) / 86400);
+	sum.cert_days = round_days(sum.cert_left);
 }
 
 static void

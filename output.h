@@ -110,9 +110,8 @@ struct report {
 	char		*tls_version, *tls_cipher, *sni;
 	enum ocsp_staple ocsp;		/* MSG_TLS, when tls_version is set */
 	char		*ocsp_url;	/* the leaf's responder, or "" */
-	int		 has_ocsp;	/* MSG_OCSP came: */
-	struct ocsp_verdict *ocspv;	/* what the staple says, when
-					   has_ocsp (1 KB: not in every
+	struct ocsp_verdict *ocspv;	/* MSG_OCSP: what the staple says,
+					   or NULL (1 KB: not in every
 					   report) */
 	char		*base;		/* TLSA base domain the child chose */
 	char		*chain;		/* MSG_CHAIN: as presented, or NULL */
@@ -152,8 +151,8 @@ struct check {
 	int		 counted;	/* in the tally (once, however often
 					   it is printed) */
 	int		 sigs_judged;	/* -dnssec-warning, once */
-	size_t		 nlisted;	/* targets that list it... */
-	size_t		 nprinted;	/* ...and those printed */
+	size_t		 nunprinted;	/* targets that list it, not
+					   printed yet */
 	int		 released;	/* its lines let go (print.c) */
 };
 
@@ -258,6 +257,7 @@ extern int use_color;
 /* output_text.c */
 void	 print_check_line(const struct check *, int);
 void	 print_ocsp_line(const struct check *);
+void	 print_ns(const struct check *, int, int);
 int	 tlsa_published(const struct report *, int, const char *);
 void	 tlsa_suggestion(const struct check *, size_t, char *, size_t);
 
@@ -280,8 +280,6 @@ struct cmdline {
 
 extern enum discover_mode disc_mode;
 extern const char	*disc_service;
-extern uint16_t		 mode_port;
-extern int		 port_option;
 
 void	 parse_command_line(int, char *[], struct cmdline *);
 __dead void usage_error(const char *, ...)

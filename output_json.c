@@ -385,12 +385,8 @@ json_probes(const struct report *rep)
 static void
 json_dnssec(const struct sig_fact *f)
 {
-	char	 when[64];
-
 	obj("dnssec");
-	format_rfc3339((time_t)f->when, when, sizeof(when));
-	str("expires", when);
-	num("expires_epoch", f->when);
+	time_pair("expires", "expires_epoch", (time_t)f->when);
 	str("rrset_type", dns_type_name(f->type));
 	str("owner", f->owner);
 	str("zone", f->zone);
@@ -408,7 +404,7 @@ json_ocsp(const struct report *rep)
 	str("ocsp_staple", ocsp_word(rep));
 	if (rep->ocsp_url[0] != '\0')
 		str("ocsp_responder", rep->ocsp_url);
-	if (!rep->has_ocsp)
+	if (rep->ocspv == NULL)
 		return;
 	if (v->detail[0] != '\0')
 		str("ocsp_detail", v->detail);

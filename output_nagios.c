@@ -40,22 +40,6 @@ nagios_target(const struct target *t, const struct summary *s)
 {
 }
 
-/* -all-ns: each server that differs or failed, after its check. */
-static void
-print_ns_lines(const struct check *c)
-{
-	char	 head[MAX_HOSTNAME + 80], line[3 * MAX_TEXT];
-	size_t	 i;
-
-	format_header(c, head, sizeof(head));
-	for (i = 0; i < c->rep.nns; i++) {
-		if (c->rep.ns[i].state == NS_SAME)
-			continue;
-		format_ns(&c->rep.ns[i], line, sizeof(line));
-		printf("%s: %s\n", head, nagios_safe(esc(line)));
-	}
-}
-
 static void
 nagios_finish(const struct summary *s, int code)
 {
@@ -127,7 +111,7 @@ nagios_finish(const struct summary *s, int code)
 				print_check_line(c, 1);
 			if (ocsp_shown(c))
 				print_ocsp_line(c);
-			print_ns_lines(c);
+			print_ns(c, 1, 1);
 		}
 	}
 }

@@ -139,23 +139,29 @@ print_warnings_terse(const struct check *c)
 
 /*
  * -all-ns: a server that is not the same.  One that differs is among
- * the warnings; in -terse it is a warning line of its own.
+ * the warnings; in -terse it is a warning line of its own, and in the
+ * -nagios long output a line after its check.
  */
-static void
-print_ns(const struct check *c, int terse)
+void
+print_ns(const struct check *c, int terse, int nagios)
 {
 	const struct report	*rep = &c->rep;
 	char			 head[MAX_HOSTNAME + 80], line[3 * MAX_TEXT];
+	char			*text;
 	size_t			 i;
 
 	format_header(c, head, sizeof(head));
 	for (i = 0; i < rep->nns; i++) {
 		format_ns(&rep->ns[i], line, sizeof(line));
+		text = esc(line);
+		if (nagios)
+			nagios_safe(text);
 		if (!terse && rep->ns[i].state != NS_DIFFERS)
-			printf("    %s\n", esc(line));
+			printf("    %s\n", text);
 		else if (terse && rep->ns[i].state != NS_SAME)
-			printf("%s: %s%s\n", head, rep->ns[i].state ==
-			    NS_DIFFERS ? "warning: " : "", esc(line));
+			printf("%s: %s%s\n", head, !nagios &&
+			    rep->ns[i].state == NS_DIFFERS ? "warning: " : "",
+			    text);
 	}
 }
 
@@ -226,7 +232,7 @@ print_check_text(const struct check *c)
 	if (opt.terse) {
 		print_warnings_terse(c);
 		print_probes_terse(c);
-		print_ns(c, 1);
+		print_ns(c, 1, 0);
 		if (opt.show_tlsa)
 			print_suggested_tlsa(c);
 		return;
@@ -262,7 +268,7 @@ print_check_text(const struct check *c)
 		printf("    %s%s\n", probe_ok(&rep->probes[i]) ? "" :
 		    "warning: ", esc(line));
 	}
-	print_ns(c, 0);
+	print_ns(c, 0, 0);
 	print_certs(rep);
 	if (opt.show_tlsa)
 		print_suggested_tlsa(c);

@@ -98,12 +98,11 @@ zones_grow(void)
 	free(ostate);
 }
 
-/* The state of zone, which is set to at least state; 0 if it was new. */
-static int
-zone_mark(const char *zone, enum zone_state state)
+/* Where zone's state is kept (0: new). */
+static uint8_t *
+zone_state(const char *zone)
 {
 	size_t	 i;
-	int	 was;
 
 	if (2 * (zones.n + 1) > zones.nslots)
 		zones_grow();
@@ -112,10 +111,7 @@ zone_mark(const char *zone, enum zone_state state)
 		zones.name[i] = xstrdup(zone);
 		zones.n++;
 	}
-	was = zones.state[i];
-	if (was < (int)state)
-		zones.state[i] = state;
-	return was;
+	return &zones.state[i];
 }
 
 /* The zone a host is most likely in: its name less the first label. */
@@ -127,21 +123,30 @@ zone_of(const char *host)
 	return dot != NULL && dot[1] != '\0' ? dot + 1 : NULL;
 }
 
-/* DNSKEY of zone in ubctx; -1 when that failed or was slow. */
+/* The DNSKEY RRset of zone, in ubctx; how long it took, in ms. */
+static int64_t
+lookup_dnskey(const char *zone, struct dns_result *res)
+{
+	int64_t	 start = now_ms(), ms;
+
+	memset(res, 0, sizeof(*res));
+	dns_lookup(ubctx, zone, RR_TYPE_DNSKEY, res);
+	ms = now_ms() - start;
+	debug("prime: DNSKEY %s %s %s (%lld ms)", zone,
+	    dns_status_name(res->status), dns_security_name(res->sec),
+	    (long long)ms);
+	return ms;
+}
+
+/* Zone primed; -1 when its lookup failed or was slow. */
 static int
 prime_zone(const char *zone)
 {
 	struct dns_result	 res;
-	int64_t			 start = now_ms(), ms;
 	int			 ok;
 
-	memset(&res, 0, sizeof(res));
-	dns_lookup(ubctx, zone, RR_TYPE_DNSKEY, &res);
-	ms = now_ms() - start;
-	ok = res.status != DNS_FAILED && ms <= PRIME_SLOW_MS;
-	debug("prime: DNSKEY %s %s %s (%lld ms)", zone,
-	    dns_status_name(res.status), dns_security_name(res.sec),
-	    (long long)ms);
+	ok = lookup_dnskey(zone, &res) <= PRIME_SLOW_MS &&
+	    res.status != DNS_FAILED;
 	dns_result_free(&res);
 	return ok ? 0 : -1;
 }
@@ -150,13 +155,18 @@ void
 prime_for_check(const struct check_spec *s)
 {
 	const char	*zone;
+	uint8_t		*state;
 
 	if (priming_off || s->nbases == 0 ||
 	    (zone = zone_of(s->bases[0])) == NULL)
 		return;
-	if (zone_mark(zone, ZONE_SEEN) != ZONE_SEEN)
-		return;		/* new, or primed already */
-	zone_mark(zone, ZONE_PRIMED);
+	state = zone_state(zone);
+	if (*state != ZONE_SEEN) {
+		if (*state == 0)
+			*state = ZONE_SEEN;	/* its first check */
+		return;
+	}
+	*state = ZONE_PRIMED;
 	if (prime_zone(zone) == -1) {
 		priming_off = 1;
 		debug("prime: no more priming, the children look up their "
@@ -184,10 +194,7 @@ prime_anchors(char *why, size_t whylen)
 		;
 	for (i = 0; i < (n > 0 ? n : 1); i++) {
 		zone = n > 0 ? sigs_anchor_zone(i) : ".";
-		memset(&res, 0, sizeof(res));
-		dns_lookup(ubctx, zone, RR_TYPE_DNSKEY, &res);
-		debug("prime: DNSKEY %s %s %s", zone,
-		    dns_status_name(res.status), dns_security_name(res.sec));
+		(void)lookup_dnskey(zone, &res);
 		if (res.status == DNS_ANSWER && res.sec == SEC_SECURE)
 			secure = 1;
 		else if (i == 0)
@@ -209,6 +216,7 @@ int
 prime_validation(char *why, size_t whylen)
 {
 	const char	*zone;
+	uint8_t		*state;
 	size_t		 i, nzones = 0;
 
 	if (prime_anchors(why, whylen) == -1)
@@ -216,8 +224,9 @@ prime_validation(char *why, size_t whylen)
 	for (i = 0; i < ntargets && nzones < PRIME_MAX; i++) {
 		if (targets[i].discovered ||
 		    (zone = zone_of(targets[i].host)) == NULL ||
-		    zone_mark(zone, ZONE_PRIMED) == ZONE_PRIMED)
+		    *(state = zone_state(zone)) == ZONE_PRIMED)
 			continue;
+		*state = ZONE_PRIMED;
 		nzones++;
 		(void)prime_zone(zone);
 	}

@@ -24,7 +24,6 @@
 #include <sys/socket.h>
 
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -149,7 +148,7 @@ release_check(size_t i)
 	struct check	*c = &checks[i];
 	size_t		 k;
 
-	if (c->released || c->nprinted < c->nlisted || !c->rep.done)
+	if (c->released || c->nunprinted > 0)
 		return;
 	for (k = 0; k < c->nfollowers; k++)
 		if (!checks[c->followers[k]].released)
@@ -157,9 +156,6 @@ release_check(size_t i)
 	c->released = 1;
 	forget_check(i);
 	forget_connection(i);
-	free(c->key);
-	free(c->conn_key);
-	c->key = c->conn_key = NULL;
 	report_release(&c->rep, c->leader != SIZE_MAX);
 	if (c->leader != SIZE_MAX)
 		release_check(c->leader);
@@ -174,7 +170,7 @@ release_target(struct target *t)
 		return;
 	target_release(t);
 	for (i = 0; i < t->nchecks; i++) {
-		checks[t->checks[i]].nprinted++;
+		checks[t->checks[i]].nunprinted--;
 		release_check(t->checks[i]);
 	}
 }

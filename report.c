@@ -331,41 +331,67 @@ free_strlist(char ***l, size_t *n)
 	*n = 0;
 }
 
+/* One line of each kind: its strings (a half-read one's too). */
+static void
+free_tlsa_line(struct tlsa_line *l)
+{
+	free(l->hex);
+	free(l->text);
+	free(l->data);
+}
+
+static void
+free_cert_line(struct cert_line *l)
+{
+	free(l->subject);
+	free(l->issuer);
+	free(l->names);
+	free(l->spki);
+	free(l->pem);
+}
+
+static void
+free_staged_line(struct staged_line *l)
+{
+	free(l->file);
+	free(l->reason);
+	free(l->records);
+}
+
+static void
+free_probe_line(struct probe_line *l)
+{
+	free(l->tls_version);
+	free(l->tls_cipher);
+	free(l->leaf_spki);
+	free(l->reason);
+	free(l->pem);
+}
+
+static void
+free_ns_line(struct ns_line *l)
+{
+	free(l->zone);
+	free(l->name);
+	free(l->addr);
+	free(l->reason);
+}
+
 static void
 free_lines(struct report *r)
 {
 	size_t	 i;
 
-	for (i = 0; i < r->ntlsa; i++) {
-		free(r->tlsa[i].hex);
-		free(r->tlsa[i].text);
-		free(r->tlsa[i].data);
-	}
-	for (i = 0; i < r->ncerts; i++) {
-		free(r->certs[i].subject);
-		free(r->certs[i].issuer);
-		free(r->certs[i].names);
-		free(r->certs[i].spki);
-		free(r->certs[i].pem);
-	}
-	for (i = 0; i < r->nstaged; i++) {
-		free(r->staged[i].file);
-		free(r->staged[i].reason);
-		free(r->staged[i].records);
-	}
-	for (i = 0; i < r->nprobes; i++) {
-		free(r->probes[i].tls_version);
-		free(r->probes[i].tls_cipher);
-		free(r->probes[i].leaf_spki);
-		free(r->probes[i].reason);
-		free(r->probes[i].pem);
-	}
-	for (i = 0; i < r->nns; i++) {
-		free(r->ns[i].zone);
-		free(r->ns[i].name);
-		free(r->ns[i].addr);
-		free(r->ns[i].reason);
-	}
+	for (i = 0; i < r->ntlsa; i++)
+		free_tlsa_line(&r->tlsa[i]);
+	for (i = 0; i < r->ncerts; i++)
+		free_cert_line(&r->certs[i]);
+	for (i = 0; i < r->nstaged; i++)
+		free_staged_line(&r->staged[i]);
+	for (i = 0; i < r->nprobes; i++)
+		free_probe_line(&r->probes[i]);
+	for (i = 0; i < r->nns; i++)
+		free_ns_line(&r->ns[i]);
 	free(r->tlsa);
 	free(r->certs);
 	free(r->staged);
@@ -402,7 +428,6 @@ report_release(struct report *r, int shared)
 		free_sig_facts(r->sigs);
 	}
 	r->ocspv = NULL;
-	r->has_ocsp = 0;
 	r->sigs = NULL;
 	free(r->dnssec.owner);
 	free(r->dnssec.zone);
@@ -542,7 +567,7 @@ on_tlsa(struct job *j, struct msgreader *r)
 	if (r->bad || data == NULL || l->text == NULL || l->usage > 255 ||
 	    l->selector > 255 || l->mtype > 255) {
 		free(data);
-		free(l->text);
+		free_tlsa_line(l);
 		return "bad TLSA record";
 	}
 	hexify((uint8_t *)data, len > 1024 ? 1024 : len, hex, sizeof(hex));
@@ -575,11 +600,7 @@ on_cert(struct job *j, struct msgreader *r)
 	l->pem = get_pem(r);
 	if (r->bad || l->subject == NULL || l->issuer == NULL ||
 	    l->names == NULL || l->spki == NULL || l->pem == NULL) {
-		free(l->subject);
-		free(l->issuer);
-		free(l->names);
-		free(l->spki);
-		free(l->pem);
+		free_cert_line(l);
 		return "bad certificate";
 	}
 	/* Only -showcerts prints it: a run of many checks keeps less. */
@@ -656,7 +677,7 @@ on_ocsp(struct job *j, struct msgreader *r)
 	uint32_t		 st;
 	int			 ok;
 
-	if (rep->has_ocsp)
+	if (rep->ocspv != NULL)
 		return "OCSP judgment sent twice";
 	if (rep->tls_version == NULL)
 		return "OCSP judgment without a handshake";
@@ -684,7 +705,6 @@ on_ocsp(struct job *j, struct msgreader *r)
 		return "bad OCSP judgment";
 	}
 	rep->ocspv = v;
-	rep->has_ocsp = 1;
 	return NULL;
 }
 
@@ -763,9 +783,7 @@ on_staged(struct job *j, struct msgreader *r)
 	if (r->bad || l->file == NULL || l->reason == NULL ||
 	    l->records == NULL || (!l->safe && l->records[0] == '\0' &&
 	    l->reason[0] == '\0')) {
-		free(l->file);
-		free(l->reason);
-		free(l->records);
+		free_staged_line(l);
 		return "bad staged judgment";
 	}
 	rep->nstaged++;
@@ -821,11 +839,7 @@ on_probe(struct job *j, struct msgreader *r)
 	    (l->state == PROBE_DONE) != (len > 0) ||
 	    strspn(l->pem, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789+/=- \n") != len) {
-		free(l->tls_version);
-		free(l->tls_cipher);
-		free(l->leaf_spki);
-		free(l->reason);
-		free(l->pem);
+		free_probe_line(l);
 		return "bad key probe";
 	}
 	rep->nprobes++;
@@ -837,21 +851,11 @@ on_probe(struct job *j, struct msgreader *r)
  * that differs is a warning of the check; one that failed has made
  * the child's result ns-failure already.  All of them name one zone.
  */
-static void
-free_ns_line(struct ns_line *l)
-{
-	free(l->zone);
-	free(l->name);
-	free(l->addr);
-	free(l->reason);
-}
-
 static const char *
 on_ns(struct job *j, struct msgreader *r)
 {
 	struct report	*rep = job_report(j);
 	struct ns_line	*l;
-	uint64_t	 hi, lo;
 	uint32_t	 has_serial;
 	char		 line[3 * MAX_TEXT];
 
@@ -868,9 +872,7 @@ on_ns(struct job *j, struct msgreader *r)
 	l->state = msg_get_u32(r);
 	has_serial = msg_get_u32(r);
 	l->serial = msg_get_u32(r);
-	hi = msg_get_u32(r);
-	lo = msg_get_u32(r);
-	l->sig_expire = (time_t)((hi << 32) | lo);
+	l->sig_expire = get_time(r);
 	l->reason = get_text(r);
 	if (r->bad || l->zone == NULL || l->name == NULL || l->addr == NULL ||
 	    l->reason == NULL || l->reason[0] == '\0' ||

@@ -93,7 +93,6 @@ follower_ready(size_t i)
 	f->sni = dup_or_null(l->sni);
 	f->ocsp = l->ocsp;
 	f->ocsp_url = dup_or_null(l->ocsp_url);
-	f->has_ocsp = l->has_ocsp;
 	f->ocspv = l->ocspv;	/* shared, never freed */
 	f->base = dup_or_null(l->base);
 	f->stage = l->stage;
@@ -132,10 +131,9 @@ share_or_enqueue(size_t i)
 
 	/* The base domain candidates too: a follower is judged under the
 	 * base its leader chose. */
-	if (asprintf(&ck, "%s\n%s\n%u\n%s\n%s", c->host, c->spec.addrstr,
+	ck = xprintf("%s\n%s\n%u\n%s\n%s", c->host, c->spec.addrstr,
 	    c->spec.port, c->spec.bases[0], c->spec.nbases > 1 ?
-	    c->spec.bases[1] : "") == -1)
-		fatalx("out of memory");
+	    c->spec.bases[1] : "");
 	if ((li = index_find(&by_conn, ck)) == SIZE_MAX) {
 		c->conn_key = ck;
 		index_add(&by_conn, i);
@@ -158,8 +156,11 @@ share_or_enqueue(size_t i)
 void
 forget_connection(size_t i)
 {
-	if (checks[i].conn_key != NULL)
-		index_remove(&by_conn, i);
+	if (checks[i].conn_key == NULL)
+		return;
+	index_remove(&by_conn, i);
+	free(checks[i].conn_key);
+	checks[i].conn_key = NULL;
 }
 
 /* In the verify child: the leader's chain and records, our names. */
@@ -207,7 +208,7 @@ start_verify_child(int fd, size_t i)
 	}
 	vs.probes = pr;
 	vs.nprobes = k;
-	vs.ocsp = l->has_ocsp ? l->ocspv : NULL;
+	vs.ocsp = l->ocspv;
 	vs.ns_fail = l->ns_fail != NULL ? l->ns_fail : "";
 	verify_child(fd, &vs);
 }

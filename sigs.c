@@ -212,14 +212,15 @@ judge_rrsets(struct dns_sigs *s, struct dns_sig *sigs, size_t n, time_t now)
 void
 sigs_scan(const uint8_t *pkt, size_t len, time_t now, struct dns_sigs *s)
 {
-	struct dns_sig	*sigs;
+	/* Each process is one thread: no allocation of 34 KB an answer.
+	 * read_rrsig() fills each entry whole. */
+	static struct dns_sig sigs[SCAN_MAX];
 	uint8_t		 name[256];
 	char		 owner[MAX_HOSTNAME];
 	size_t		 off = 12, nlen, qd, an, ns, i, rdlen, n = 0;
 
 	memset(s, 0, sizeof(*s));
-	if (pkt == NULL || len < 12 ||
-	    (sigs = calloc(SCAN_MAX, sizeof(*sigs))) == NULL)
+	if (pkt == NULL || len < 12)
 		return;
 	qd = get16(pkt + 4);
 	an = get16(pkt + 6);
@@ -227,7 +228,7 @@ sigs_scan(const uint8_t *pkt, size_t len, time_t now, struct dns_sigs *s)
 	for (i = 0; i < qd; i++) {
 		if (dns_pkt_name(pkt, len, &off, name, &nlen) == -1 ||
 		    len - off < 4)
-			goto done;
+			return;
 		off += 4;
 	}
 	for (i = 0; i < an + ns; i++) {
@@ -250,8 +251,6 @@ sigs_scan(const uint8_t *pkt, size_t len, time_t now, struct dns_sigs *s)
 		off += 10 + rdlen;
 	}
 	judge_rrsets(s, sigs, n, now);
- done:
-	free(sigs);
 }
 
 /* Both sets into one: the RRset that fails first, the first bad one. */
@@ -691,13 +690,8 @@ sigs_walk_sync(struct ub_ctx *ctx, const char *zone,
 static void
 put_sig(struct msgbuf *mb, const struct dns_sig *s)
 {
-	uint64_t	 t = s->when > 0 ? (uint64_t)s->when : 0;
-	uint64_t	 i = s->inception > 0 ? (uint64_t)s->inception : 0;
-
-	msg_put_u32(mb, (uint32_t)(t >> 32));
-	msg_put_u32(mb, (uint32_t)t);
-	msg_put_u32(mb, (uint32_t)(i >> 32));
-	msg_put_u32(mb, (uint32_t)i);
+	msg_put_time(mb, s->when > 0 ? s->when : 0);
+	msg_put_time(mb, s->inception > 0 ? s->inception : 0);
 	msg_put_u32(mb, s->type);
 	msg_put_u32(mb, s->keytag);
 	msg_put_cstr(mb, s->owner);

@@ -892,10 +892,8 @@ send_certs(struct verdict_out *o, const struct dane_report *rep)
 		msg_put_cstr(o->mb, dc->subject);
 		msg_put_cstr(o->mb, dc->issuer);
 		msg_put_cstr(o->mb, dc->names);
-		msg_put_u32(o->mb, (uint64_t)dc->not_before >> 32);
-		msg_put_u32(o->mb, (uint32_t)dc->not_before);
-		msg_put_u32(o->mb, (uint64_t)dc->not_after >> 32);
-		msg_put_u32(o->mb, (uint32_t)dc->not_after);
+		msg_put_time(o->mb, dc->not_before);
+		msg_put_time(o->mb, dc->not_after);
 		msg_put_cstr(o->mb, dc->spki_sha256);
 		msg_put_cstr(o->mb, dc->pem);
 		msg_send(o->fd, o->mb);
@@ -1246,12 +1244,9 @@ judge_staple(struct conn *c, const char *pem, size_t pemlen,
 	msg_begin(&c->mb, MSG_OCSP);
 	msg_put_u32(&c->mb, v->status);
 	msg_put_u32(&c->mb, v->known);
-	msg_put_u32(&c->mb, (uint64_t)v->this_update >> 32);
-	msg_put_u32(&c->mb, (uint32_t)v->this_update);
-	msg_put_u32(&c->mb, (uint64_t)v->next_update >> 32);
-	msg_put_u32(&c->mb, (uint32_t)v->next_update);
-	msg_put_u32(&c->mb, (uint64_t)v->revoked_at >> 32);
-	msg_put_u32(&c->mb, (uint32_t)v->revoked_at);
+	msg_put_time(&c->mb, v->this_update);
+	msg_put_time(&c->mb, v->next_update);
+	msg_put_time(&c->mb, v->revoked_at);
 	msg_put_cstr(&c->mb, v->reason);
 	msg_put_cstr(&c->mb, v->detail);
 	msg_send(c->out, &c->mb);

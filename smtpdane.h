@@ -285,6 +285,9 @@ struct ub_ctx *dns_stub_context(const struct dns_config *, const char *,
 #define RR_TYPE_NSEC3	50
 #define RR_TYPE_TLSA	52
 
+/* The start of a lookup's why when the resolver timed out (dns.c). */
+#define DNS_NO_ANSWER	"resolver did not answer"
+
 /*
  * TLSA (RFC 6698).  Records are kept even when unusable, so that the
  * report can name them.
@@ -421,8 +424,6 @@ enum ns_state {
 				   the check's result is ns-failure */
 	NS__MAX
 };
-
-struct msgbuf;
 
 struct allns_params {
 	int		 out;		/* the parent's pipe */
@@ -683,7 +684,6 @@ void	 ocsp_judge(const uint8_t *, size_t, const char *, size_t, time_t,
 const char *ocsp_status_name(enum ocsp_status);	/* util.c */
 int	 ocsp_status_bad(enum ocsp_status);	/* util.c */
 int	 ocsp_dated(enum ocsp_status);		/* util.c */
-void	 format_time(time_t, char *, size_t);	/* util.c */
 
 /* A check child spends its whole -timeout, then reports; the parent
  * kills it only this much later. */
@@ -697,6 +697,7 @@ struct msgbuf {
 
 void	 msg_begin(struct msgbuf *, enum msg_type);
 void	 msg_put_u32(struct msgbuf *, uint32_t);
+void	 msg_put_time(struct msgbuf *, int64_t);
 void	 msg_put_str(struct msgbuf *, const void *, size_t);
 void	 msg_put_cstr(struct msgbuf *, const char *);
 int	 msg_send(int, struct msgbuf *);
@@ -744,6 +745,7 @@ int	 parse_duration(const char *, time_t *);
 char	*vis_text(const char *, size_t);
 void	 vis_copy(char *, size_t, const void *, size_t);
 int64_t	 now_ms(void);
+void	 format_time(time_t, char *, size_t);
 void	 format_rfc3339(time_t, char *, size_t);
 void	 format_span(time_t, char *, size_t);
 int	 read_whole_file(const char *, char **, size_t *, char *, size_t);

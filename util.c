@@ -32,7 +32,6 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -246,6 +245,14 @@ void
 msg_put_u32(struct msgbuf *m, uint32_t v)
 {
 	msg_raw_u32(m, v);
+}
+
+/* A time as two u32 fields, high half first (get_time() in report.c). */
+void
+msg_put_time(struct msgbuf *m, int64_t t)
+{
+	msg_raw_u32(m, (uint32_t)((uint64_t)t >> 32));
+	msg_raw_u32(m, (uint32_t)t);
 }
 
 void
