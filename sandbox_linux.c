@@ -162,7 +162,7 @@ enum sb_arg {
 	A_TFO,		/* sendto: MSG_FASTOPEN */
 	A_NOTFO_MSG,	/* sendmsg: no MSG_FASTOPEN */
 	A_TFO_MSG,	/* sendmsg: MSG_FASTOPEN */
-	A_SETSOCKOPT,	/* setsockopt: what libunbound sets */
+	A_SETSOCKOPT,	/* setsockopt: what libunbound and smtp.c set */
 	A_TFO_CONNECT,	/* setsockopt: TCP_FASTOPEN_CONNECT */
 	A_SO_ERROR,	/* getsockopt: SO_ERROR */
 	A_FCNTL,	/* fcntl: status and descriptor flags */
@@ -264,7 +264,7 @@ static const struct sb_rule sb_rules[] = {
 	REFUSE("sendmsg",	NET,	A_TFO_MSG, EOPNOTSUPP),
 	REFUSE("setsockopt",	NET,	A_TFO_CONNECT, EOPNOTSUPP),
 	ALLOW("recvfrom",	NET,	A_ANY),		/* DNS; STARTTLS */
-	ALLOW("setsockopt",	NET,	A_SETSOCKOPT),	/* libunbound */
+	ALLOW("setsockopt",	NET,	A_SETSOCKOPT),	/* libunbound, smtp.c */
 	ALLOW("getsockopt",	NET,	A_SO_ERROR),	/* connect result */
 	ALLOW("epoll_create1",	NET,	A_ANY),		/* libevent */
 	ALLOW("epoll_ctl",	NET,	A_ANY),		/* libevent */
@@ -650,6 +650,8 @@ sc_add_setsockopt(scmp_filter_ctx ctx, uint32_t action, int nr)
 		{ IPPROTO_IPV6, IPV6_V6ONLY },		/* UDP over IPv6 */
 		{ IPPROTO_IPV6, IPV6_MTU },		/* ditto */
 		{ IPPROTO_IPV6, IPV6_MTU_DISCOVER },	/* ditto */
+		{ IPPROTO_TCP, TCP_NODELAY },		/* SMTP, smtp.c */
+		{ IPPROTO_TCP, TCP_QUICKACK },		/* ditto */
 	};
 	struct scmp_arg_cmp	 cmp[2];
 	size_t			 i;

@@ -162,6 +162,7 @@ child-tfo-sendto|refused: EOPNOTSUPP|tfo-sendto
 child-tfo-sendmsg|refused: EOPNOTSUPP|tfo-sendmsg
 child-tfo-sockopt|refused: EOPNOTSUPP|tfo-sockopt
 child-other-sockopt|violation: setsockopt|sockopt-other
+child-tcp-sockopt|allowed|sockopt-tcp
 child-mmap-exec|violation: mmap|mmap-exec
 child-mprotect-exec|violation: mprotect|mprotect-exec
 child-tcp-socket|allowed|tcp

@@ -377,6 +377,21 @@ c_sockopt_other(char *out, size_t len)
 	    sizeof(on)));
 }
 
+/* What smtp.c sets on its SMTP connection, and nothing else needs. */
+static void
+c_sockopt_tcp(char *out, size_t len)
+{
+	int	 fd, on = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
+		outcome(out, len, -1);
+		return;
+	}
+	outcome(out, len, setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+	    sizeof(on)) == -1 ? -1 : setsockopt(fd, IPPROTO_TCP,
+	    TCP_QUICKACK, &on, sizeof(on)));
+}
+
 static void
 c_mmap_exec(char *out, size_t len)
 {
@@ -636,6 +651,7 @@ static const struct test_case {
 	{ "tfo-sendmsg", IN_NET, c_tfo_sendmsg },
 	{ "tfo-sockopt", IN_NET, c_tfo_sockopt },
 	{ "sockopt-other", IN_NET, c_sockopt_other },
+	{ "sockopt-tcp", IN_NET, c_sockopt_tcp },
 	{ "mmap-exec", IN_NET, c_mmap_exec },
 	{ "mprotect-exec", IN_NET, c_mprotect_exec },
 	{ "abort", IN_NET, c_abort },
