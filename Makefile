@@ -58,7 +58,7 @@ LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c allns.c dane.c ocsp.c \
 # The parent only: main() and the files of parent.h, the options and
 # the output renderers.
 PARENTSRCS=	smtpdane.c targets.c checks.c index.c prime.c share.c jobs.c \
-		report.c print.c
+		forker.c report.c print.c
 OUTSRCS=	options.c output.c output_text.c output_json.c output_nagios.c
 SRCS=		$(PARENTSRCS) priv.c $(OUTSRCS) $(LIBSRCS)
 HDRS=		smtpdane.h output.h parent.h

@@ -108,35 +108,50 @@ char		 gave_up[MAX_TEXT];	/* why jobs were left unchecked */
 
 static void abandon_queued(const char *);
 
+/* Always -1: the job did not start. */
 static int
 start_failed(const char *what)
 {
 	char	 why[MAX_TEXT];
 
 	if (nrunning > 0)
-		return 0;
+		return -1;
 	if (++start_failures < START_RETRIES) {
 		debug("%s: %s, trying again", what, strerror(errno));
 		poll(NULL, 0, START_RETRY_MS);
-		return 0;
+		return -1;
 	}
 	snprintf(why, sizeof(why), "not checked: %s: %s", what,
 	    strerror(errno));
 	abandon_queued(why);
-	return 0;
+	return -1;
 }
 
+/* A check child, forked by the forker; -1 when it must wait. */
 static int
-start_job(enum job_kind kind, size_t idx)
+start_check(size_t idx, pid_t *pid, int *fd)
 {
-	struct job	*j;
+	if (forker_fork(&checks[idx].spec, pid, fd) == 0)
+		return 0;
+	if (errno == EMFILE || errno == ENFILE)
+		return start_failed("pipe");
+	if (errno == EAGAIN || errno == ENOMEM)
+		return start_failed("fork");
+	if (errno == EPIPE) {
+		abandon_queued("not checked: the forker of check children "
+		    "ended");
+		return -1;
+	}
+	fatal("the forker");
+}
+
+/* A verify child, which needs the reports: forked here. */
+static int
+start_verify(size_t idx, pid_t *pid, int *fd)
+{
 	int		 p[2];
 	size_t		 i;
-	pid_t		 pid;
 
-	/* Before the fork: the child inherits what this validates. */
-	if (kind == JOB_CHECK)
-		prime_for_check(&checks[idx].spec);
 	if (pipe(p) == -1) {
 		if (errno == EMFILE || errno == ENFILE)
 			return start_failed("pipe");
@@ -144,33 +159,47 @@ start_job(enum job_kind kind, size_t idx)
 	}
 	fflush(stdout);
 	fflush(stderr);
-	if ((pid = fork()) == -1) {
+	if ((*pid = fork()) == -1) {
 		close(p[0]);
 		close(p[1]);
 		if (errno == EAGAIN || errno == ENOMEM)
 			return start_failed("fork");
 		fatal("fork");
 	}
-	if (pid == 0) {
+	if (*pid == 0) {
 		/* A child's failures are its exit codes, not the parent's
 		 * way out. */
 		parent_fatal_hook = NULL;
 		close(p[0]);
+		forker_close_ends();
 		for (i = 0; i < nrunning; i++)
 			close(running[i].fd);
-		if (kind == JOB_VERIFY)
-			start_verify_child(p[1], idx);
-		check_child(p[1], ubctx, &checks[idx].spec);
+		start_verify_child(p[1], idx);
 	}
 	close(p[1]);
-	if (fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+	*fd = p[0];
+	return 0;
+}
+
+static int
+start_job(enum job_kind kind, size_t idx)
+{
+	struct job	*j;
+	int		 fd;
+	pid_t		 pid;
+
+	if ((kind == JOB_VERIFY ? start_verify(idx, &pid, &fd) :
+	    start_check(idx, &pid, &fd)) == -1)
+		return 0;
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
 	j = &running[nrunning++];
 	memset(j, 0, sizeof(*j));
 	j->kind = kind;
 	j->idx = idx;
 	j->pid = pid;
-	j->fd = p[0];
+	j->forked = kind == JOB_CHECK;
+	j->fd = fd;
 	j->deadline = now_ms() + opt.timeout * 1000 + CHILD_GRACE_MS;
 	checks[idx].rep.started = now_ms();
 	start_failures = 0;
@@ -254,17 +283,77 @@ close_job(struct job *j)
 	j->len = j->cap = 0;
 }
 
+/* SIGKILL, through the forker for its children. */
+static void
+kill_child(struct job *j)
+{
+	if (j->forked)
+		forker_kill(j->pid);
+	else
+		kill(j->pid, SIGKILL);
+	j->killed = 1;
+}
+
+/* The forker reaped a child: its job is judged when its pipe is done. */
+void
+job_exited(pid_t pid, int status)
+{
+	size_t	 i;
+
+	for (i = 0; i < nrunning; i++)
+		if (running[i].forked && running[i].pid == pid &&
+		    !running[i].exited) {
+			running[i].exited = 1;
+			running[i].status = status;
+			return;
+		}
+}
+
+/*
+ * The forker is gone: its children still report through their pipes,
+ * but how each of them ends will not be known.  What is queued is not
+ * checked.
+ */
+void
+jobs_forker_lost(const char *why)
+{
+	char	 text[MAX_TEXT];
+	size_t	 i;
+
+	for (i = 0; i < nrunning; i++)
+		if (running[i].forked && !running[i].exited) {
+			running[i].exited = 1;
+			running[i].status = 0;
+		}
+	snprintf(text, sizeof(text), "not checked: the forker of check "
+	    "children %s", why);
+	abandon_queued(text);
+}
+
+/* A child's wait status if it has ended: 1, else 0.  Never blocks. */
+static int
+child_ended(struct job *j, int *status)
+{
+	pid_t	 pid;
+
+	if (j->forked) {
+		*status = j->status;
+		return j->exited;
+	}
+	if ((pid = waitpid(j->pid, status, WNOHANG)) == -1 && errno != EINTR)
+		fatal("waitpid");
+	return pid > 0;
+}
+
 /* Never blocks: a child that outlives its pipe is killed, then reaped. */
 static void
 reap_job(struct job *j)
 {
-	pid_t	 pid;
 	int	 status;
 
-	if ((pid = waitpid(j->pid, &status, WNOHANG)) == 0) {
+	if (!child_ended(j, &status)) {
 		if (!j->killed && now_ms() - j->closed_at >= EXIT_GRACE_MS) {
-			kill(j->pid, SIGKILL);
-			j->killed = 1;
+			kill_child(j);
 			if (!job_report(j)->done && !j->final)
 				report_set(job_report(j), R_INTERNAL, "child "
 				    "did not exit after closing its pipe, "
@@ -273,10 +362,6 @@ reap_job(struct job *j)
 		}
 		return;
 	}
-	if (pid == -1 && errno == EINTR)
-		return;
-	if (pid == -1)
-		fatal("waitpid");
 	judge_exit(j, status);
 	j->pid = 0;
 	if (j->kind == JOB_DISCOVER)
@@ -297,8 +382,7 @@ kill_job(struct job *j, enum result res, const char *why)
 {
 	struct report	*rep = job_report(j);
 
-	kill(j->pid, SIGKILL);
-	j->killed = 1;
+	kill_child(j);
 	if (res == R_INTERNAL || (!rep->done && !j->final))
 		report_set(rep, res, "%s", why);
 	close_job(j);
@@ -622,6 +706,13 @@ poll_wait(void)
 	size_t	 i;
 
 	for (i = 0; i < nrunning; i++) {
+		/* The forker's word on its children wakes the poll. */
+		if (running[i].fd == -1 && running[i].forked) {
+			if (running[i].closed_at + EXIT_GRACE_MS < soonest)
+				soonest = running[i].closed_at +
+				    EXIT_GRACE_MS;
+			continue;
+		}
 		if (running[i].fd == -1) {
 			soonest = now_ms() + 5;	/* a child to reap */
 			break;
@@ -647,7 +738,7 @@ run_jobs(void)
 	size_t		 i, q, npfd;
 	int		 narrowed = 0, n;
 
-	pfd = xcalloc(opt.jobs, sizeof(*pfd));
+	pfd = xcalloc(opt.jobs + 1, sizeof(*pfd));
 	which = xcalloc(opt.jobs, sizeof(*which));
 	discs = xcalloc(opt.jobs, sizeof(*discs));
 	while (queued(JOB_CHECK) || queued(JOB_DISCOVER) ||
@@ -666,18 +757,25 @@ run_jobs(void)
 			pfd[npfd].revents = 0;
 			which[npfd++] = i;
 		}
+		/* Last: the forker's word that a child was reaped. */
+		pfd[npfd].fd = forker_fd();
+		pfd[npfd].events = POLLIN;
+		pfd[npfd].revents = 0;
 		/* Nothing running: a start that failed is retried now. */
-		n = poll(pfd, npfd, nrunning > 0 || dns_busy() ?
+		n = poll(pfd, npfd + 1, nrunning > 0 || dns_busy() ?
 		    poll_wait() : 0);
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
 		for (i = 0; n > 0 && i < npfd; i++)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				read_job(&running[which[i]]);
+		if (n > 0 && pfd[npfd].revents != 0)
+			forker_read();
 		expire_jobs();
 		reap_finished();
 		print_ready();
 	}
+	forker_end();
 	free(pfd);
 	free(which);
 	free(discs);

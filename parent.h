@@ -50,6 +50,9 @@ struct job {
 	int		 fd;		/* -1 once the pipe is closed */
 	int		 final;		/* the child's last message came */
 	int		 killed;	/* we sent SIGKILL */
+	int		 forked;	/* by the forker, which reaps it */
+	int		 exited;	/* the forker reaped it: status */
+	int		 status;
 	int64_t		 deadline;
 	int64_t		 closed_at;
 	uint8_t		*buf;
@@ -126,6 +129,8 @@ extern char		 gave_up[MAX_TEXT];	/* why jobs were left
 						   unchecked */
 
 void	 enqueue(enum job_kind, size_t);
+void	 job_exited(pid_t, int);
+void	 jobs_forker_lost(const char *);
 int	 queued(enum job_kind);
 struct report *job_report(const struct job *);
 void	 run_jobs(void);
@@ -138,6 +143,15 @@ void	 target_release(struct target *);
 const struct hostinfo *find_host(const struct target *, const char *);
 const char *on_message(struct job *, uint32_t, struct msgreader *, char *,
 	    size_t);
+
+/* forker.c */
+void	 forker_prepare(void);
+int	 forker_fork(const struct check_spec *, pid_t *, int *);
+void	 forker_kill(pid_t);
+int	 forker_fd(void);
+void	 forker_close_ends(void);
+void	 forker_read(void);
+void	 forker_end(void);
 
 /* prime.c */
 int	 prime_validation(char *, size_t);

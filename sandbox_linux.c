@@ -264,6 +264,7 @@ static const struct sb_rule sb_rules[] = {
 	REFUSE("sendmsg",	NET,	A_TFO_MSG, EOPNOTSUPP),
 	REFUSE("setsockopt",	NET,	A_TFO_CONNECT, EOPNOTSUPP),
 	ALLOW("recvfrom",	NET,	A_ANY),		/* DNS; STARTTLS */
+	ALLOW("recvmsg",	FORK,	A_ANY),		/* the forker's pipes */
 	ALLOW("setsockopt",	NET,	A_SETSOCKOPT),	/* libunbound, smtp.c */
 	ALLOW("getsockopt",	NET,	A_SO_ERROR),	/* connect result */
 	ALLOW("epoll_create1",	NET,	A_ANY),		/* libevent */

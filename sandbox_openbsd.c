@@ -46,7 +46,7 @@
 
 static const char *const sb_promises[] = {
 	[SB_PARENT_START] = "stdio rpath inet proc id getpw",
-	[SB_PARENT_RUN] = "stdio inet proc",
+	[SB_PARENT_RUN] = "stdio inet proc sendfd recvfd",	/* forker.c */
 	[SB_PARENT_WAIT] = "stdio proc",
 	[SB_CHILD_NET] = "stdio inet",
 	[SB_CHILD_PARSE] = "stdio",

@@ -82,13 +82,15 @@ kill_children(void)
 	size_t	 i;
 
 	for (i = 0; i < nrunning; i++)
-		if (running[i].pid != 0)
+		if (running[i].pid != 0 && !running[i].forked)
 			kill(running[i].pid, SIGKILL);
 	for (i = 0; i < nrunning; i++)
-		if (running[i].pid != 0)
+		if (running[i].pid != 0 && !running[i].forked)
 			while (waitpid(running[i].pid, NULL, 0) == -1 &&
 			    errno == EINTR)
 				;
+	/* The forker kills and reaps its own, then ends. */
+	forker_end();
 	nrunning = 0;
 }
 
@@ -371,6 +373,7 @@ main(int argc, char *argv[])
 	/* libtls's handshake reads /etc/localtime: no child may. */
 	tzset();
 	signal(SIGPIPE, SIG_IGN);
+	forker_prepare();
 	memset(&cl, 0, sizeof(cl));
 	opt.port = 25;
 	opt.helo = "smtpdane.invalid";

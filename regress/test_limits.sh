@@ -115,3 +115,29 @@ if [ "$n" -eq 40 ] && [ "$t" -eq 0 ]; then
 else
 	bad_out "parent stopped 5 s: $n lines of 40, $t timeouts, exit $rc"
 fi
+
+# The forker of check children killed mid-run: what it had forked still
+# reports through its pipe, the rest is not checked, the run ends with
+# exit status 2 and nothing is left running.
+"$PROG" -A "$ANCHOR" -H "$MARK" -d -j 4 -mx -f "$LIST" >"$OUT" 2>&1 &
+pid=$!
+fk=
+i=0
+while [ -z "$fk" ] && [ $i -lt 250 ]; do
+	fk=$(sed -n 's/^debug: forker \([0-9]*\) started$/\1/p' "$OUT")
+	[ -n "$fk" ] || sleep 0.02
+	i=$((i + 1))
+done
+sleep 0.2
+[ -n "$fk" ] && kill -KILL "$fk"
+wait $pid
+rc=$?
+sleep 0.3
+n=$(grep -c ': internal-error: not checked: the forker of check children ended$' "$OUT")
+v=$(grep -c ': verified: ' "$OUT")
+if [ -n "$fk" ] && [ "$rc" -eq 2 ] && [ "$n" -gt 0 ] && [ "$v" -gt 0 ] &&
+    grep -q "^$N checks: " "$OUT" && ! leftover; then
+	ok "forker killed: $v verified before, $n not checked, exit 2"
+else
+	bad_out "forker killed (${fk:-not found}): $v verified, $n not checked, exit $rc"
+fi

@@ -72,7 +72,7 @@ LIBSRCS=
 for f in "$SRC"/*.c; do
 	case ${f##*/} in
 	smtpdane.c|output*.c|options.c|sandbox_openbsd.c)	;;
-	targets.c|checks.c|index.c|prime.c|share.c|jobs.c|report.c|print.c) ;;
+	targets.c|checks.c|index.c|prime.c|share.c|jobs.c|forker.c|report.c|print.c) ;;
 	*)	LIBSRCS="$LIBSRCS ${f##*/}" ;;
 	esac
 done

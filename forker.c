@@ -1,0 +1,655 @@
+/*
+ * Copyright (c) 2026 the smtpdane authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The forker: one process, forked from the parent once the set-up and
+ * the priming are done, that forks every check child.
+ *
+ * Why: the parent's memory changes all the time (discoveries validated
+ * in its event context, reports read and let go of), and every page it
+ * writes while children share it is copied: a page fault in the parent,
+ * and a page the older children are left holding alone.  The forker
+ * writes almost nothing, so what its children share with it stays
+ * shared, and the parent no longer pays for a fork a check.
+ *
+ * The parent sends a check's spec over a SOCK_SEQPACKET socket pair;
+ * the forker primes the zone if prime.c says so, makes the child's
+ * pipe, forks, and sends back the pid with the pipe's read end
+ * (SCM_RIGHTS), or the errno of a pipe or fork that failed, which the
+ * parent takes as back-pressure.  It reaps its children and reports
+ * each wait status; it kills one only when the parent asks, and only
+ * while it is a child not yet reaped, so no pid is ever reused under
+ * a kill.  When the parent closes its end, the forker kills what is
+ * left, reaps it and exits.
+ *
+ * Only the parent writes to the forker, and both are this program
+ * with the same memory layout: the pointers in a spec to what was set
+ * up before the forker was forked (TLS configurations, -staged files,
+ * the DNS configuration) hold in the forker as they are; its strings
+ * travel after it.  Verify jobs, which need the parent's reports, are
+ * still forked by the parent.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "smtpdane.h"
+#include "output.h"
+#include "parent.h"
+
+enum fk_type {
+	FK_FORK = 1,	/* parent: fork a check child for this spec */
+	FK_KILL,	/* parent: SIGKILL this child */
+	FK_FORKED,	/* forker: its pid and pipe, or an errno */
+	FK_EXITED	/* forker: a child reaped, its wait status */
+};
+
+struct fk_head {
+	uint32_t	 type;
+	int32_t		 pid;
+	int32_t		 val;	/* FK_FORKED: errno, 0 with a pipe;
+				   FK_EXITED: the wait status */
+};
+
+struct fk_fork {
+	struct fk_head	 h;
+	struct check_spec spec;	/* strings: NUL-terminated, after it */
+};
+
+#define FK_STRINGS	(4 + 2 + MAX_NAMES + SIG_MAX_ZONES)
+#define FK_MAX		(sizeof(struct fk_fork) + FK_STRINGS * 256 + 256)
+#define FK_ANSWER_MS	(60 * 1000)	/* the forker must answer */
+
+static int	 ctl = -1;		/* the parent's end */
+static int	 forker_end_fd = -1;	/* the forker's end, until forked */
+static pid_t	 forker_pid = -1;
+
+/* --- both sides ------------------------------------------------------ */
+
+/* The string fields of a spec, in the order they travel. */
+static size_t
+spec_strings(struct check_spec *s, const char **slot[FK_STRINGS])
+{
+	size_t	 i, n = 0;
+
+	slot[n++] = &s->host;
+	for (i = 0; i < s->nbases; i++)
+		slot[n++] = &s->bases[i];
+	for (i = 0; i < s->nnames; i++)
+		slot[n++] = &s->names[i];
+	slot[n++] = &s->helo;
+	for (i = 0; i < s->nsig_zones; i++)
+		slot[n++] = &s->sig_zones[i];
+	return n;
+}
+
+static int
+spec_counts_ok(const struct check_spec *s)
+{
+	return s->nbases <= nitems(s->bases) && s->nnames <= MAX_NAMES &&
+	    s->nsig_zones <= SIG_MAX_ZONES &&
+	    s->addrlen <= sizeof(s->addr) &&
+	    memchr(s->addrstr, '\0', sizeof(s->addrstr)) != NULL;
+}
+
+/* A spec and its strings into buf; 0 if they do not fit. */
+static size_t
+encode_fork(const struct check_spec *spec, uint8_t *buf, size_t cap)
+{
+	struct fk_fork	 m;
+	const char	**slot[FK_STRINGS];
+	size_t		 i, n, len, off = sizeof(m);
+
+	memset(&m, 0, sizeof(m));
+	m.h.type = FK_FORK;
+	m.spec = *spec;
+	n = spec_strings(&m.spec, slot);
+	for (i = 0; i < n; i++) {
+		/* A flag byte: 1 for a string, 0 for NULL. */
+		len = *slot[i] != NULL ? strlen(*slot[i]) + 1 : 0;
+		if (off + 1 + len > cap)
+			return 0;
+		buf[off++] = *slot[i] != NULL;
+		memcpy(buf + off, *slot[i] != NULL ? *slot[i] : "", len);
+		off += len;
+		*slot[i] = NULL;
+	}
+	memcpy(buf, &m, sizeof(m));
+	return off;
+}
+
+/* The spec in buf, its strings pointing into buf; -1 if malformed. */
+static int
+decode_fork(uint8_t *buf, size_t len, struct check_spec *spec)
+{
+	const char	**slot[FK_STRINGS];
+	uint8_t		*nul;
+	size_t		 i, n, off = sizeof(struct fk_fork);
+
+	if (len < off)
+		return -1;
+	memcpy(spec, buf + offsetof(struct fk_fork, spec), sizeof(*spec));
+	if (!spec_counts_ok(spec))
+		return -1;
+	n = spec_strings(spec, slot);
+	for (i = 0; i < n; i++) {
+		if (off >= len)
+			return -1;
+		if (buf[off++] == 0) {
+			*slot[i] = NULL;
+			continue;
+		}
+		if ((nul = memchr(buf + off, '\0', len - off)) == NULL)
+			return -1;
+		*slot[i] = (const char *)buf + off;
+		off = nul - buf + 1;
+	}
+	return off == len ? 0 : -1;
+}
+
+/* A message of one fk_head with room for one descriptor. */
+union fd_space {
+	struct cmsghdr	 hdr;
+	unsigned char	 buf[CMSG_SPACE(sizeof(int))];
+};
+
+static void
+fd_message(struct msghdr *msg, struct iovec *iov, struct fk_head *h,
+    union fd_space *cbuf)
+{
+	memset(msg, 0, sizeof(*msg));
+	memset(cbuf, 0, sizeof(*cbuf));
+	iov->iov_base = h;
+	iov->iov_len = sizeof(*h);
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = cbuf->buf;
+	msg->msg_controllen = sizeof(cbuf->buf);
+}
+
+/* --- the forker ------------------------------------------------------ */
+
+static pid_t	*kids;
+static size_t	 nkids, capkids;
+
+static int
+is_kid(pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i] == pid)
+			return 1;
+	return 0;
+}
+
+static void
+forget_kid(pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i] == pid) {
+			kids[i] = kids[--nkids];
+			return;
+		}
+}
+
+static void
+send_head(int fd, enum fk_type type, pid_t pid, int val)
+{
+	struct fk_head	 h;
+
+	h.type = type;
+	h.pid = pid;
+	h.val = val;
+	/* A parent that is gone reads nothing; EOF ends the forker. */
+	while (write(fd, &h, sizeof(h)) == -1 && errno == EINTR)
+		;
+}
+
+/* The child's pipe to the parent, with its pid. */
+static void
+send_forked(int fd, pid_t pid, int pipefd)
+{
+	struct fk_head	 h;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	union fd_space	 cbuf;
+
+	memset(&h, 0, sizeof(h));
+	h.type = FK_FORKED;
+	h.pid = pid;
+	fd_message(&msg, &iov, &h, &cbuf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &pipefd, sizeof(int));
+	while (sendmsg(fd, &msg, 0) == -1 && errno == EINTR)
+		;
+}
+
+static void
+fork_kid(int fd, uint8_t *buf, size_t len)
+{
+	struct check_spec	 spec;
+	int			 p[2], e;
+	pid_t			 pid;
+
+	if (decode_fork(buf, len, &spec) == -1) {
+		send_head(fd, FK_FORKED, 0, EPROTO);
+		return;
+	}
+	/* Before the fork: the child inherits what this validates. */
+	prime_for_check(&spec);
+	if (pipe(p) == -1) {
+		send_head(fd, FK_FORKED, 0, errno);
+		return;
+	}
+	if ((pid = fork()) == -1) {
+		e = errno;
+		close(p[0]);
+		close(p[1]);
+		send_head(fd, FK_FORKED, 0, e);
+		return;
+	}
+	if (pid == 0) {
+		close(fd);
+		close(p[0]);
+		check_child(p[1], ubctx, &spec);
+	}
+	close(p[1]);
+	if (nkids == capkids) {
+		capkids = capkids ? capkids * 2 : 64;
+		kids = xreallocarray(kids, capkids, sizeof(*kids));
+	}
+	kids[nkids++] = pid;
+	send_forked(fd, pid, p[0]);
+	close(p[0]);
+}
+
+static void
+reap_kids(int fd)
+{
+	pid_t	 pid;
+	int	 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		forget_kid(pid);
+		if (fd != -1)
+			send_head(fd, FK_EXITED, pid, status);
+	}
+}
+
+/* The parent is done, or gone: nothing of ours outlives it. */
+static __dead void
+forker_exit(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < nkids; i++)
+		kill(kids[i], SIGKILL);
+	while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
+		;
+	_exit(0);
+}
+
+static void
+on_request(int fd, uint8_t *buf)
+{
+	struct fk_head	 h;
+	ssize_t		 n;
+
+	if ((n = read(fd, buf, FK_MAX)) == -1) {
+		if (errno == EINTR || errno == EAGAIN)
+			return;
+		forker_exit();
+	}
+	if (n == 0 || (size_t)n < sizeof(h))
+		forker_exit();
+	memcpy(&h, buf, sizeof(h));
+	if (h.type == FK_FORK)
+		fork_kid(fd, buf, n);
+	else if (h.type == FK_KILL && is_kid(h.pid))
+		kill(h.pid, SIGKILL);
+}
+
+static void
+on_sigchld(int sig)
+{
+	(void)sig;	/* only to wake ppoll() */
+}
+
+static __dead void
+forker_main(int fd)
+{
+	struct pollfd	 pfd;
+	sigset_t	 unblocked;
+	uint8_t		*buf;
+
+	/* Its failures end it; the parent sees the end of file. */
+	parent_fatal_hook = NULL;
+	buf = xcalloc(1, FK_MAX);
+	sigemptyset(&unblocked);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		reap_kids(fd);
+		/* SIGCHLD, blocked elsewhere, wakes it here and only here. */
+		if (ppoll(&pfd, 1, NULL, &unblocked) == -1) {
+			if (errno == EINTR)
+				continue;
+			forker_exit();
+		}
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+			on_request(fd, buf);
+	}
+}
+
+/* --- the parent ------------------------------------------------------ */
+
+/*
+ * Before the first sandbox: the socket pair, and a SIGCHLD handler
+ * (the sandboxes allow neither later).  SIGCHLD stays blocked in the
+ * parent, which reaps its own by polling, as it did without it.
+ */
+void
+forker_prepare(void)
+{
+	struct sigaction sa;
+	sigset_t	 chld;
+	int		 sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
+		fatal("socketpair");
+	ctl = sv[0];
+	forker_end_fd = sv[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGCHLD, &sa, NULL) == -1)
+		fatal("sigaction");
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &chld, NULL) == -1)
+		fatal("sigprocmask");
+}
+
+/*
+ * Started at the first check, so that a fork that fails is the job
+ * loop's back-pressure like any other: -1 with errno then.
+ */
+static int
+forker_start(void)
+{
+	fflush(stdout);
+	fflush(stderr);
+	if ((forker_pid = fork()) == -1)
+		return -1;
+	if (forker_pid == 0) {
+		close(ctl);
+		ctl = -1;
+		forker_main(forker_end_fd);
+	}
+	close(forker_end_fd);
+	forker_end_fd = -1;
+	if (fcntl(ctl, F_SETFL, O_NONBLOCK) == -1)
+		fatal("fcntl");
+	debug("forker %ld started", (long)forker_pid);
+	return 0;
+}
+
+int
+forker_fd(void)
+{
+	return ctl;
+}
+
+/* A child the parent forks holds no end of the forker's socket. */
+void
+forker_close_ends(void)
+{
+	if (ctl != -1)
+		close(ctl);
+	if (forker_end_fd != -1)
+		close(forker_end_fd);
+}
+
+/*
+ * The forker ended, or broke its word: no more checks are forked.
+ * Its children still report through their pipes; how each ended is
+ * not known, so the job loop judges them by what they sent.
+ */
+static void
+forker_lost(const char *why)
+{
+	if (ctl == -1)
+		return;
+	close(ctl);
+	ctl = -1;
+	(void)waitpid(forker_pid, NULL, WNOHANG);
+	debug("forker %ld: %s", (long)forker_pid, why);
+	jobs_forker_lost(why);
+}
+
+/* Wait for the forker's socket to be ready for events, or give up. */
+static void
+wait_forker(short events, int64_t deadline)
+{
+	struct pollfd	 pfd;
+	int64_t		 left;
+	int		 n;
+
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0)
+			fatalx("the forker does not answer");
+		pfd.fd = ctl;
+		pfd.events = events;
+		if ((n = poll(&pfd, 1, (int)left)) > 0)
+			return;
+		if (n == -1 && errno != EINTR)
+			fatal("poll");
+	}
+}
+
+/* What one read from the forker got: a message, nothing yet, the end. */
+enum fk_read { FK_MESSAGE, FK_NONE, FK_LOST };
+
+static enum fk_read
+check_head(const struct fk_head *h, ssize_t n)
+{
+	if (n == -1 && errno == EAGAIN)
+		return FK_NONE;
+	if (n == -1 && errno == EINTR)
+		return FK_NONE;
+	if (n == -1)
+		forker_lost(strerror(errno));
+	else if (n == 0)
+		forker_lost("ended");
+	else if ((size_t)n != sizeof(*h) ||
+	    (h->type != FK_FORKED && h->type != FK_EXITED))
+		forker_lost("sent a malformed message");
+	else
+		return FK_MESSAGE;
+	return FK_LOST;
+}
+
+/* The wait statuses the forker sent, each to the job loop. */
+static void
+read_statuses(void)
+{
+	struct fk_head	 h;
+	enum fk_read	 r;
+
+	while (ctl != -1 && (r = check_head(&h, read(ctl, &h,
+	    sizeof(h)))) == FK_MESSAGE) {
+		if (h.type == FK_FORKED) {
+			forker_lost("answered what was not asked");
+			return;
+		}
+		job_exited(h.pid, h.val);
+	}
+}
+
+/*
+ * The forker's answer to FK_FORK, with the descriptor it carries (-1
+ * if none came: this process had no room for one).  Wait statuses
+ * before it go to the job loop.
+ */
+static enum fk_read
+read_forked(struct fk_head *h, int *fd)
+{
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cm;
+	union fd_space	 cbuf;
+	enum fk_read	 r;
+
+	for (;;) {
+		*fd = -1;
+		fd_message(&msg, &iov, h, &cbuf);
+		if ((r = check_head(h, recvmsg(ctl, &msg, 0))) != FK_MESSAGE)
+			return r;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		    cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_RIGHTS &&
+			    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+				memcpy(fd, CMSG_DATA(cm), sizeof(int));
+		if (h->type == FK_FORKED)
+			return FK_MESSAGE;
+		if (*fd != -1)
+			close(*fd);
+		job_exited(h->pid, h->val);
+	}
+}
+
+/* 0 once written, -1 if the forker is gone. */
+static int
+write_forker(const void *buf, size_t len)
+{
+	int64_t		 deadline = now_ms() + FK_ANSWER_MS;
+
+	while (ctl != -1) {
+		if (write(ctl, buf, len) == (ssize_t)len)
+			return 0;
+		if (errno != EAGAIN && errno != EINTR) {
+			forker_lost(strerror(errno));
+			break;
+		}
+		/* Full: what the forker sent meanwhile is read first. */
+		wait_forker(POLLIN | POLLOUT, deadline);
+		read_statuses();
+	}
+	return -1;
+}
+
+/*
+ * A check child forked by the forker: its pid and the read end of its
+ * pipe.  -1 with errno when the forker (or this process, for the
+ * forker itself) could not make a pipe or fork, or this process cannot
+ * take one more descriptor (the child is then killed): back-pressure
+ * for the job loop.  EPIPE: the forker is gone.
+ */
+int
+forker_fork(const struct check_spec *spec, pid_t *pid, int *fd)
+{
+	static uint8_t	 buf[FK_MAX];
+	int64_t		 deadline;
+	struct fk_head	 h;
+	enum fk_read	 r;
+	size_t		 len;
+
+	if (forker_pid == -1 && forker_start() == -1)
+		return -1;
+	if ((len = encode_fork(spec, buf, sizeof(buf))) == 0)
+		fatalx("a check's spec is too large for the forker");
+	if (write_forker(buf, len) == -1) {
+		errno = EPIPE;
+		return -1;
+	}
+	/* prime_for_check() may take the forker a lookup's time. */
+	deadline = now_ms() + FK_ANSWER_MS;
+	do
+		wait_forker(POLLIN, deadline);
+	while ((r = read_forked(&h, fd)) == FK_NONE);
+	if (r == FK_LOST) {
+		errno = EPIPE;
+		return -1;
+	}
+	if (h.val == EPROTO)
+		fatalx("the forker could not read a check's spec");
+	if (h.val != 0) {
+		if (*fd != -1)
+			close(*fd);
+		errno = h.val;
+		return -1;
+	}
+	if (*fd == -1) {
+		forker_kill(h.pid);
+		errno = EMFILE;
+		return -1;
+	}
+	*pid = h.pid;
+	return 0;
+}
+
+void
+forker_kill(pid_t pid)
+{
+	struct fk_head	 h;
+
+	memset(&h, 0, sizeof(h));
+	h.type = FK_KILL;
+	h.pid = pid;
+	(void)write_forker(&h, sizeof(h));
+}
+
+/* What the forker said since: wait statuses only. */
+void
+forker_read(void)
+{
+	read_statuses();
+}
+
+/* The end of the run, or of the parent: the forker ends what is left. */
+void
+forker_end(void)
+{
+	int	 status;
+
+	if (ctl == -1 || forker_pid == -1)
+		return;
+	close(ctl);
+	ctl = -1;
+	while (waitpid(forker_pid, &status, 0) == -1 && errno == EINTR)
+		;
+	forker_pid = -1;
+}
