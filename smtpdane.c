@@ -45,7 +45,7 @@
 #include "output.h"
 #include "parent.h"
 
-#define DEFAULT_JOBS	20
+#define DEFAULT_JOBS	48
 #define AUTH_DNS_PORT	53	/* -all-ns: authoritative servers */
 
 struct options		 opt;
@@ -463,6 +463,8 @@ main(int argc, char *argv[])
 				    why);
 			}
 	}
+	/* After the priming, which its children inherit. */
+	forker_begin();
 	output_init(1);
 	run_jobs();
 	print_ready();
