@@ -64,6 +64,7 @@
 enum fk_type {
 	FK_FORK = 1,	/* parent: fork a check child for this spec */
 	FK_KILL,	/* parent: SIGKILL this child */
+	FK_DONE,	/* parent: nothing more to fork */
 	FK_FORKED,	/* forker: its pid and pipe, or an errno */
 	FK_EXITED	/* forker: a child reaped, its wait status */
 };
@@ -80,13 +81,17 @@ struct fk_fork {
 	struct check_spec spec;	/* strings: NUL-terminated, after it */
 };
 
-#define FK_STRINGS	(4 + 2 + MAX_NAMES + SIG_MAX_ZONES)
+/* host, the bases, the names, helo, the signer zones */
+#define FK_STRINGS	(1 + 2 + MAX_NAMES + 1 + SIG_MAX_ZONES)
 #define FK_MAX		(sizeof(struct fk_fork) + FK_STRINGS * 256 + 256)
-#define FK_ANSWER_MS	(60 * 1000)	/* the forker must answer */
+/* The forker must answer: a minute, and a check's time for a priming. */
+#define FK_ANSWER_MS	(60 * 1000 + 2 * (int64_t)opt.timeout * 1000)
+#define FK_END_MS	2000	/* from the end of file to its exit */
 
 static int	 ctl = -1;		/* the parent's end */
 static int	 forker_end_fd = -1;	/* the forker's end, until forked */
 static pid_t	 forker_pid = -1;
+static pid_t	 forker_self = -1;	/* in the forker: its own pid */
 
 /* --- both sides ------------------------------------------------------ */
 
@@ -219,17 +224,25 @@ forget_kid(pid_t pid)
 		}
 }
 
+static __dead void forker_exit(void);
+
+/*
+ * What the parent is not told it cannot wait for: a message the forker
+ * cannot send ends it, and the parent sees the end of file.
+ */
 static void
 send_head(int fd, enum fk_type type, pid_t pid, int val)
 {
 	struct fk_head	 h;
+	ssize_t		 n;
 
 	h.type = type;
 	h.pid = pid;
 	h.val = val;
-	/* A parent that is gone reads nothing; EOF ends the forker. */
-	while (write(fd, &h, sizeof(h)) == -1 && errno == EINTR)
+	while ((n = write(fd, &h, sizeof(h))) == -1 && errno == EINTR)
 		;
+	if (n != sizeof(h))
+		forker_exit();
 }
 
 /* The child's pipe to the parent, with its pid. */
@@ -241,6 +254,7 @@ send_forked(int fd, pid_t pid, int pipefd)
 	struct iovec	 iov;
 	struct cmsghdr	*cm;
 	union fd_space	 cbuf;
+	ssize_t		 n;
 
 	memset(&h, 0, sizeof(h));
 	h.type = FK_FORKED;
@@ -251,8 +265,10 @@ send_forked(int fd, pid_t pid, int pipefd)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &pipefd, sizeof(int));
-	while (sendmsg(fd, &msg, 0) == -1 && errno == EINTR)
+	while ((n = sendmsg(fd, &msg, 0)) == -1 && errno == EINTR)
 		;
+	if (n != sizeof(h))
+		forker_exit();
 }
 
 static void
@@ -282,6 +298,8 @@ fork_kid(int fd, uint8_t *buf, size_t len)
 	if (pid == 0) {
 		close(fd);
 		close(p[0]);
+		if (sandbox_die_with_parent(forker_self) == -1)
+			_exit(CHILD_EXIT_SANDBOX_SETUP);
 		check_child(p[1], ubctx, &spec);
 	}
 	close(p[1]);
@@ -338,6 +356,9 @@ on_request(int fd, uint8_t *buf)
 		fork_kid(fd, buf, n);
 	else if (h.type == FK_KILL && is_kid(h.pid))
 		kill(h.pid, SIGKILL);
+	else if (h.type == FK_DONE)
+		/* OpenBSD "stdio proc"; Linux: no fork, no socket. */
+		sandbox_enter(SB_PARENT_WAIT, NULL);
 }
 
 static void
@@ -355,6 +376,7 @@ forker_main(int fd)
 
 	/* Its failures end it; the parent sees the end of file. */
 	parent_fatal_hook = NULL;
+	forker_self = getpid();
 	buf = xcalloc(1, FK_MAX);
 	sigemptyset(&unblocked);
 	pfd.fd = fd;
@@ -451,6 +473,8 @@ forker_close_ends(void)
 		close(ctl);
 	if (forker_end_fd != -1)
 		close(forker_end_fd);
+	ctl = forker_end_fd = -1;
+	forker_pid = -1;	/* not this child's to wait for */
 }
 
 /*
@@ -465,9 +489,19 @@ forker_lost(const char *why)
 		return;
 	close(ctl);
 	ctl = -1;
-	(void)waitpid(forker_pid, NULL, WNOHANG);
-	debug("forker %ld: %s", (long)forker_pid, why);
+	debug("forker %ld %s", (long)forker_pid, why);
+	/* forker_end() reaps it. */
 	jobs_forker_lost(why);
+}
+
+/* A forker that does not keep its word is killed, and so lost. */
+void
+forker_abandon(const char *why)
+{
+	if (ctl == -1)
+		return;
+	kill(forker_pid, SIGKILL);
+	forker_lost(why);
 }
 
 /* Wait for the forker's socket to be ready for events, or give up. */
@@ -479,14 +513,17 @@ wait_forker(short events, int64_t deadline)
 	int		 n;
 
 	for (;;) {
-		if ((left = deadline - now_ms()) <= 0)
-			fatalx("the forker does not answer");
+		/* Once more at the deadline: a parent held up past it
+		 * may find the answer there. */
+		left = deadline - now_ms();
 		pfd.fd = ctl;
 		pfd.events = events;
-		if ((n = poll(&pfd, 1, (int)left)) > 0)
+		if ((n = poll(&pfd, 1, left > 0 ? (int)left : 0)) > 0)
 			return;
 		if (n == -1 && errno != EINTR)
 			fatal("poll");
+		if (n == 0 && left <= 0)
+			fatalx("the forker does not answer");
 	}
 }
 
@@ -500,13 +537,12 @@ check_head(const struct fk_head *h, ssize_t n)
 		return FK_NONE;
 	if (n == -1 && errno == EINTR)
 		return FK_NONE;
-	if (n == -1)
-		forker_lost(strerror(errno));
-	else if (n == 0)
+	if (n == -1 || n == 0)
 		forker_lost("ended");
-	else if ((size_t)n != sizeof(*h) ||
+	else if ((size_t)n != sizeof(*h) || h->pid < 0 ||
+	    (h->pid == 0 && (h->type != FK_FORKED || h->val == 0)) ||
 	    (h->type != FK_FORKED && h->type != FK_EXITED))
-		forker_lost("sent a malformed message");
+		forker_abandon("sent a malformed message");
 	else
 		return FK_MESSAGE;
 	return FK_LOST;
@@ -522,7 +558,7 @@ read_statuses(void)
 	while (ctl != -1 && (r = check_head(&h, read(ctl, &h,
 	    sizeof(h)))) == FK_MESSAGE) {
 		if (h.type == FK_FORKED) {
-			forker_lost("answered what was not asked");
+			forker_abandon("answered what was not asked");
 			return;
 		}
 		job_exited(h.pid, h.val);
@@ -572,7 +608,7 @@ write_forker(const void *buf, size_t len)
 		if (write(ctl, buf, len) == (ssize_t)len)
 			return 0;
 		if (errno != EAGAIN && errno != EINTR) {
-			forker_lost(strerror(errno));
+			forker_lost("ended");	/* EPIPE, ECONNRESET */
 			break;
 		}
 		/* Full: what the forker sent meanwhile is read first. */
@@ -597,9 +633,18 @@ forker_fork(const struct check_spec *spec, pid_t *pid, int *fd)
 	struct fk_head	 h;
 	enum fk_read	 r;
 	size_t		 len;
+	int		 room;
 
 	if (forker_pid == -1 && forker_start() == -1)
 		return -1;
+	if (ctl == -1) {
+		errno = EPIPE;
+		return -1;
+	}
+	/* Room for the pipe: OpenBSD fails recvmsg() without it. */
+	if ((room = dup(ctl)) == -1)
+		return -1;
+	close(room);
 	if ((len = encode_fork(spec, buf, sizeof(buf))) == 0)
 		fatalx("a check's spec is too large for the forker");
 	if (write_forker(buf, len) == -1) {
@@ -650,17 +695,40 @@ forker_read(void)
 	read_statuses();
 }
 
-/* The end of the run, or of the parent: the forker ends what is left. */
+/* Nothing more to fork: the forker narrows as the parent does. */
+void
+forker_done(void)
+{
+	struct fk_head	 h;
+
+	memset(&h, 0, sizeof(h));
+	h.type = FK_DONE;
+	(void)write_forker(&h, sizeof(h));
+}
+
+/*
+ * The end of the run, or of the parent: at the end of file the forker
+ * kills what is left, reaps it and exits; one that does not in
+ * FK_END_MS is killed.
+ */
 void
 forker_end(void)
 {
-	int	 status;
+	int64_t	 until = now_ms() + FK_END_MS;
+	pid_t	 pid;
 
-	if (ctl == -1 || forker_pid == -1)
+	if (forker_pid == -1)
 		return;
-	close(ctl);
+	if (ctl != -1)
+		close(ctl);
 	ctl = -1;
-	while (waitpid(forker_pid, &status, 0) == -1 && errno == EINTR)
-		;
+	while ((pid = waitpid(forker_pid, NULL, WNOHANG)) == 0 &&
+	    now_ms() < until)
+		poll(NULL, 0, 10);
+	if (pid == 0) {
+		kill(forker_pid, SIGKILL);
+		while (waitpid(forker_pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
 	forker_pid = -1;
 }

@@ -16,7 +16,8 @@
 
 /*
  * The job loop: the queues of checks, verify jobs and discoveries;
- * forking a child per check with its pipe; reading and judging its
+ * starting a child per check (the forker forks it, forker.c) or verify
+ * job (forked here), each with its pipe; reading and judging its
  * frames; deadlines, killing and reaping, and how a child ended; the
  * discoveries, run in the parent over libunbound's event API; the
  * poll loop, and the last sandbox stage once nothing more is forked.
@@ -41,6 +42,7 @@
 #define CHILD_OUTPUT_MAX (4 * 1024 * 1024)
 #define DISCOVERY_POLL_MS 2	/* poll timeout with lookups in flight */
 #define EXIT_GRACE_MS	1000	/* after end of file, before SIGKILL */
+#define REAP_WAIT_MS	5000	/* after SIGKILL, for the forker's word */
 
 struct job		*running;
 size_t			 nrunning;
@@ -138,8 +140,9 @@ start_check(size_t idx, pid_t *pid, int *fd)
 	if (errno == EAGAIN || errno == ENOMEM)
 		return start_failed("fork");
 	if (errno == EPIPE) {
-		abandon_queued("not checked: the forker of check children "
-		    "ended");
+		/* Lost before: it said why (jobs_forker_lost). */
+		abandon_queued(gave_up[0] != '\0' ? gave_up :
+		    "not checked: the forker of check children ended");
 		return -1;
 	}
 	fatal("the forker");
@@ -287,6 +290,9 @@ close_job(struct job *j)
 static void
 kill_child(struct job *j)
 {
+	if (j->exited)
+		return;		/* reaped: the pid may be another's */
+	j->killed_at = now_ms();
 	if (j->forked)
 		forker_kill(j->pid);
 	else
@@ -352,6 +358,12 @@ reap_job(struct job *j)
 	int	 status;
 
 	if (!child_ended(j, &status)) {
+		/* A forker that does not reap what it killed is lost. */
+		if (j->forked && j->killed &&
+		    now_ms() - j->killed_at >= REAP_WAIT_MS) {
+			forker_abandon("did not reap a child it killed");
+			return;
+		}
 		if (!j->killed && now_ms() - j->closed_at >= EXIT_GRACE_MS) {
 			kill_child(j);
 			if (!job_report(j)->done && !j->final)
@@ -694,6 +706,7 @@ maybe_narrow(int *narrowed)
 			return;
 	/* OpenBSD "stdio proc"; Linux: poll, read, write, kill, wait. */
 	sandbox_enter(SB_PARENT_WAIT, NULL);
+	forker_done();
 	*narrowed = 1;
 	debug("every child forked");
 }
@@ -702,15 +715,18 @@ maybe_narrow(int *narrowed)
 static int
 poll_wait(void)
 {
-	int64_t	 soonest = INT64_MAX, wait;
+	int64_t	 soonest = INT64_MAX, wait, t;
 	size_t	 i;
 
 	for (i = 0; i < nrunning; i++) {
-		/* The forker's word on its children wakes the poll. */
+		/* The forker's word on its children wakes the poll;
+		 * until then, the time to kill, or to give up on it. */
 		if (running[i].fd == -1 && running[i].forked) {
-			if (running[i].closed_at + EXIT_GRACE_MS < soonest)
-				soonest = running[i].closed_at +
-				    EXIT_GRACE_MS;
+			t = running[i].killed ? running[i].killed_at +
+			    REAP_WAIT_MS : running[i].closed_at +
+			    EXIT_GRACE_MS;
+			if (t < soonest)
+				soonest = t;
 			continue;
 		}
 		if (running[i].fd == -1) {

@@ -50,6 +50,7 @@ struct job {
 	int		 fd;		/* -1 once the pipe is closed */
 	int		 final;		/* the child's last message came */
 	int		 killed;	/* we sent SIGKILL */
+	int64_t		 killed_at;
 	int		 forked;	/* by the forker, which reaps it */
 	int		 exited;	/* the forker reaped it: status */
 	int		 status;
@@ -152,6 +153,8 @@ void	 forker_kill(pid_t);
 int	 forker_fd(void);
 void	 forker_close_ends(void);
 void	 forker_read(void);
+void	 forker_done(void);
+void	 forker_abandon(const char *);
 void	 forker_end(void);
 
 /* prime.c */

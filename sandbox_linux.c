@@ -169,6 +169,7 @@ enum sb_arg {
 	A_TCGETS,	/* ioctl: TCGETS, isatty(3) */
 	A_FORK,		/* clone: exactly as fork(2) */
 	A_KILL,		/* kill: SIGKILL to one process */
+	A_PDEATHSIG,	/* prctl: PR_SET_PDEATHSIG, SIGKILL */
 	A_ABORT,	/* tgkill: SIGABRT */
 	A_ABORT_SELF,	/* tgkill: SIGABRT to this process */
 	A_SECCOMP	/* seccomp: one more filter */
@@ -252,6 +253,8 @@ static const struct sb_rule sb_rules[] = {
 	ALLOW("setitimer",	FORK,	A_ANY),		/* alarm elsewhere */
 	ALLOW("wait4",		PARENT,	A_ANY),		/* waitpid */
 	ALLOW("kill",		PARENT,	A_KILL),	/* past deadline */
+	ALLOW("prctl",		FORK,	A_PDEATHSIG),	/* the forker's child */
+	ALLOW("getppid",	FORK,	A_ANY),		/* the same */
 
 	/* network: DNS (libunbound) and the SMTP connection */
 	ALLOW("socket",		NET,	A_INET),
@@ -264,7 +267,8 @@ static const struct sb_rule sb_rules[] = {
 	REFUSE("sendmsg",	NET,	A_TFO_MSG, EOPNOTSUPP),
 	REFUSE("setsockopt",	NET,	A_TFO_CONNECT, EOPNOTSUPP),
 	ALLOW("recvfrom",	NET,	A_ANY),		/* DNS; STARTTLS */
-	ALLOW("recvmsg",	FORK,	A_ANY),		/* the forker's pipes */
+	ALLOW("recvmsg",	FORK,	A_ANY),		/* the forker's socket */
+	ALLOW("dup",		FORK,	A_ANY),		/* room for its pipe */
 	ALLOW("setsockopt",	NET,	A_SETSOCKOPT),	/* libunbound, smtp.c */
 	ALLOW("getsockopt",	NET,	A_SO_ERROR),	/* connect result */
 	ALLOW("epoll_create1",	NET,	A_ANY),		/* libevent */
@@ -747,6 +751,10 @@ sc_rule(scmp_filter_ctx ctx, const struct sb_rule *rule, int nr, pid_t self)
 		cmp[0] = sc_bits(0, 0x80000000U, 0);
 		cmp[1] = sc_eq(1, SIGKILL);
 		return sc_add(ctx, action, nr, 2, cmp);
+	case A_PDEATHSIG:
+		cmp[0] = sc_eq(0, PR_SET_PDEATHSIG);
+		cmp[1] = sc_eq(1, SIGKILL);
+		return sc_add(ctx, action, nr, 2, cmp);
 	case A_ABORT:
 		cmp[0] = sc_eq(2, SIGABRT);
 		return sc_add(ctx, action, nr, 1, cmp);
@@ -1041,6 +1049,19 @@ sandbox_dns_ports(const uint16_t *ports, size_t n)
 		err(2, "sandbox");
 	memcpy(sb_dns, ports, n * sizeof(*sb_dns));
 	sb_ndns = n;
+}
+
+/*
+ * A child of the forker dies with it: a forker that is killed leaves
+ * no check running on its own, even one that blocks SIGALRM.  The
+ * forker may have ended before this took hold.
+ */
+int
+sandbox_die_with_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) == -1)
+		return -1;
+	return getppid() == parent ? 0 : -1;
 }
 
 /* In a child, before SB_CHILD_NET: where a violation is reported. */

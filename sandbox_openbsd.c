@@ -76,6 +76,16 @@ sandbox_dns_ports(const uint16_t *ports, size_t n)
 }
 
 /* A pledge violation cannot be caught: nothing to report on. */
+/*
+ * OpenBSD has no death signal: a forker that is killed leaves its
+ * children to their own alarm(2), which a check sets to its -timeout.
+ */
+int
+sandbox_die_with_parent(pid_t parent)
+{
+	return getppid() == parent ? 0 : -1;
+}
+
 void
 sandbox_report_fd(int fd)
 {

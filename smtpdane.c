@@ -60,15 +60,16 @@ struct ub_ctx		*evctx;		/* the parent's own lookups */
 void
 debug(const char *fmt, ...)
 {
+	char	 line[MAX_TEXT];
 	va_list	 ap;
 
 	if (!opt.debug)
 		return;
+	/* One write: the forker's lines come between the parent's. */
 	va_start(ap, fmt);
-	fputs("debug: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	fprintf(stderr, "debug: %s\n", line);
 }
 
 /*
@@ -76,6 +77,8 @@ debug(const char *fmt, ...)
  * and reaped, and the exit status says "internal error" (2), or UNKNOWN
  * (3) with a status line for a Nagios plugin.
  */
+static pid_t	 parent_pid;	/* fatal() in the forker is its own */
+
 static void
 kill_children(void)
 {
@@ -104,6 +107,12 @@ vfatal(int with_errno, const char *fmt, va_list ap)
 	if (with_errno) {
 		strlcat(msg, ": ", sizeof(msg));
 		strlcat(msg, strerror(saved), sizeof(msg));
+	}
+	/* Not the parent (the forker): no report, no children of the
+	 * parent's to kill; the parent sees it end and says so. */
+	if (getpid() != parent_pid) {
+		fprintf(stderr, "smtpdane[%ld]: %s\n", (long)getpid(), msg);
+		_exit(2);
 	}
 	kill_children();
 	if (opt.nagios)
@@ -373,6 +382,7 @@ main(int argc, char *argv[])
 	/* libtls's handshake reads /etc/localtime: no child may. */
 	tzset();
 	signal(SIGPIPE, SIG_IGN);
+	parent_pid = getpid();
 	forker_prepare();
 	memset(&cl, 0, sizeof(cl));
 	opt.port = 25;
@@ -444,8 +454,9 @@ main(int argc, char *argv[])
 		dnsports[ndns++] = AUTH_DNS_PORT;
 	sandbox_dns_ports(dnsports, ndns);
 	free(dnsports);
-	/* OpenBSD "stdio inet proc"; Linux: no files, fork, kill, wait,
-	 * sockets, TCP connect only to the DNS and these SMTP ports. */
+	/* OpenBSD "stdio inet proc sendfd recvfd"; Linux: no files, fork,
+	 * kill, wait, sockets, TCP connect only to the DNS and these SMTP
+	 * ports, and the forker's descriptors. */
 	sandbox_enter(SB_PARENT_RUN, &net);
 	free(ports);
 

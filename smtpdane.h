@@ -814,6 +814,8 @@ void	 sandbox_allow_read(const char *);	/* util.c; before SB_PARENT_START */
 const char *const *sandbox_read_files(size_t *);	/* util.c */
 void	 sandbox_dns_ports(const uint16_t *, size_t);	/* before RUN */
 void	 sandbox_report_fd(int);	/* a child, before SB_CHILD_NET */
+/* A forker's child: SIGKILL when the forker (pid) ends; 0, -1 if gone. */
+int	 sandbox_die_with_parent(pid_t);
 void	 sandbox_enter(enum sandbox_stage, const struct sandbox_net *);
 const char *sandbox_syscall_name(int);	/* for MSG_SANDBOX */
 const char *sandbox_kill_text(int);	/* NULL or why the sandbox killed */

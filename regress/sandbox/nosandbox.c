@@ -43,6 +43,12 @@ sandbox_dns_ports(const uint16_t *ports, size_t n)
 	(void)n;
 }
 
+int
+sandbox_die_with_parent(pid_t parent)
+{
+	return getppid() == parent ? 0 : -1;
+}
+
 void
 sandbox_report_fd(int fd)
 {
