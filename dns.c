@@ -951,10 +951,33 @@ event_ctx(const struct dns_config *cfg, char *err, size_t errlen)
 	return ctx;
 }
 
+/*
+ * The parent's event base polls with poll(2), not epoll: an epoll
+ * instance outlives fork, and every child would hold the parent's,
+ * free to change what it waits for (children may call epoll_ctl for
+ * their own bases).  A kqueue is not inherited.
+ */
+static struct event_base *
+unshared_base(void)
+{
+	struct event_config	*cfg;
+	struct event_base	*base;
+
+	if ((cfg = event_config_new()) == NULL)
+		return NULL;
+	if (event_config_avoid_method(cfg, "epoll") == -1) {
+		event_config_free(cfg);
+		return NULL;
+	}
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 struct ub_ctx *
 dns_event_context(const struct dns_config *cfg, char *err, size_t errlen)
 {
-	if ((evbase = event_base_new()) == NULL) {
+	if ((evbase = unshared_base()) == NULL) {
 		seterr(err, errlen, "cannot create an event base");
 		return NULL;
 	}
@@ -1307,9 +1330,9 @@ dns_event_run(struct ub_ctx *ctx)
  * sends every query for the zone to that address alone, RD off, and
  * validation on as in every other context; DS records and the zones
  * above still come through the resolvers.  They share an event base
- * of the child's own: the one the parent made (dns_event_context)
- * shares the parent's epoll instance after fork, so it is left as it
- * is, neither run nor freed, and so are the parent's queries in it.
+ * of the child's own: the one the parent made (dns_event_context) is
+ * the parent's, so it is left as it is, neither run nor freed, and so
+ * are the parent's queries in it.
  */
 static int	 stub_base;	/* this process made evbase itself */
 

@@ -376,21 +376,32 @@ EOF
 	expect_re "$n-parent-uid" "$want" env SBTEST_VIOLATE=parent-ids \
 	    $violated
 
-	# Seen from outside: a check child waiting on a silent server.
+	# Seen from outside: a check child waiting on a silent server, a
+	# child of the forker, the parent's child.  It holds no epoll
+	# instance (the parent's would be shared with it).
 	"$prog" -A "$ANCHOR" -t 3 "$SILENT" >/dev/null 2>&1 &
 	parent=$!
 	status=
+	epoll=
 	i=0
 	while [ $i -lt 25 ] && [ -z "$status" ]; do
-		for kid in $(pgrep -P $parent); do
+		forker=$(pgrep -P $parent | tr '\n' , | sed 's/,$//')
+		for kid in ${forker:+$(pgrep -P "$forker")}; do
 			status=$(grep -E '^(Uid|Gid|NoNewPrivs|Seccomp):' \
 			    /proc/$kid/status 2>/dev/null | tr -s '\t\n' '  ')
+			epoll=$(ls -l /proc/$kid/fd 2>/dev/null |
+			    grep -c eventpoll)
 			[ -n "$status" ] && break
 		done
 		i=$((i + 1))
 		sleep 0.1
 	done
 	wait $parent
+	if [ "$epoll" = 0 ]; then
+		pass "$n-child-no-epoll"
+	else
+		fail "$n-child-no-epoll" "epoll instances: ${epoll:-none seen}"
+	fi
 	want="Uid: $uid $uid $uid $uid Gid: $gid $gid $gid $gid NoNewPrivs: 1"
 	want="$want Seccomp: 2 "
 	if [ "$status" = "$want" ]; then
