@@ -54,7 +54,7 @@ ALL_CFLAGS=	$(CPPFLAGS) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I. $(CFLAGS)
 LDLIBS+=	$(PKG_LIBS)
 
 LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c allns.c dane.c ocsp.c \
-		msg.c util.c $(SANDBOX)
+		msg.c util.c forkspec.c $(SANDBOX)
 # The parent only: main() and the files of parent.h, the options and
 # the output renderers.
 PARENTSRCS=	smtpdane.c targets.c checks.c index.c prime.c share.c jobs.c \
@@ -86,7 +86,7 @@ $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 
 # The real parent with hostile children (regress/fake/): test code only.
 FAKE_SRCS=	$(PARENTSRCS) priv.c $(OUTSRCS) dns.c sigs.c anchors.c allns.c \
-		msg.c util.c regress/sandbox/nosandbox.c \
+		msg.c util.c forkspec.c regress/sandbox/nosandbox.c \
 		regress/fake/fakechild.c
 $(PROG)-fake: $(FAKE_SRCS) $(HDRS)
 	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ $(FAKE_SRCS) $(LDFLAGS) $(LDLIBS)

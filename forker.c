@@ -76,14 +76,8 @@ struct fk_head {
 				   FK_EXITED: the wait status */
 };
 
-struct fk_fork {
-	struct fk_head	 h;
-	struct check_spec spec;	/* strings: NUL-terminated, after it */
-};
-
-/* host, the bases, the names, helo, the signer zones */
-#define FK_STRINGS	(1 + 2 + MAX_NAMES + 1 + SIG_MAX_ZONES)
-#define FK_MAX		(sizeof(struct fk_fork) + FK_STRINGS * 256 + 256)
+/* FK_FORK: the fk_head, then the spec as forkspec.c encodes it. */
+#define FK_MAX		(sizeof(struct fk_head) + FORKSPEC_MAX)
 /* The forker must answer: a minute, and a check's time for a priming. */
 #define FK_ANSWER_MS	(60 * 1000 + 2 * (int64_t)opt.timeout * 1000)
 #define FK_END_MS	2000	/* from the end of file to its exit */
@@ -92,89 +86,6 @@ static int	 ctl = -1;		/* the parent's end */
 static int	 forker_end_fd = -1;	/* the forker's end, until forked */
 static pid_t	 forker_pid = -1;
 static pid_t	 forker_self = -1;	/* in the forker: its own pid */
-
-/* --- both sides ------------------------------------------------------ */
-
-/* The string fields of a spec, in the order they travel. */
-static size_t
-spec_strings(struct check_spec *s, const char **slot[FK_STRINGS])
-{
-	size_t	 i, n = 0;
-
-	slot[n++] = &s->host;
-	for (i = 0; i < s->nbases; i++)
-		slot[n++] = &s->bases[i];
-	for (i = 0; i < s->nnames; i++)
-		slot[n++] = &s->names[i];
-	slot[n++] = &s->helo;
-	for (i = 0; i < s->nsig_zones; i++)
-		slot[n++] = &s->sig_zones[i];
-	return n;
-}
-
-static int
-spec_counts_ok(const struct check_spec *s)
-{
-	return s->nbases <= nitems(s->bases) && s->nnames <= MAX_NAMES &&
-	    s->nsig_zones <= SIG_MAX_ZONES &&
-	    s->addrlen <= sizeof(s->addr) &&
-	    memchr(s->addrstr, '\0', sizeof(s->addrstr)) != NULL;
-}
-
-/* A spec and its strings into buf; 0 if they do not fit. */
-static size_t
-encode_fork(const struct check_spec *spec, uint8_t *buf, size_t cap)
-{
-	struct fk_fork	 m;
-	const char	**slot[FK_STRINGS];
-	size_t		 i, n, len, off = sizeof(m);
-
-	memset(&m, 0, sizeof(m));
-	m.h.type = FK_FORK;
-	m.spec = *spec;
-	n = spec_strings(&m.spec, slot);
-	for (i = 0; i < n; i++) {
-		/* A flag byte: 1 for a string, 0 for NULL. */
-		len = *slot[i] != NULL ? strlen(*slot[i]) + 1 : 0;
-		if (off + 1 + len > cap)
-			return 0;
-		buf[off++] = *slot[i] != NULL;
-		memcpy(buf + off, *slot[i] != NULL ? *slot[i] : "", len);
-		off += len;
-		*slot[i] = NULL;
-	}
-	memcpy(buf, &m, sizeof(m));
-	return off;
-}
-
-/* The spec in buf, its strings pointing into buf; -1 if malformed. */
-static int
-decode_fork(uint8_t *buf, size_t len, struct check_spec *spec)
-{
-	const char	**slot[FK_STRINGS];
-	uint8_t		*nul;
-	size_t		 i, n, off = sizeof(struct fk_fork);
-
-	if (len < off)
-		return -1;
-	memcpy(spec, buf + offsetof(struct fk_fork, spec), sizeof(*spec));
-	if (!spec_counts_ok(spec))
-		return -1;
-	n = spec_strings(spec, slot);
-	for (i = 0; i < n; i++) {
-		if (off >= len)
-			return -1;
-		if (buf[off++] == 0) {
-			*slot[i] = NULL;
-			continue;
-		}
-		if ((nul = memchr(buf + off, '\0', len - off)) == NULL)
-			return -1;
-		*slot[i] = (const char *)buf + off;
-		off = nul - buf + 1;
-	}
-	return off == len ? 0 : -1;
-}
 
 /* A message of one fk_head with room for one descriptor. */
 union fd_space {
@@ -278,7 +189,9 @@ fork_kid(int fd, uint8_t *buf, size_t len)
 	int			 p[2], e;
 	pid_t			 pid;
 
-	if (decode_fork(buf, len, &spec) == -1) {
+	if (len < sizeof(struct fk_head) ||
+	    forkspec_decode(buf + sizeof(struct fk_head),
+	    len - sizeof(struct fk_head), &spec) == -1) {
 		send_head(fd, FK_FORKED, 0, EPROTO);
 		return;
 	}
@@ -645,8 +558,13 @@ forker_fork(const struct check_spec *spec, pid_t *pid, int *fd)
 	if ((room = dup(ctl)) == -1)
 		return -1;
 	close(room);
-	if ((len = encode_fork(spec, buf, sizeof(buf))) == 0)
+	memset(&h, 0, sizeof(h));
+	h.type = FK_FORK;
+	memcpy(buf, &h, sizeof(h));
+	if ((len = forkspec_encode(spec, buf + sizeof(h),
+	    sizeof(buf) - sizeof(h))) == 0)
 		fatalx("a check's spec is too large for the forker");
+	len += sizeof(h);
 	if (write_forker(buf, len) == -1) {
 		errno = EPIPE;
 		return -1;

@@ -526,6 +526,15 @@ struct check_spec {
 	const struct dns_config *dnscfg;	/* for -all-ns contexts */
 };
 
+/*
+ * forkspec.c: a check_spec as the parent sends it to the forker; the
+ * decoded strings point into the buffer.  At most FORKSPEC_MAX bytes.
+ */
+#define FORKSPEC_MAX	(sizeof(struct check_spec) + \
+			 (4 + MAX_NAMES + SIG_MAX_ZONES) * (MAX_HOSTNAME + 1))
+size_t	 forkspec_encode(const struct check_spec *, uint8_t *, size_t);
+int	 forkspec_decode(uint8_t *, size_t, struct check_spec *);
+
 /* What a discovery child needs. */
 enum discover_mode { DISC_HOST, DISC_MX, DISC_SRV };
 

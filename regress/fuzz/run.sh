@@ -47,7 +47,7 @@
 
 set -u
 
-HARNESSES="reply tlsa anchors target dane frame answer"
+HARNESSES="reply tlsa anchors target dane frame answer forkspec"
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 WORK=$HERE/work
@@ -86,6 +86,7 @@ max_len()
 	reply)	echo 72000 ;;
 	dane)	echo 12288 ;;
 	tlsa)	echo 2048 ;;
+	forkspec) echo 8192 ;;
 	target)	echo 1024 ;;
 	*)	echo 4096 ;;
 	esac
