@@ -135,9 +135,10 @@ find_or_add_check(struct target *t, const char *host, uint16_t port,
 	c->key = key;
 	c->leader = SIZE_MAX;
 	c->host = xstrdup(host);
-	c->spec.host = c->host;
-	c->spec.port = port;
-	strlcpy(c->spec.addrstr, addr, sizeof(c->spec.addrstr));
+	c->spec = xcalloc(1, sizeof(*c->spec));
+	c->spec->host = c->host;
+	c->spec->port = port;
+	strlcpy(c->spec->addrstr, addr, sizeof(c->spec->addrstr));
 	i = nchecks++;
 	if (key != NULL)
 		index_add(&by_key, i);
@@ -245,15 +246,15 @@ void
 new_check(struct check *c, const struct hostinfo *h, int af,
     const char *addr, int sec)
 {
-	set_address(&c->spec, af, addr);
-	fill_spec(&c->spec, h);
+	set_address(c->spec, af, addr);
+	fill_spec(c->spec, h);
 	if (h->warning[0] != '\0') {
 		strlist_add(&c->rep.warns, &c->rep.nwarns,
 		    xstrdup(h->warning));
 		c->rep.nwarns_own = c->rep.nwarns;
 	}
 	/* RFC 7672 section 2.2.2: no DANE without a secure base. */
-	if (set_bases(&c->spec, h, sec == SEC_SECURE) == 0) {
+	if (set_bases(c->spec, h, sec == SEC_SECURE) == 0) {
 		report_set(&c->rep, R_DANE_NA, "address records insecure "
 		    "(%s RRset not signed): DANE not applicable",
 		    af == AF_INET ? "A" : "AAAA");

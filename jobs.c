@@ -133,7 +133,7 @@ start_failed(const char *what)
 static int
 start_check(size_t idx, pid_t *pid, int *fd)
 {
-	if (forker_fork(&checks[idx].spec, pid, fd) == 0)
+	if (forker_fork(checks[idx].spec, pid, fd) == 0)
 		return 0;
 	if (errno == EMFILE || errno == ENFILE)
 		return start_failed("pipe");
@@ -207,7 +207,7 @@ start_job(enum job_kind kind, size_t idx)
 	checks[idx].rep.started = now_ms();
 	start_failures = 0;
 	debug("started %s child %ld for %s", job_kind_name(kind),
-	    (long)pid, checks[idx].spec.addrstr);
+	    (long)pid, checks[idx].spec->addrstr);
 	return 1;
 }
 

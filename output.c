@@ -291,11 +291,11 @@ format_header(const struct check *c, char *buf, size_t len)
 {
 	if (c->rep.result == R_USAGE)
 		snprintf(buf, len, "%s", esc(c->host));
-	else if (c->spec.addrstr[0] == '\0')
-		snprintf(buf, len, "%s:%u", c->host, c->spec.port);
+	else if (c->spec->addrstr[0] == '\0')
+		snprintf(buf, len, "%s:%u", c->host, c->spec->port);
 	else
-		snprintf(buf, len, "%s [%s]:%u", c->host, c->spec.addrstr,
-		    c->spec.port);
+		snprintf(buf, len, "%s [%s]:%u", c->host, c->spec->addrstr,
+		    c->spec->port);
 }
 
 static int

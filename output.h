@@ -136,7 +136,7 @@ struct report {
 };
 
 struct check {
-	struct check_spec spec;
+	struct check_spec *spec;	/* NULL once let go of (print.c) */
 	char		*key;		/* see check_key() */
 	char		*conn_key;	/* host, address, port: see leader */
 	size_t		 leader;	/* the check whose connection this

@@ -460,12 +460,12 @@ json_check(const struct target *t, const struct check *c)
 	str("target", t->spec);
 	str("host", c->host);
 	str("tlsa_base", rep->base != NULL ? rep->base : "");
-	str("address", c->spec.addrstr);
-	num("port", c->spec.port);
+	str("address", c->spec->addrstr);
+	num("port", c->spec->port);
 	str("result", result_name(res));
 	str("reason", rep->reason);
 	str("stage", stage_name(rep->stage));
-	strlist("names", (char **)c->spec.names, c->spec.nnames);
+	strlist("names", (char **)c->spec->names, c->spec->nnames);
 	if (rep->tls_version != NULL) {
 		str("tls_version", rep->tls_version);
 		str("tls_cipher", rep->tls_cipher);

@@ -91,7 +91,7 @@ tlsa_suggestion(const struct check *c, size_t i, char *buf, size_t len)
 {
 	const struct report	*rep = &c->rep;
 
-	snprintf(buf, len, "_%u._tcp.%s. IN TLSA %d 1 1 %s", c->spec.port,
+	snprintf(buf, len, "_%u._tcp.%s. IN TLSA %d 1 1 %s", c->spec->port,
 	    rep->base != NULL ? rep->base : c->host, i == 0 ? 3 : 2,
 	    esc(rep->certs[i].spki));
 }

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -68,7 +69,7 @@ check_sigs(const struct target *t, const struct check *c,
 	why[0] = '\0';
 	add_sig_facts(s, c->rep.sigs, 0, why, whylen);
 	if (h != NULL)
-		add_sig_facts(s, h->sigs[c->spec.addr.ss_family == AF_INET6], 1,
+		add_sig_facts(s, h->sigs[c->spec->addr.ss_family == AF_INET6], 1,
 		    why, whylen);
 	add_sig_facts(s, t->sigs, 1, why, whylen);
 }
@@ -157,6 +158,9 @@ release_check(size_t i)
 	forget_check(i);
 	forget_connection(i);
 	report_release(&c->rep, c->leader != SIZE_MAX);
+	/* What the child was given: half of what a printed check kept. */
+	free(c->spec);
+	c->spec = NULL;
 	if (c->leader != SIZE_MAX)
 		release_check(c->leader);
 }

@@ -739,7 +739,7 @@ static const char *
 on_base(struct job *j, struct msgreader *r)
 {
 	struct report		*rep = job_report(j);
-	const struct check_spec	*s = &checks[j->idx].spec;
+	const struct check_spec	*s = checks[j->idx].spec;
 	char			*base;
 	size_t			 i;
 

@@ -131,9 +131,9 @@ share_or_enqueue(size_t i)
 
 	/* The base domain candidates too: a follower is judged under the
 	 * base its leader chose. */
-	ck = xprintf("%s\n%s\n%u\n%s\n%s", c->host, c->spec.addrstr,
-	    c->spec.port, c->spec.bases[0], c->spec.nbases > 1 ?
-	    c->spec.bases[1] : "");
+	ck = xprintf("%s\n%s\n%u\n%s\n%s", c->host, c->spec->addrstr,
+	    c->spec->port, c->spec->bases[0], c->spec->nbases > 1 ?
+	    c->spec->bases[1] : "");
 	if ((li = index_find(&by_conn, ck)) == SIZE_MAX) {
 		c->conn_key = ck;
 		index_add(&by_conn, i);
@@ -147,7 +147,7 @@ share_or_enqueue(size_t i)
 	    sizeof(*l->followers));
 	l->followers[l->nfollowers++] = i;
 	debug("%s [%s]:%u for other names shares check %zu", c->host,
-	    c->spec.addrstr, c->spec.port, li);
+	    c->spec->addrstr, c->spec->port, li);
 	if (l->finished)
 		follower_ready(i);
 }
@@ -184,7 +184,7 @@ start_verify_child(int fd, size_t i)
 		t[k].len = l->tlsa[k].len;
 	}
 	memset(&vs, 0, sizeof(vs));
-	vs.check = &c->spec;
+	vs.check = c->spec;
 	vs.base = l->base;
 	vs.pem = l->chain;
 	vs.pemlen = l->chainlen;
