@@ -73,11 +73,7 @@ static struct index	 by_key;
 void
 forget_check(size_t i)
 {
-	if (checks[i].key == NULL)
-		return;
-	index_remove(&by_key, i);
-	free(checks[i].key);
-	checks[i].key = NULL;
+	index_forget(&by_key, i);
 }
 
 static void

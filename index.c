@@ -41,10 +41,16 @@ key_hash(const char *s)
 	return h;
 }
 
+static char **
+key_field(const struct index *ix, size_t i)
+{
+	return ix->conn ? &checks[i].conn_key : &checks[i].key;
+}
+
 static const char *
 index_key(const struct index *ix, size_t i)
 {
-	return ix->conn ? checks[i].conn_key : checks[i].key;
+	return *key_field(ix, i);
 }
 
 static void
@@ -115,4 +121,17 @@ index_remove(struct index *ix, size_t i)
 		ix->slot[slot] = 0;
 		hole = slot;
 	}
+}
+
+/* Check i leaves the index, its key freed: let go of (print.c). */
+void
+index_forget(struct index *ix, size_t i)
+{
+	char	**key = key_field(ix, i);
+
+	if (*key == NULL)
+		return;
+	index_remove(ix, i);
+	free(*key);
+	*key = NULL;
 }

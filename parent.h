@@ -115,6 +115,7 @@ void	 forget_check(size_t);
 void	 index_add(struct index *, size_t);
 size_t	 index_find(const struct index *, const char *);
 void	 index_remove(struct index *, size_t);
+void	 index_forget(struct index *, size_t);
 
 /* share.c */
 void	 share_or_enqueue(size_t);

@@ -156,11 +156,7 @@ share_or_enqueue(size_t i)
 void
 forget_connection(size_t i)
 {
-	if (checks[i].conn_key == NULL)
-		return;
-	index_remove(&by_conn, i);
-	free(checks[i].conn_key);
-	checks[i].conn_key = NULL;
+	index_forget(&by_conn, i);
 }
 
 /* In the verify child: the leader's chain and records, our names. */

@@ -351,45 +351,35 @@ c_tfo_sendmsg(char *out, size_t len)
 	outcome(out, len, sendmsg(fd, &msg, MSG_FASTOPEN) == -1 ? -1 : 0);
 }
 
-static void
-c_tfo_sockopt(char *out, size_t len)
+/* setsockopt(level, name, 1) on a new TCP socket, or -1. */
+static int
+sockopt_on(int level, int name)
 {
 	int	 fd, on = 1;
 
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
-		outcome(out, len, -1);
-		return;
-	}
-	outcome(out, len, setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT,
-	    &on, sizeof(on)));
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	return setsockopt(fd, level, name, &on, sizeof(on));
+}
+
+static void
+c_tfo_sockopt(char *out, size_t len)
+{
+	outcome(out, len, sockopt_on(IPPROTO_TCP, TCP_FASTOPEN_CONNECT));
 }
 
 static void
 c_sockopt_other(char *out, size_t len)
 {
-	int	 fd, on = 1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
-		outcome(out, len, -1);
-		return;
-	}
-	outcome(out, len, setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on,
-	    sizeof(on)));
+	outcome(out, len, sockopt_on(SOL_SOCKET, SO_KEEPALIVE));
 }
 
 /* What smtp.c sets on its SMTP connection, and nothing else needs. */
 static void
 c_sockopt_tcp(char *out, size_t len)
 {
-	int	 fd, on = 1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
-		outcome(out, len, -1);
-		return;
-	}
-	outcome(out, len, setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
-	    sizeof(on)) == -1 ? -1 : setsockopt(fd, IPPROTO_TCP,
-	    TCP_QUICKACK, &on, sizeof(on)));
+	outcome(out, len, sockopt_on(IPPROTO_TCP, TCP_NODELAY) == -1 ? -1 :
+	    sockopt_on(IPPROTO_TCP, TCP_QUICKACK));
 }
 
 static void
