@@ -18,8 +18,10 @@
  * OpenBSD: pledge(2) and unveil(2) map the stages directly.  Promises
  * only shrink, so the start stage holds what any later one needs.
  *
- *	start	stdio rpath inet proc id getpw	files, priv_drop, fork later
- *	run	stdio inet proc			DNS, fork, kill, wait
+ *	start	stdio rpath inet proc id getpw sendfd recvfd
+ *						files, priv_drop, fork later
+ *	run	stdio inet proc sendfd recvfd	DNS, fork, kill, wait; the
+ *						forker's pipes (forker.c)
  *	wait	stdio proc			kill, wait
  *	network	stdio inet			DNS and one SMTP connection
  *	parse	stdio				nothing but memory and the pipe
@@ -45,7 +47,7 @@
 #include "smtpdane.h"
 
 static const char *const sb_promises[] = {
-	[SB_PARENT_START] = "stdio rpath inet proc id getpw",
+	[SB_PARENT_START] = "stdio rpath inet proc id getpw sendfd recvfd",
 	[SB_PARENT_RUN] = "stdio inet proc sendfd recvfd",	/* forker.c */
 	[SB_PARENT_WAIT] = "stdio proc",
 	[SB_CHILD_NET] = "stdio inet",
