@@ -78,11 +78,12 @@ struct fk_head {
 
 /* FK_FORK: the fk_head, then the spec as forkspec.c encodes it. */
 #define FK_MAX		(sizeof(struct fk_head) + FORKSPEC_MAX)
-/* The forker must answer: a minute, and a check's time for a priming. */
-#define FK_ANSWER_MS	(60 * 1000 + 2 * (int64_t)opt.timeout * 1000)
 #define FK_END_MS	2000	/* from the end of file to its exit */
 
 static int	 ctl = -1;		/* the parent's end */
+/* The forker must answer: in a minute, and a check's time for a
+ * priming (set in forker_start(), once -timeout is known). */
+static int64_t	 answer_ms;
 static int	 forker_end_fd = -1;	/* the forker's end, until forked */
 static pid_t	 forker_pid = -1;
 static pid_t	 forker_self = -1;	/* in the forker: its own pid */
@@ -233,8 +234,7 @@ reap_kids(int fd)
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		forget_kid(pid);
-		if (fd != -1)
-			send_head(fd, FK_EXITED, pid, status);
+		send_head(fd, FK_EXITED, pid, status);
 	}
 }
 
@@ -347,6 +347,7 @@ forker_prepare(void)
 static int
 forker_start(void)
 {
+	answer_ms = 60 * 1000 + 2 * (int64_t)opt.timeout * 1000;
 	fflush(stdout);
 	fflush(stderr);
 	if ((forker_pid = fork()) == -1)
@@ -387,7 +388,6 @@ forker_close_ends(void)
 	if (forker_end_fd != -1)
 		close(forker_end_fd);
 	ctl = forker_end_fd = -1;
-	forker_pid = -1;	/* not this child's to wait for */
 }
 
 /*
@@ -461,7 +461,11 @@ check_head(const struct fk_head *h, ssize_t n)
 	return FK_LOST;
 }
 
-/* The wait statuses the forker sent, each to the job loop. */
+/*
+ * The wait statuses the forker sent, each to the job loop.  With
+ * read(2), not recvmsg(2) as read_forked() takes a descriptor: the
+ * parent's wait stage, after the last fork, refuses recvmsg.
+ */
 static void
 read_statuses(void)
 {
@@ -515,7 +519,7 @@ read_forked(struct fk_head *h, int *fd)
 static int
 write_forker(const void *buf, size_t len)
 {
-	int64_t		 deadline = now_ms() + FK_ANSWER_MS;
+	int64_t		 deadline = 0;
 
 	while (ctl != -1) {
 		if (write(ctl, buf, len) == (ssize_t)len)
@@ -524,6 +528,8 @@ write_forker(const void *buf, size_t len)
 			forker_lost("ended");	/* EPIPE, ECONNRESET */
 			break;
 		}
+		if (deadline == 0)
+			deadline = now_ms() + answer_ms;
 		/* Full: what the forker sent meanwhile is read first. */
 		wait_forker(POLLIN | POLLOUT, deadline);
 		read_statuses();
@@ -534,9 +540,9 @@ write_forker(const void *buf, size_t len)
 /*
  * A check child forked by the forker: its pid and the read end of its
  * pipe.  -1 with errno when the forker (or this process, for the
- * forker itself) could not make a pipe or fork, or this process cannot
- * take one more descriptor (the child is then killed): back-pressure
- * for the job loop.  EPIPE: the forker is gone.
+ * forker itself) could not make a pipe or fork, or this process has
+ * no room for one more descriptor: back-pressure for the job loop.
+ * EPIPE: the forker is gone.
  */
 int
 forker_fork(const struct check_spec *spec, pid_t *pid, int *fd)
@@ -570,7 +576,7 @@ forker_fork(const struct check_spec *spec, pid_t *pid, int *fd)
 		return -1;
 	}
 	/* prime_for_check() may take the forker a lookup's time. */
-	deadline = now_ms() + FK_ANSWER_MS;
+	deadline = now_ms() + answer_ms;
 	do
 		wait_forker(POLLIN, deadline);
 	while ((r = read_forked(&h, fd)) == FK_NONE);
@@ -587,8 +593,9 @@ forker_fork(const struct check_spec *spec, pid_t *pid, int *fd)
 		return -1;
 	}
 	if (*fd == -1) {
-		forker_kill(h.pid);
-		errno = EMFILE;
+		/* There was room (dup above): it broke its word. */
+		forker_abandon("sent no pipe");
+		errno = EPIPE;
 		return -1;
 	}
 	*pid = h.pid;

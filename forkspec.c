@@ -31,9 +31,6 @@
 
 #include "smtpdane.h"
 
-/* host, the bases, the names, helo, the signer zones */
-#define FORKSPEC_STRINGS	(1 + 2 + MAX_NAMES + 1 + SIG_MAX_ZONES)
-
 /* The string fields of a spec, in the order they travel. */
 static size_t
 spec_strings(struct check_spec *s,

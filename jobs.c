@@ -140,9 +140,8 @@ start_check(size_t idx, pid_t *pid, int *fd)
 	if (errno == EAGAIN || errno == ENOMEM)
 		return start_failed("fork");
 	if (errno == EPIPE) {
-		/* Lost before: it said why (jobs_forker_lost). */
-		abandon_queued(gave_up[0] != '\0' ? gave_up :
-		    "not checked: the forker of check children ended");
+		/* Lost before: jobs_forker_lost() said why. */
+		abandon_queued(gave_up);
 		return -1;
 	}
 	fatal("the forker");
@@ -201,7 +200,6 @@ start_job(enum job_kind kind, size_t idx)
 	j->kind = kind;
 	j->idx = idx;
 	j->pid = pid;
-	j->forked = kind == JOB_CHECK;
 	j->fd = fd;
 	j->deadline = now_ms() + opt.timeout * 1000 + CHILD_GRACE_MS;
 	checks[idx].rep.started = now_ms();
@@ -286,6 +284,13 @@ close_job(struct job *j)
 	j->len = j->cap = 0;
 }
 
+/* Check children are the forker's: it forks, reaps and kills them. */
+int
+by_forker(const struct job *j)
+{
+	return j->kind == JOB_CHECK;
+}
+
 /* SIGKILL, through the forker for its children. */
 static void
 kill_child(struct job *j)
@@ -293,11 +298,10 @@ kill_child(struct job *j)
 	if (j->exited)
 		return;		/* reaped: the pid may be another's */
 	j->killed_at = now_ms();
-	if (j->forked)
+	if (by_forker(j))
 		forker_kill(j->pid);
 	else
 		kill(j->pid, SIGKILL);
-	j->killed = 1;
 }
 
 /* The forker reaped a child: its job is judged when its pipe is done. */
@@ -307,7 +311,7 @@ job_exited(pid_t pid, int status)
 	size_t	 i;
 
 	for (i = 0; i < nrunning; i++)
-		if (running[i].forked && running[i].pid == pid &&
+		if (by_forker(&running[i]) && running[i].pid == pid &&
 		    !running[i].exited) {
 			running[i].exited = 1;
 			running[i].status = status;
@@ -327,7 +331,7 @@ jobs_forker_lost(const char *why)
 	size_t	 i;
 
 	for (i = 0; i < nrunning; i++)
-		if (running[i].forked && !running[i].exited) {
+		if (by_forker(&running[i]) && !running[i].exited) {
 			running[i].exited = 1;
 			running[i].status = 0;
 		}
@@ -342,13 +346,24 @@ child_ended(struct job *j, int *status)
 {
 	pid_t	 pid;
 
-	if (j->forked) {
+	if (by_forker(j)) {
 		*status = j->status;
 		return j->exited;
 	}
 	if ((pid = waitpid(j->pid, status, WNOHANG)) == -1 && errno != EINTR)
 		fatal("waitpid");
 	return pid > 0;
+}
+
+/*
+ * When a job whose pipe is closed needs us: to kill a child that has
+ * not exited, or to give up on a forker that did not reap one killed.
+ */
+static int64_t
+reap_due(const struct job *j)
+{
+	return j->killed_at != 0 ? j->killed_at + REAP_WAIT_MS :
+	    j->closed_at + EXIT_GRACE_MS;
 }
 
 /* Never blocks: a child that outlives its pipe is killed, then reaped. */
@@ -358,20 +373,20 @@ reap_job(struct job *j)
 	int	 status;
 
 	if (!child_ended(j, &status)) {
+		if (now_ms() < reap_due(j))
+			return;
 		/* A forker that does not reap what it killed is lost. */
-		if (j->forked && j->killed &&
-		    now_ms() - j->killed_at >= REAP_WAIT_MS) {
-			forker_abandon("did not reap a child it killed");
+		if (j->killed_at != 0) {
+			if (by_forker(j))
+				forker_abandon("did not reap a child it "
+				    "killed");
 			return;
 		}
-		if (!j->killed && now_ms() - j->closed_at >= EXIT_GRACE_MS) {
-			kill_child(j);
-			if (!job_report(j)->done && !j->final)
-				report_set(job_report(j), R_INTERNAL, "child "
-				    "did not exit after closing its pipe, "
-				    "during %s", stage_name(
-				    job_report(j)->stage));
-		}
+		kill_child(j);
+		if (!job_report(j)->done && !j->final)
+			report_set(job_report(j), R_INTERNAL, "child did not "
+			    "exit after closing its pipe, during %s",
+			    stage_name(job_report(j)->stage));
 		return;
 	}
 	judge_exit(j, status);
@@ -515,7 +530,8 @@ abandon_queued(const char *why)
 	struct queue	*q;
 	size_t		 i;
 
-	strlcpy(gave_up, why, sizeof(gave_up));
+	if (why != gave_up)
+		strlcpy(gave_up, why, sizeof(gave_up));
 	q = &queues[JOB_CHECK];
 	for (; q->head < q->n; q->head++) {
 		i = q->idx[q->head];
@@ -715,18 +731,15 @@ maybe_narrow(int *narrowed)
 static int
 poll_wait(void)
 {
-	int64_t	 soonest = INT64_MAX, wait, t;
+	int64_t	 soonest = INT64_MAX, wait;
 	size_t	 i;
 
 	for (i = 0; i < nrunning; i++) {
 		/* The forker's word on its children wakes the poll;
 		 * until then, the time to kill, or to give up on it. */
-		if (running[i].fd == -1 && running[i].forked) {
-			t = running[i].killed ? running[i].killed_at +
-			    REAP_WAIT_MS : running[i].closed_at +
-			    EXIT_GRACE_MS;
-			if (t < soonest)
-				soonest = t;
+		if (running[i].fd == -1 && by_forker(&running[i])) {
+			if (reap_due(&running[i]) < soonest)
+				soonest = reap_due(&running[i]);
 			continue;
 		}
 		if (running[i].fd == -1) {

@@ -153,7 +153,6 @@ struct check {
 	int		 sigs_judged;	/* -dnssec-warning, once */
 	size_t		 nunprinted;	/* targets that list it, not
 					   printed yet */
-	int		 released;	/* its lines let go (print.c) */
 };
 
 /* What discovery said of one host (MSG_HOST). */

@@ -49,9 +49,7 @@ struct job {
 	pid_t		 pid;		/* 0 once reaped */
 	int		 fd;		/* -1 once the pipe is closed */
 	int		 final;		/* the child's last message came */
-	int		 killed;	/* we sent SIGKILL */
-	int64_t		 killed_at;
-	int		 forked;	/* by the forker, which reaps it */
+	int64_t		 killed_at;	/* when we sent SIGKILL, or 0 */
 	int		 exited;	/* the forker reaped it: status */
 	int		 status;
 	int64_t		 deadline;
@@ -132,6 +130,7 @@ extern char		 gave_up[MAX_TEXT];	/* why jobs were left
 
 void	 enqueue(enum job_kind, size_t);
 void	 job_exited(pid_t, int);
+int	 by_forker(const struct job *);
 void	 jobs_forker_lost(const char *);
 int	 queued(enum job_kind);
 struct report *job_report(const struct job *);

@@ -16,16 +16,17 @@
 
 /*
  * Priming the check children's validation.  Every check child inherits
- * the parent's synchronous libunbound context (ubctx) and whatever it
- * has validated, so the parent validates there what many children
- * would otherwise each fetch and validate again: the trust anchors'
- * DNSKEY RRsets and the zones above the targets, before the first fork
- * (prime_validation()), and the zone above a discovered host when a
- * second check of that zone is about to be forked (prime_for_check()).
+ * the synchronous libunbound context (ubctx) and whatever it has
+ * validated, so what many children would otherwise each fetch and
+ * validate again is validated there once: the trust anchors' DNSKEY
+ * RRsets and the zones above the targets, in the parent before the
+ * forker is forked (prime_validation()), and the zone above a
+ * discovered host in the forker, when a second check of that zone is
+ * about to be forked (prime_for_check(), from forker.c).
  *
  * Not at the first: most zones of a survey's mail hosts hold one host,
- * and each lookup here holds up the job loop for its round trips to the
- * resolver.  Measured in the lab (strace of -mx mxmany.dane.test, 70 MX
+ * and each lookup here holds up the forker, and so the parent waiting
+ * for its answer, for its round trips to the resolver.  Measured in the lab (strace of -mx mxmany.dane.test, 70 MX
  * hosts in bulk.dane.test): 70 DNSKEY and 70 DS queries from the check
  * children before, 1 and 1 after.  A lookup that fails, or takes longer
  * than PRIME_SLOW_MS, ends this for the run: the children then fetch

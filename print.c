@@ -149,12 +149,11 @@ release_check(size_t i)
 	struct check	*c = &checks[i];
 	size_t		 k;
 
-	if (c->released || c->nunprinted > 0)
-		return;
+	if (c->spec == NULL || c->nunprinted > 0)
+		return;		/* let go of already, or still to print */
 	for (k = 0; k < c->nfollowers; k++)
-		if (!checks[c->followers[k]].released)
+		if (checks[c->followers[k]].spec != NULL)
 			return;
-	c->released = 1;
 	forget_check(i);
 	forget_connection(i);
 	report_release(&c->rep, c->leader != SIZE_MAX);

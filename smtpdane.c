@@ -85,10 +85,10 @@ kill_children(void)
 	size_t	 i;
 
 	for (i = 0; i < nrunning; i++)
-		if (running[i].pid != 0 && !running[i].forked)
+		if (running[i].pid != 0 && !by_forker(&running[i]))
 			kill(running[i].pid, SIGKILL);
 	for (i = 0; i < nrunning; i++)
-		if (running[i].pid != 0 && !running[i].forked)
+		if (running[i].pid != 0 && !by_forker(&running[i]))
 			while (waitpid(running[i].pid, NULL, 0) == -1 &&
 			    errno == EINTR)
 				;
@@ -403,8 +403,9 @@ main(int argc, char *argv[])
 	sandbox_allow_read(cl.target_file);
 	for (i = 0; i < cl.nstaged; i++)
 		sandbox_allow_read(cl.staged[i]);
-	/* OpenBSD "stdio rpath inet proc id getpw", unveil: these files;
-	 * Linux: read-only open of them, setuid calls, fork, sockets. */
+	/* OpenBSD "stdio rpath inet proc id getpw sendfd recvfd", unveil:
+	 * these files; Linux: read-only open of them, setuid calls, fork,
+	 * sockets. */
 	sandbox_enter(SB_PARENT_START, NULL);
 
 	load_dns_config(cl.anchor_file);

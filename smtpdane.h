@@ -494,7 +494,10 @@ struct options {
 	int		 all_ns;	/* -all-ns: ask every server */
 };
 
-/* What a check child needs; it is forked, so this is inherited. */
+/*
+ * What a check child needs.  It travels to the forker (forkspec.c);
+ * what its pointers reach was set up before the forker was forked.
+ */
 struct check_spec {
 	const char	*host;		/* the host as named (MX host, ...) */
 	const char	*bases[2];	/* TLSA base domain candidates, in
@@ -530,8 +533,10 @@ struct check_spec {
  * forkspec.c: a check_spec as the parent sends it to the forker; the
  * decoded strings point into the buffer.  At most FORKSPEC_MAX bytes.
  */
+/* host, the bases, the names, helo, the signer zones */
+#define FORKSPEC_STRINGS	(1 + 2 + MAX_NAMES + 1 + SIG_MAX_ZONES)
 #define FORKSPEC_MAX	(sizeof(struct check_spec) + \
-			 (4 + MAX_NAMES + SIG_MAX_ZONES) * (MAX_HOSTNAME + 1))
+			 FORKSPEC_STRINGS * (MAX_HOSTNAME + 1))
 size_t	 forkspec_encode(const struct check_spec *, uint8_t *, size_t);
 int	 forkspec_decode(uint8_t *, size_t, struct check_spec *);
 

@@ -36,7 +36,7 @@
 #include "smtpdane.h"
 #include "fuzz.h"
 
-#define SLOTS	(1 + 2 + MAX_NAMES + 1 + SIG_MAX_ZONES)
+#define SLOTS	FORKSPEC_STRINGS
 
 static size_t
 slots(const struct check_spec *s, const char *out[SLOTS])
