@@ -510,7 +510,7 @@ set_options(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 	return 0;
 }
 
-/* Options, anchors and forwarders: the same for both contexts. */
+/* Options, anchors and forwarders: the same for every context. */
 static int
 configure(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
     size_t errlen)
@@ -538,37 +538,19 @@ configure(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 	return 0;
 }
 
-struct ub_ctx *
-dns_context(const struct dns_config *cfg, char *err, size_t errlen)
+/*
+ * libunbound reads its settings at the first lookup.  Printing the
+ * local zones does that too, without a query, so mistakes show now.
+ * The listing goes to the capture and is dropped.
+ */
+static int
+settle(struct ub_ctx *ctx, char *err, size_t errlen)
 {
-	struct ub_ctx	*ctx;
 	FILE		*log;
 	char		*logbuf, line[MAX_TEXT];
 	size_t		 loglen;
 	int		 r;
 
-	if (cfg->nanchors == 0) {
-		seterr(err, errlen, "no trust anchors");
-		return NULL;
-	}
-	/* Without forwarders libunbound would recurse from the root. */
-	if (cfg->nresolvers == 0) {
-		seterr(err, errlen, "no resolvers");
-		return NULL;
-	}
-	if ((ctx = ub_ctx_create()) == NULL) {
-		seterr(err, errlen, "cannot create libunbound context");
-		return NULL;
-	}
-	dns_debug = cfg->debug;
-	if (configure(ctx, cfg, err, errlen) == -1)
-		goto fail;
-
-	/*
-	 * libunbound reads its settings at the first lookup.  Printing
-	 * the local zones does that too, without a query, so mistakes
-	 * show now.  The listing goes to the capture and is dropped.
-	 */
 	log = capture_start(ctx, &logbuf, &loglen);
 	r = ub_ctx_print_local_zones(ctx);
 	ub_ctx_debugout(ctx, dns_debug ? stderr : NULL);
@@ -580,13 +562,52 @@ dns_context(const struct dns_config *cfg, char *err, size_t errlen)
 		    ub_strerror(r), line[0] ? ": " : "",
 		    line[0] ? line + strlen("error: ") : "");
 		free(logbuf);
-		goto fail;
+		return -1;
 	}
 	free(logbuf);
+	return 0;
+}
+
+/* What a context needs before it can be made. */
+static int
+usable_config(const struct dns_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->nanchors == 0) {
+		seterr(err, errlen, "no trust anchors");
+		return -1;
+	}
+	/* Without forwarders libunbound would recurse from the root. */
+	if (cfg->nresolvers == 0) {
+		seterr(err, errlen, "no resolvers");
+		return -1;
+	}
+	return 0;
+}
+
+/* A context just made (or NULL), configured and settled. */
+static struct ub_ctx *
+set_up(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
+    size_t errlen)
+{
+	if (ctx == NULL) {
+		seterr(err, errlen, "cannot create libunbound context");
+		return NULL;
+	}
+	dns_debug = cfg->debug;
+	if (configure(ctx, cfg, err, errlen) == -1 ||
+	    settle(ctx, err, errlen) == -1) {
+		ub_ctx_delete(ctx);
+		return NULL;
+	}
 	return ctx;
- fail:
-	ub_ctx_delete(ctx);
-	return NULL;
+}
+
+struct ub_ctx *
+dns_context(const struct dns_config *cfg, char *err, size_t errlen)
+{
+	if (usable_config(cfg, err, errlen) == -1)
+		return NULL;
+	return set_up(ub_ctx_create(), cfg, err, errlen);
 }
 
 /*
@@ -974,14 +995,24 @@ unshared_base(void)
 	return base;
 }
 
+/*
+ * The parent's context.  Its lookups run on its event base
+ * (dns_lookup_async, dns_event_run); dns_lookup() works on it too, as
+ * on any context, with a base of its own for that one lookup, which
+ * is how the forker and the check children, each with its copy, use
+ * it.  One context for all keeps one cache: the keys validated for
+ * the children are the parent's too.
+ */
 struct ub_ctx *
 dns_event_context(const struct dns_config *cfg, char *err, size_t errlen)
 {
+	if (usable_config(cfg, err, errlen) == -1)
+		return NULL;
 	if ((evbase = unshared_base()) == NULL) {
 		seterr(err, errlen, "cannot create an event base");
 		return NULL;
 	}
-	return event_ctx(cfg, err, errlen);
+	return set_up(ub_ctx_create_event(evbase), cfg, err, errlen);
 }
 
 /* Compare two names in uncompressed wire form, ignoring case. */

@@ -594,7 +594,7 @@ start_discoveries(void)
 		s->j.fd = -1;
 		s->j.deadline = now_ms() + opt.timeout * 1000 + CHILD_GRACE_MS;
 		targets[idx].rep.started = now_ms();
-		if ((s->d = discover_start(evctx, &targets[idx].disc)) == NULL)
+		if ((s->d = discover_start(ubctx, &targets[idx].disc)) == NULL)
 			fatal("discovery");
 		q->head++;
 		ndiscs++;
@@ -686,7 +686,7 @@ run_discoveries(void)
 
 	if (!dns_busy())
 		return;
-	dns_event_run(evctx);
+	dns_event_run(ubctx);
 	for (i = 0; i < ndiscs;) {
 		s = &discs[i];
 		if (discovery_frames(s) == -1) {

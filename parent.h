@@ -80,8 +80,7 @@ extern struct tls_config	*probecfg[KEY__MAX];	/* -all-keys */
 extern struct staged_file	 staged[MAX_STAGED];
 extern size_t			 nstaged;
 extern struct dns_config	 dnscfg;	/* -all-ns contexts */
-extern struct ub_ctx		*ubctx;
-extern struct ub_ctx		*evctx;	/* the parent's own lookups */
+extern struct ub_ctx		*ubctx;	/* the parent's, copied by the forker */
 
 void	 debug(const char *, ...)
 	    __attribute__((__format__(__printf__, 1, 2)));

@@ -54,8 +54,7 @@ struct tls_config	*tlscfg;
 struct tls_config	*probecfg[KEY__MAX];	/* -all-keys */
 struct staged_file	 staged[MAX_STAGED];
 size_t			 nstaged;
-struct ub_ctx		*ubctx;
-struct ub_ctx		*evctx;		/* the parent's own lookups */
+struct ub_ctx		*ubctx;		/* the parent's, copied by the forker */
 
 void
 debug(const char *fmt, ...)
@@ -425,9 +424,7 @@ main(int argc, char *argv[])
 		setup_error("no target found in %s", cl.target_file);
 	load_staged(&cl);
 	setup_tls();
-	if ((ubctx = dns_context(&dnscfg, errbuf, sizeof(errbuf))) == NULL)
-		setup_error("DNS set-up: %s", errbuf);
-	if ((evctx = dns_event_context(&dnscfg, errbuf, sizeof(errbuf))) ==
+	if ((ubctx = dns_event_context(&dnscfg, errbuf, sizeof(errbuf))) ==
 	    NULL)
 		setup_error("DNS set-up: %s", errbuf);
 	/* Root no more, before the first packet. */
