@@ -52,6 +52,10 @@ CFLAGS+=	-std=c99 $(OPT) $(WARN)
 # with the project's own; every compile line uses ALL_CFLAGS.
 ALL_CFLAGS=	$(CPPFLAGS) $(PLAT_CFLAGS) $(PKG_CFLAGS) -I. $(CFLAGS)
 LDLIBS+=	$(PKG_LIBS)
+# Every symbol bound at start, in the parent: a check child would
+# otherwise bind on first use each function the parent never called,
+# writing to its copy of the GOT (about 2% of a check's CPU).
+BIND_NOW=	-Wl,-z,relro,-z,now
 
 LIBSRCS=	dns.c sigs.c anchors.c discover.c smtp.c allns.c dane.c ocsp.c \
 		msg.c util.c forkspec.c $(SANDBOX)
@@ -72,7 +76,7 @@ REGRESS_PROGS=	regress/test_dane regress/test_dns regress/test_anchors \
 all: $(PROG)
 
 $(PROG): $(SRCS) $(HDRS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(SRCS) $(BIND_NOW) $(LDFLAGS) $(LDLIBS)
 
 # The same program under AddressSanitizer and UBSan, for regress.
 $(PROG)-san: $(SRCS) $(HDRS)
