@@ -416,7 +416,13 @@ output_target(const struct target *t)
 		sum.targets_warned++;
 	progress_erase();
 	out->target(t, &sum);
-	check_output();
+	/*
+	 * print_ready() flushes what it printed in one go; a failed
+	 * write in between shows in ferror() at once.  Under a progress
+	 * line each target is flushed before the line comes back.
+	 */
+	if (progress || ferror(stdout))
+		check_output();
 	output_progress(sum.targets, ntargets);
 }
 

@@ -196,7 +196,7 @@ void
 print_ready(void)
 {
 	struct target	*t;
-	size_t		 i;
+	size_t		 i, first = next_to_print;
 
 	while (next_to_print < ntargets &&
 	    target_complete(&targets[next_to_print])) {
@@ -206,5 +206,8 @@ print_ready(void)
 		output_target(t);
 		release_target(t);
 	}
+	/* One write for the lines that were ready together. */
+	if (next_to_print != first)
+		check_output();
 }
 
