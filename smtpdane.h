@@ -756,6 +756,8 @@ void	 vcutcatf(char *, size_t, const char *, va_list)
 int	 vcutf(char *, size_t, const char *, va_list)
 	    __attribute__((__format__(__printf__, 3, 0)));
 int	 parse_duration(const char *, time_t *);
+/* The flags of <vis.h> that vis_text() and vis_copy() use (util.c). */
+#define VIS_POLICY	(VIS_OCTAL | VIS_NOSLASH | VIS_NL | VIS_TAB)
 char	*vis_text(const char *, size_t);
 void	 vis_copy(char *, size_t, const void *, size_t);
 int64_t	 now_ms(void);

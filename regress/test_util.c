@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <vis.h>
 
 #include "smtpdane.h"
 
@@ -109,6 +110,32 @@ test_framing(void)
 	free(mb.buf);
 }
 
+/*
+ * Every byte value, alone and between plain letters: the copy that
+ * vis_text() and vis_copy() make of plain text must be what strvisx()
+ * itself makes of it.
+ */
+static void
+test_vis_plain(void)
+{
+	char	 in[3], *v, want[16], got[16];
+	int	 c, bad = 0;
+
+	for (c = 0; c < 256; c++) {
+		in[0] = 'a';
+		in[1] = (char)c;
+		in[2] = 'b';
+		(void)strvisx(want, in, 3, VIS_POLICY);
+		v = vis_text(in, 3);
+		vis_copy(got, sizeof(got), in, 3);
+		if (v == NULL || strcmp(v, want) != 0 || strcmp(got, want) != 0)
+			bad++;
+		free(v);
+	}
+	check(bad == 0, "vis_text and vis_copy agree with strvisx on every "
+	    "byte", "");
+}
+
 static void
 test_escaping(void)
 {
@@ -128,6 +155,7 @@ test_escaping(void)
 	free(v);
 	vis_copy(buf, sizeof(buf), "x\r\ny", 4);
 	check(strcmp(buf, "x\\015\\012y") == 0, "vis_copy as vis_text", buf);
+	test_vis_plain();
 	vis_copy(buf, 6, "x\r\ny", 4);
 	check(strcmp(buf, "x\\015") == 0, "vis_copy cuts short", buf);
 	hexify((const uint8_t *)"\x01\xab\xff", 3, hex, sizeof(hex));
