@@ -17,7 +17,7 @@
 /*
  * dnsq: one validated lookup through dns.c, for tests and debugging.
  *
- *	dnsq [-d] [-A anchorfile] [-r resolvers] name [type ...]
+ *	dnsq [-de] [-A anchorfile] [-r resolvers] name [type ...]
  *
  * Resolvers come from -r, else $DNS_RESOLVER, else /etc/resolv.conf;
  * anchors from -A, else the built-in root anchors.  Each lookup
@@ -25,10 +25,20 @@
  * the number of records, then one line per record (rdata in hex, and
  * the address for A and AAAA), then "why: ..." if there is a reason.
  * Exit status: 0 if every lookup ran, 2 on a usage or set-up error.
+ *
+ * -e: the context smtpdane's parent makes (dns_event_context), used
+ * as smtpdane uses it.  A lookup of name and the first type starts
+ * through the event API and stays in flight while a forked child,
+ * like a check child, makes the lookups synchronously on its copy;
+ * then the parent prints the in-flight answer, as "event: " and the
+ * line above.  libunbound's header says an event context is for
+ * ub_resolve_event alone: this is where a libunbound that enforced
+ * it would show.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -56,7 +66,7 @@ static const struct {
 static __dead void
 usage(void)
 {
-	fprintf(stderr, "usage: dnsq [-d] [-A anchorfile] [-r resolvers] "
+	fprintf(stderr, "usage: dnsq [-de] [-A anchorfile] [-r resolvers] "
 	    "name [type ...]\n");
 	exit(2);
 }
@@ -133,26 +143,102 @@ print_result(const char *name, int type, const struct dns_result *res,
 		printf("  why: %s\n", res->why);
 }
 
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec	 t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Each lookup of the command line, synchronously on ctx. */
+static void
+lookups(struct ub_ctx *ctx, int argc, char *argv[])
+{
+	struct dns_result	 res;
+	struct timespec		 t0;
+	int			 i, type;
+
+	for (i = 1; i < argc || i == 1; i++) {
+		type = i < argc ? parse_type(argv[i]) : 1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		dns_lookup(ctx, argv[0], type, &res);
+		print_result(argv[0], type, &res, seconds_since(&t0));
+		dns_result_free(&res);
+	}
+	fflush(stdout);
+}
+
+static int	 event_answered;
+
+static void
+event_answer(void *arg, struct dns_result *res)
+{
+	const char	**q = arg;
+
+	printf("event: ");
+	print_result(q[0], parse_type(q[1]), res, 0);
+	dns_result_free(res);
+	event_answered = 1;
+}
+
+/* -e: a lookup in flight in the parent, the rest in a forked child. */
+static void
+event_and_fork(struct ub_ctx *ctx, int argc, char *argv[])
+{
+	struct dns_result	 res;
+	const char		*q[2];
+	pid_t			 pid;
+	int			 status, i;
+
+	q[0] = argv[0];
+	q[1] = argc > 1 ? argv[1] : "A";
+	if (dns_lookup_async(ctx, q[0], parse_type(q[1]), event_answer, q,
+	    &res) == NULL)
+		errx(2, "event lookup: %s", res.why);
+	dns_event_run(ctx);
+	fflush(stdout);
+	if ((pid = fork()) == -1)
+		err(2, "fork");
+	if (pid == 0) {
+		lookups(ctx, argc, argv);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		errx(2, "the forked lookups failed");
+	for (i = 0; i < 500 && !event_answered; i++) {
+		dns_event_run(ctx);
+		if (!event_answered)
+			usleep(10000);
+	}
+	if (!event_answered)
+		errx(2, "no event answer in 5 s");
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct dns_config	 cfg;
-	struct dns_result	 res;
-	struct timespec		 t0, t1;
 	struct ub_ctx		*ctx;
 	const char		*anchorfile = NULL, *resolvers = NULL;
 	char			 errbuf[MAX_TEXT], *text;
 	size_t			 len;
-	int			 ch, i;
+	int			 ch, event = 0;
 
 	memset(&cfg, 0, sizeof(cfg));
-	while ((ch = getopt(argc, argv, "A:dr:")) != -1) {
+	while ((ch = getopt(argc, argv, "A:der:")) != -1) {
 		switch (ch) {
 		case 'A':
 			anchorfile = optarg;
 			break;
 		case 'd':
 			cfg.debug++;
+			break;
+		case 'e':
+			event = 1;
 			break;
 		case 'r':
 			resolvers = optarg;
@@ -187,20 +273,13 @@ main(int argc, char *argv[])
 			errx(2, "/etc/resolv.conf: %s", errbuf);
 		free(text);
 	}
-	if ((ctx = dns_context(&cfg, errbuf, sizeof(errbuf))) == NULL)
+	if ((ctx = event ? dns_event_context(&cfg, errbuf, sizeof(errbuf)) :
+	    dns_context(&cfg, errbuf, sizeof(errbuf))) == NULL)
 		errx(2, "%s", errbuf);
-
-	for (i = 1; i < argc || i == 1; i++) {
-		int type = i < argc ? parse_type(argv[i]) : 1;
-
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-		dns_lookup(ctx, argv[0], type, &res);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		print_result(argv[0], type, &res,
-		    (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-		dns_result_free(&res);
-	}
+	if (event)
+		event_and_fork(ctx, argc, argv);
+	else
+		lookups(ctx, argc, argv);
 	ub_ctx_delete(ctx);
 	dns_config_free(&cfg);
 	return 0;

@@ -217,6 +217,29 @@ q anchor.ds $srv _25._tcp.mx.test TLSA
 expect "live: secure TLSA answer" "TLSA status=answer sec=secure" \
     "rr 0: 030101$tlsahex"
 
+# smtpdane's parent context: a lookup in flight through the event API
+# while a forked child resolves synchronously on its copy (dnsq -e).
+# both LINE: the child's line and the parent's "event: " line in $out
+both() {
+	[ "$(echo "$out" | grep -c "^$1")" = 1 ] &&
+	    [ "$(echo "$out" | grep -c "^event: $1")" = 1 ]
+}
+q anchor.ds $srv -e _25._tcp.mx.test TLSA
+if both "_25._tcp.mx.test TLSA status=answer sec=secure" &&
+    [ "$(echo "$out" | grep -c "rr 0: 030101$tlsahex")" = 2 ]; then
+	pass "live: event context, child and parent"
+else
+	fail "live: event context, child and parent" "$(echo "$out" |
+	    tr '\n' ' ')"
+fi
+q anchor.ds $srv -e bogus.test A
+if both "bogus.test A status=failed sec=bogus"; then
+	pass "live: event context, bogus in child and parent"
+else
+	fail "live: event context, bogus in child and parent" \
+	    "$(echo "$out" | tr '\n' ' ')"
+fi
+
 q anchor.ds $srv www.test AAAA
 expect "live: secure NODATA" "AAAA status=nodata sec=secure rcode=0" "nrr=0"
 
