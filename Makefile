@@ -80,13 +80,14 @@ $(PROG): $(SRCS) $(HDRS)
 
 # The same program under AddressSanitizer and UBSan, for regress.
 $(PROG)-san: $(SRCS) $(HDRS)
-	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ $(SRCS) $(LDFLAGS) $(LDLIBS)
+	$(TESTCC) $(ALL_CFLAGS) $(SAN) -o $@ $(SRCS) $(BIND_NOW) $(LDFLAGS) \
+	    $(LDLIBS)
 
 # For valgrind, which emulates neither seccomp nor Landlock: the same
 # program with a sandbox that does nothing.  Never installed.
 $(PROG)-valgrind: $(SRCS) $(HDRS) regress/sandbox/nosandbox.c
 	$(CC) $(ALL_CFLAGS) -o $@ $(SRCS:$(SANDBOX)=regress/sandbox/nosandbox.c) \
-	    $(LDFLAGS) $(LDLIBS)
+	    $(BIND_NOW) $(LDFLAGS) $(LDLIBS)
 
 # The real parent with hostile children (regress/fake/): test code only.
 FAKE_SRCS=	$(PARENTSRCS) priv.c $(OUTSRCS) dns.c sigs.c anchors.c allns.c \

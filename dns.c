@@ -932,12 +932,13 @@ dns_wire_name(const uint8_t *p, size_t len, size_t off, char *out,
 }
 
 /*
- * The parent's asynchronous side: a second context over a libevent
- * base, set up like the first, that resolves in-process without a
- * thread or a fork (libunbound's event API).  The job loop runs the
- * base without blocking (dns_event_run).  Answers arrive as packets:
+ * The parent's asynchronous side: its context over a libevent base,
+ * set up like every other, that resolves in-process without a thread
+ * or a fork (libunbound's event API).  The job loop runs the base
+ * without blocking (dns_event_run).  Answers arrive as packets:
  * dns_parse_answer() turns one into the struct dns_result that
- * dns_lookup() gives.  Check children never touch this context.
+ * dns_lookup() gives.  The forker and the check children resolve on
+ * their copies of this context synchronously (dns_event_context()).
  */
 struct dns_query {
 	dns_callback	 cb;		/* NULL once cancelled */
@@ -1001,7 +1002,11 @@ unshared_base(void)
  * on any context, with a base of its own for that one lookup, which
  * is how the forker and the check children, each with its copy, use
  * it.  One context for all keeps one cache: the keys validated for
- * the children are the parent's too.
+ * the children are the parent's too.  unbound-event.h asks for
+ * ub_resolve_event() alone on such a context; ub_resolve() ignores
+ * the event base (libworker_fg() makes a worker of its own) in every
+ * libunbound to date, and regress/test_dns_live.sh (dnsq -e) would
+ * show the day one does not.
  */
 struct ub_ctx *
 dns_event_context(const struct dns_config *cfg, char *err, size_t errlen)

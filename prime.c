@@ -32,11 +32,12 @@
  *
  * Not at the first: most zones of a survey's mail hosts hold one host,
  * and each lookup here holds up the forker, and so the parent waiting
- * for its answer, for its round trips to the resolver.  Measured in the lab (strace of -mx mxmany.dane.test, 70 MX
- * hosts in bulk.dane.test): 70 DNSKEY and 70 DS queries from the check
- * children before, 1 and 1 after.  A lookup that fails, or takes longer
- * than PRIME_SLOW_MS, ends this for the run: the children then fetch
- * for themselves, as they always can.
+ * for its answer, for its round trips to the resolver.  Measured in
+ * the lab (strace of -mx mxmany.dane.test, 70 MX hosts in
+ * bulk.dane.test): 70 DNSKEY and 70 DS queries from the check children
+ * before, 1 and 1 after.  A lookup that fails, or takes longer than
+ * PRIME_SLOW_MS, ends this for the run: the children then fetch for
+ * themselves, as they always can.
  */
 #include <sys/types.h>
 

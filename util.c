@@ -555,7 +555,8 @@ vis_text(const char *s, size_t len)
 	if ((out = malloc(len * 4 + 1)) == NULL)
 		return NULL;
 	if (vis_plain(s, len)) {
-		memcpy(out, s, len);
+		if (len > 0)
+			memcpy(out, s, len);
 		out[len] = '\0';
 		return out;
 	}
@@ -581,7 +582,8 @@ vis_copy(char *dst, size_t dstlen, const void *src, size_t srclen)
 	if (srclen > MAX_TEXT)
 		srclen = MAX_TEXT;
 	if (vis_plain(src, srclen)) {
-		memcpy(tmp, src, srclen);
+		if (srclen > 0)
+			memcpy(tmp, src, srclen);
 		tmp[srclen] = '\0';
 	} else
 		(void)strvisx(tmp, src, srclen, VIS_POLICY);

@@ -27,9 +27,10 @@
 # at once: SMTP, STARTTLS and the TLS handshake, no DNS, no DANE, no
 # fork) as the lab's ceiling; the same with a child forked per host,
 # -j at the default ("forknull": the ceiling of any checker shaped as
-# smtpdane is, still without DNS, DANE or a sandbox); then smtpdane at
-# each -j ("default" is no -j at all).  Each run is repeated and the median of each figure
-# reported.  Columns:
+# smtpdane is, still without DNS, DANE or a sandbox, and forked from
+# a far smaller process than smtpdane's forker); then smtpdane at each
+# -j ("default" is no -j at all).  Each run is repeated and the median
+# of each figure reported.  Columns:
 #
 #   wall s	wall seconds
 #   chk/s	checks per second (N / wall)
