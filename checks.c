@@ -100,28 +100,12 @@ list_check(struct target *t, size_t i)
 	append_check(t, i);
 }
 
-/*
- * A verdict without an address (h NULL) belongs to its target alone,
- * each its own line that none may hide: it has no key, and is always
- * a new check.
- */
-size_t
-find_or_add_check(struct target *t, const char *host, uint16_t port,
-    const char *addr, const struct hostinfo *h, int *added)
+/* A new check at the end of checks[], with key (or NULL); its index. */
+static size_t
+add_check(const char *host, uint16_t port, const char *addr, char *key)
 {
 	struct check	*c;
-	char		*key = NULL;
-	size_t		 i;
 
-	*added = 0;
-	if (h != NULL) {
-		key = check_key(host, port, addr, h);
-		if ((i = index_find(&by_key, key)) != SIZE_MAX) {
-			free(key);
-			list_check(t, i);
-			return i;
-		}
-	}
 	if (nchecks == checks_cap) {
 		checks_cap = checks_cap ? checks_cap * 2 : 64;
 		checks = xreallocarray(checks, checks_cap, sizeof(*checks));
@@ -135,11 +119,27 @@ find_or_add_check(struct target *t, const char *host, uint16_t port,
 	c->spec->host = c->host;
 	c->spec->port = port;
 	strlcpy(c->spec->addrstr, addr, sizeof(c->spec->addrstr));
-	i = nchecks++;
-	if (key != NULL)
-		index_add(&by_key, i);
-	*added = 1;
+	return nchecks++;
+}
+
+size_t
+find_or_add_check(struct target *t, const char *host, uint16_t port,
+    const char *addr, const struct hostinfo *h, int *added)
+{
+	char	*key;
+	size_t	 i;
+
+	key = check_key(host, port, addr, h);
+	if ((i = index_find(&by_key, key)) != SIZE_MAX) {
+		free(key);
+		list_check(t, i);
+		*added = 0;
+		return i;
+	}
+	i = add_check(host, port, addr, key);
+	index_add(&by_key, i);
 	append_check(t, i);
+	*added = 1;
 	return i;
 }
 
@@ -211,19 +211,20 @@ fill_spec(struct check_spec *s, const struct hostinfo *h)
 	s->dnscfg = &dnscfg;
 }
 
-/* A verdict without an address, for a host, a domain or a target. */
+/*
+ * A verdict without an address, for a host, a domain or a target: it
+ * belongs to its target alone, each its own line that none may hide,
+ * so it has no key and is always a new check.
+ */
 void
 add_verdict_for(struct target *t, const char *host, uint16_t port,
     enum result res, const char *reason)
 {
-	struct check	*c;
-	size_t		 i;
-	int		 added;
+	size_t	 i;
 
-	/* Not &checks[find_or_add_check()]: that may move checks. */
-	i = find_or_add_check(t, host, port, "", NULL, &added);
-	c = &checks[i];
-	report_set(&c->rep, res, "%s", reason);
+	i = add_check(host, port, "", NULL);
+	append_check(t, i);
+	report_set(&checks[i].rep, res, "%s", reason);
 }
 
 void

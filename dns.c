@@ -584,9 +584,9 @@ usable_config(const struct dns_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-/* A context just made (or NULL), configured and settled. */
+/* A context just made (or NULL), configured as every other. */
 static struct ub_ctx *
-set_up(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
+configured(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
     size_t errlen)
 {
 	if (ctx == NULL) {
@@ -594,7 +594,19 @@ set_up(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 		return NULL;
 	}
 	dns_debug = cfg->debug;
-	if (configure(ctx, cfg, err, errlen) == -1 ||
+	if (configure(ctx, cfg, err, errlen) == -1) {
+		ub_ctx_delete(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* The same, settled: for contexts that take no more settings. */
+static struct ub_ctx *
+settled(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
+    size_t errlen)
+{
+	if ((ctx = configured(ctx, cfg, err, errlen)) != NULL &&
 	    settle(ctx, err, errlen) == -1) {
 		ub_ctx_delete(ctx);
 		return NULL;
@@ -607,7 +619,7 @@ dns_context(const struct dns_config *cfg, char *err, size_t errlen)
 {
 	if (usable_config(cfg, err, errlen) == -1)
 		return NULL;
-	return set_up(ub_ctx_create(), cfg, err, errlen);
+	return settled(ub_ctx_create(), cfg, err, errlen);
 }
 
 /*
@@ -956,23 +968,6 @@ static FILE		*ev_log;
 static char		*ev_logbuf;
 static size_t		 ev_loglen;
 
-/* A context on evbase, configured as every other. */
-static struct ub_ctx *
-event_ctx(const struct dns_config *cfg, char *err, size_t errlen)
-{
-	struct ub_ctx	*ctx;
-
-	if ((ctx = ub_ctx_create_event(evbase)) == NULL) {
-		seterr(err, errlen, "cannot create libunbound event context");
-		return NULL;
-	}
-	if (configure(ctx, cfg, err, errlen) == -1) {
-		ub_ctx_delete(ctx);
-		return NULL;
-	}
-	return ctx;
-}
-
 /*
  * The parent's event base polls with poll(2), not epoll: an epoll
  * instance outlives fork, and every child would hold the parent's,
@@ -1017,7 +1012,7 @@ dns_event_context(const struct dns_config *cfg, char *err, size_t errlen)
 		seterr(err, errlen, "cannot create an event base");
 		return NULL;
 	}
-	return set_up(ub_ctx_create_event(evbase), cfg, err, errlen);
+	return settled(ub_ctx_create_event(evbase), cfg, err, errlen);
 }
 
 /* Compare two names in uncompressed wire form, ignoring case. */
@@ -1389,7 +1384,9 @@ dns_stub_context(const struct dns_config *cfg, const char *zone,
 		ev_inflight = 0;
 		stub_base = 1;
 	}
-	if ((ctx = event_ctx(cfg, err, errlen)) == NULL)
+	/* Not settled: the stub zone is a setting still to come. */
+	if ((ctx = configured(ub_ctx_create_event(evbase), cfg, err,
+	    errlen)) == NULL)
 		return NULL;
 	if ((r = ub_ctx_set_stub(ctx, zone, addr, 0)) != 0) {
 		seterr(err, errlen, "stub zone %s at %s: %s", zone, addr,

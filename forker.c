@@ -190,8 +190,8 @@ fork_kid(int fd, uint8_t *buf, size_t len)
 	int			 p[2], e;
 	pid_t			 pid;
 
-	if (len < sizeof(struct fk_head) ||
-	    forkspec_decode(buf + sizeof(struct fk_head),
+	/* on_request() read a whole head at least. */
+	if (forkspec_decode(buf + sizeof(struct fk_head),
 	    len - sizeof(struct fk_head), &spec) == -1) {
 		send_head(fd, FK_FORKED, 0, EPROTO);
 		return;
@@ -262,7 +262,7 @@ on_request(int fd, uint8_t *buf)
 			return;
 		forker_exit();
 	}
-	if (n == 0 || (size_t)n < sizeof(h))
+	if ((size_t)n < sizeof(h))
 		forker_exit();
 	memcpy(&h, buf, sizeof(h));
 	if (h.type == FK_FORK)
@@ -462,12 +462,13 @@ check_head(const struct fk_head *h, ssize_t n)
 }
 
 /*
- * The wait statuses the forker sent, each to the job loop.  With
- * read(2), not recvmsg(2) as read_forked() takes a descriptor: the
- * parent's wait stage, after the last fork, refuses recvmsg.
+ * What the forker said since: the wait statuses it sent, each to the
+ * job loop.  With read(2), not recvmsg(2) as read_forked() takes a
+ * descriptor: the parent's wait stage, after the last fork, refuses
+ * recvmsg.
  */
-static void
-read_statuses(void)
+void
+forker_read(void)
 {
 	struct fk_head	 h;
 	enum fk_read	 r;
@@ -532,7 +533,7 @@ write_forker(const void *buf, size_t len)
 			deadline = now_ms() + answer_ms;
 		/* Full: what the forker sent meanwhile is read first. */
 		wait_forker(POLLIN | POLLOUT, deadline);
-		read_statuses();
+		forker_read();
 	}
 	return -1;
 }
@@ -602,33 +603,29 @@ forker_fork(const struct check_spec *spec, pid_t *pid, int *fd)
 	return 0;
 }
 
-void
-forker_kill(pid_t pid)
+/* A request that has no answer. */
+static void
+request(uint32_t type, pid_t pid)
 {
 	struct fk_head	 h;
 
 	memset(&h, 0, sizeof(h));
-	h.type = FK_KILL;
+	h.type = type;
 	h.pid = pid;
 	(void)write_forker(&h, sizeof(h));
 }
 
-/* What the forker said since: wait statuses only. */
 void
-forker_read(void)
+forker_kill(pid_t pid)
 {
-	read_statuses();
+	request(FK_KILL, pid);
 }
 
 /* Nothing more to fork: the forker narrows as the parent does. */
 void
 forker_done(void)
 {
-	struct fk_head	 h;
-
-	memset(&h, 0, sizeof(h));
-	h.type = FK_DONE;
-	(void)write_forker(&h, sizeof(h));
+	request(FK_DONE, 0);
 }
 
 /*

@@ -32,8 +32,8 @@
 #include "smtpdane.h"
 
 /* The string fields of a spec, in the order they travel. */
-static size_t
-spec_strings(struct check_spec *s,
+size_t
+forkspec_strings(struct check_spec *s,
     const char **slot[FORKSPEC_STRINGS])
 {
 	size_t	 i, n = 0;
@@ -68,7 +68,7 @@ forkspec_encode(const struct check_spec *spec, uint8_t *buf, size_t cap)
 
 	if (!spec_counts_ok(&copy) || cap < off)
 		return 0;
-	n = spec_strings(&copy, slot);
+	n = forkspec_strings(&copy, slot);
 	for (i = 0; i < n; i++) {
 		len = *slot[i] != NULL ? strlen(*slot[i]) + 1 : 0;
 		if (off + 1 + len > cap)
@@ -96,7 +96,7 @@ forkspec_decode(uint8_t *buf, size_t len, struct check_spec *spec)
 	memcpy(spec, buf, sizeof(*spec));
 	if (!spec_counts_ok(spec))
 		return -1;
-	n = spec_strings(spec, slot);
+	n = forkspec_strings(spec, slot);
 	for (i = 0; i < n; i++) {
 		if (off >= len || buf[off] > 1)
 			return -1;

@@ -93,6 +93,9 @@ get_text(struct msgreader *r)
 		mark_cut(s, 16 * MAX_TEXT + 1);
 		len = 16 * MAX_TEXT;
 	}
+	/* msg_get_str() and mark_cut() leave a NUL at s[len]. */
+	if (vis_plain(s, len))
+		return s;
 	v = vis_text(s, len);
 	free(s);
 	return v;

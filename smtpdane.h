@@ -537,6 +537,8 @@ struct check_spec {
 #define FORKSPEC_STRINGS	(1 + 2 + MAX_NAMES + 1 + SIG_MAX_ZONES)
 #define FORKSPEC_MAX	(sizeof(struct check_spec) + \
 			 FORKSPEC_STRINGS * (MAX_HOSTNAME + 1))
+size_t	 forkspec_strings(struct check_spec *,
+	    const char **[FORKSPEC_STRINGS]);
 size_t	 forkspec_encode(const struct check_spec *, uint8_t *, size_t);
 int	 forkspec_decode(uint8_t *, size_t, struct check_spec *);
 
@@ -758,6 +760,7 @@ int	 vcutf(char *, size_t, const char *, va_list)
 int	 parse_duration(const char *, time_t *);
 /* The flags of <vis.h> that vis_text() and vis_copy() use (util.c). */
 #define VIS_POLICY	(VIS_OCTAL | VIS_NOSLASH | VIS_NL | VIS_TAB)
+int	 vis_plain(const char *, size_t);
 char	*vis_text(const char *, size_t);
 void	 vis_copy(char *, size_t, const void *, size_t);
 int64_t	 now_ms(void);

@@ -532,9 +532,9 @@ parse_duration(const char *s, time_t *out)
  * Text that VIS_POLICY leaves as it is: printable ASCII and the space.
  * Most text is, and libbsd's strvisx() goes through wide characters
  * byte by byte (a fifth of the parent's CPU over a million bad -f
- * lines), so such text is copied instead.
+ * lines), so such text is copied, or kept (get_text() in report.c).
  */
-static int
+int
 vis_plain(const char *s, size_t len)
 {
 	size_t	 i;
@@ -550,16 +550,18 @@ vis_text(const char *s, size_t len)
 {
 	char	*out;
 
-	if (len > (SIZE_MAX - 1) / 4)
-		return NULL;
-	if ((out = malloc(len * 4 + 1)) == NULL)
-		return NULL;
 	if (vis_plain(s, len)) {
+		if ((out = malloc(len + 1)) == NULL)
+			return NULL;
 		if (len > 0)
 			memcpy(out, s, len);
 		out[len] = '\0';
 		return out;
 	}
+	if (len > (SIZE_MAX - 1) / 4)
+		return NULL;
+	if ((out = malloc(len * 4 + 1)) == NULL)
+		return NULL;
 	/* strvisx, not strnvis: the latter's argument order differs. */
 	strvisx(out, s, len, VIS_POLICY);
 	return out;
@@ -582,11 +584,14 @@ vis_copy(char *dst, size_t dstlen, const void *src, size_t srclen)
 	if (srclen > MAX_TEXT)
 		srclen = MAX_TEXT;
 	if (vis_plain(src, srclen)) {
+		if (srclen >= dstlen)
+			srclen = dstlen - 1;
 		if (srclen > 0)
-			memcpy(tmp, src, srclen);
-		tmp[srclen] = '\0';
-	} else
-		(void)strvisx(tmp, src, srclen, VIS_POLICY);
+			memcpy(dst, src, srclen);
+		dst[srclen] = '\0';
+		return;
+	}
+	(void)strvisx(tmp, src, srclen, VIS_POLICY);
 	(void)strlcpy(dst, tmp, dstlen);
 }
 

@@ -143,35 +143,23 @@ print_result(const char *name, int type, const struct dns_result *res,
 		printf("  why: %s\n", res->why);
 }
 
-static double
-seconds_since(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* Each lookup of the command line, synchronously on ctx. */
 static void
 lookups(struct ub_ctx *ctx, int argc, char *argv[])
 {
 	struct dns_result	 res;
-	struct timespec		 t0;
+	int64_t			 t0;
 	int			 i, type;
 
 	for (i = 1; i < argc || i == 1; i++) {
 		type = i < argc ? parse_type(argv[i]) : 1;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
+		t0 = now_ms();
 		dns_lookup(ctx, argv[0], type, &res);
-		print_result(argv[0], type, &res, seconds_since(&t0));
+		print_result(argv[0], type, &res, (now_ms() - t0) / 1000.0);
 		dns_result_free(&res);
 	}
 	fflush(stdout);
 }
-
-static int	 event_answered;
 
 static void
 event_answer(void *arg, struct dns_result *res)
@@ -181,7 +169,6 @@ event_answer(void *arg, struct dns_result *res)
 	printf("event: ");
 	print_result(q[0], parse_type(q[1]), res, 0);
 	dns_result_free(res);
-	event_answered = 1;
 }
 
 /* -e: a lookup in flight in the parent, the rest in a forked child. */
@@ -209,12 +196,11 @@ event_and_fork(struct ub_ctx *ctx, int argc, char *argv[])
 	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
 		errx(2, "the forked lookups failed");
-	for (i = 0; i < 500 && !event_answered; i++) {
+	for (i = 0; i < 500 && dns_event_inflight() > 0; i++) {
+		usleep(10000);
 		dns_event_run(ctx);
-		if (!event_answered)
-			usleep(10000);
 	}
-	if (!event_answered)
+	if (dns_event_inflight() > 0)
 		errx(2, "no event answer in 5 s");
 }
 

@@ -38,19 +38,17 @@
 
 #define SLOTS	FORKSPEC_STRINGS
 
+/* The strings of s, in forkspec_strings()' order. */
 static size_t
 slots(const struct check_spec *s, const char *out[SLOTS])
 {
-	size_t	 i, n = 0;
+	const char	**slot[SLOTS];
+	size_t		 i, n;
 
-	out[n++] = s->host;
-	for (i = 0; i < s->nbases; i++)
-		out[n++] = s->bases[i];
-	for (i = 0; i < s->nnames; i++)
-		out[n++] = s->names[i];
-	out[n++] = s->helo;
-	for (i = 0; i < s->nsig_zones; i++)
-		out[n++] = s->sig_zones[i];
+	/* Only read through the slots. */
+	n = forkspec_strings((struct check_spec *)s, slot);
+	for (i = 0; i < n; i++)
+		out[i] = *slot[i];
 	return n;
 }
 
@@ -106,7 +104,7 @@ check_written(const uint8_t *data, size_t size)
 	struct check_spec	 s, t;
 	char			*text, *p, *end;
 	const char		**slot[SLOTS];
-	size_t			 i, n = 0, len;
+	size_t			 i, n, len;
 
 	if (size < 3)
 		return;
@@ -118,14 +116,7 @@ check_written(const uint8_t *data, size_t size)
 		return;
 	memcpy(text, data + 3, size - 3);
 	text[size - 3] = '\0';
-	slot[n++] = &s.host;
-	for (i = 0; i < s.nbases; i++)
-		slot[n++] = &s.bases[i];
-	for (i = 0; i < s.nnames; i++)
-		slot[n++] = &s.names[i];
-	slot[n++] = &s.helo;
-	for (i = 0; i < s.nsig_zones; i++)
-		slot[n++] = &s.sig_zones[i];
+	n = forkspec_strings(&s, slot);
 	/* Each string up to the next NUL; past the end: NULL. */
 	p = text;
 	end = text + size - 3;
